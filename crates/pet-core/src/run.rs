@@ -1,0 +1,134 @@
+//! One run's view of a trajectory: the parameter values of its point, and the
+//! results it produces, gathered into a [`RunRecord`] that a store writes atomically.
+
+use std::collections::BTreeMap;
+
+use crate::name::{self, CRUN, DERIVED, RESULTS, RUNS};
+use crate::storage::{RunInfo, RunRecord};
+use crate::tree::{LeafData, LeafRole, Node, NodeRecord};
+use crate::value::{FromValue, Value};
+use crate::{PetError, Result, Trajectory};
+
+/// A run in progress: read parameters, add results, then [`Run::finish`].
+pub struct Run<'a> {
+    traj: &'a Trajectory,
+    index: usize,
+    started: f64,
+    nodes: Vec<NodeRecord>,
+}
+
+impl<'a> Run<'a> {
+    pub(crate) fn new(traj: &'a Trajectory, index: usize) -> Self {
+        Run {
+            traj,
+            index,
+            started: crate::now(),
+            nodes: Vec::new(),
+        }
+    }
+
+    /// The run index.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The run name (`run_00000003`).
+    pub fn name(&self) -> String {
+        name::run_name(self.index)
+    }
+
+    /// The trajectory this run belongs to.
+    pub fn trajectory(&self) -> &'a Trajectory {
+        self.traj
+    }
+
+    /// A parameter's (or config item's) value in this run.
+    pub fn value(&self, name: &str) -> Result<&'a Value> {
+        self.traj.param_value_at(name, self.index)
+    }
+
+    /// A parameter's value in this run, converted strictly to `T`.
+    pub fn param<T: FromValue>(&self, name: &str) -> Result<T> {
+        T::from_value_at(self.value(name)?, name)
+    }
+
+    fn run_path(&self, branch: &str, name: &str) -> Result<String> {
+        let run = name::run_name(self.index);
+        let path = if name.split('.').any(|p| CRUN.contains(&p)) {
+            let replaced: Vec<&str> = name
+                .split('.')
+                .map(|p| if CRUN.contains(&p) { run.as_str() } else { p })
+                .collect();
+            format!("{branch}.{}", replaced.join("."))
+        } else {
+            format!("{branch}.{RUNS}.{run}.{name}")
+        };
+        name::validate_path(&path)?;
+        Ok(path)
+    }
+
+    fn push(&mut self, path: String, role: LeafRole, data: LeafData, comment: &str) -> Result<()> {
+        data.validate(&path, role)?;
+        if self.nodes.iter().any(|n| n.path == path) {
+            return Err(PetError::AlreadyExists(path));
+        }
+        self.nodes.push(NodeRecord {
+            path,
+            node: Node::leaf(role, data, comment),
+        });
+        Ok(())
+    }
+
+    /// Adds a result of this run (under `results.runs.run_XXXXXXXX` unless the
+    /// name places `crun`/`$` itself).
+    pub fn add_result(&mut self, name: &str, value: impl Into<Value>) -> Result<()> {
+        self.add_result_commented(name, value, "")
+    }
+
+    /// Adds a result with a comment.
+    pub fn add_result_commented(&mut self, name: &str, value: impl Into<Value>, comment: &str) -> Result<()> {
+        let path = self.run_path(RESULTS, name)?;
+        let item = name::last(&path).to_string();
+        let items = BTreeMap::from([(item, value.into())]);
+        self.push(path, LeafRole::Result, LeafData::Result { items }, comment)
+    }
+
+    /// Adds a result with several named items.
+    pub fn add_result_items<K: Into<String>>(
+        &mut self,
+        name: &str,
+        items: impl IntoIterator<Item = (K, Value)>,
+        comment: &str,
+    ) -> Result<()> {
+        let path = self.run_path(RESULTS, name)?;
+        let items = items.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        self.push(path, LeafRole::Result, LeafData::Result { items }, comment)
+    }
+
+    /// Adds a derived parameter of this run.
+    pub fn add_derived(&mut self, name: &str, value: impl Into<Value>, comment: &str) -> Result<()> {
+        let path = self.run_path(DERIVED, name)?;
+        let data = LeafData::Param {
+            value: value.into(),
+            explored: None,
+        };
+        self.push(path, LeafRole::Derived, data, comment)
+    }
+
+    /// Nodes added so far.
+    pub fn nodes(&self) -> &[NodeRecord] {
+        &self.nodes
+    }
+
+    /// Ends the run: a completed [`RunRecord`] ready to store.
+    pub fn finish(self) -> RunRecord {
+        let mut info = RunInfo::pending(self.index, self.traj.summary(self.index));
+        info.completed = true;
+        info.started = Some(self.started);
+        info.finished = Some(crate::now());
+        RunRecord {
+            info,
+            nodes: self.nodes,
+        }
+    }
+}

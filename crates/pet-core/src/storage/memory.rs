@@ -1,0 +1,169 @@
+//! An in-memory store: the reference backend used to test everything above the storage trait.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use super::{under, validate_records, RunInfo, RunRecord, Store, TrajectoryInfo};
+use crate::name;
+use crate::tree::{LeafData, Node, NodeRecord};
+use crate::{PetError, Result};
+
+#[derive(Default)]
+struct MemTraj {
+    info: Option<TrajectoryInfo>,
+    nodes: BTreeMap<String, Node>,
+    runs: BTreeMap<usize, RunInfo>,
+}
+
+impl MemTraj {
+    fn put(&mut self, rec: &NodeRecord) {
+        for a in name::ancestors(&rec.path) {
+            self.nodes.entry(a.to_string()).or_insert_with(Node::group);
+        }
+        let mut node = rec.node.clone();
+        if node.data.is_none() && node.is_leaf() {
+            node.data = self.nodes.get(&rec.path).and_then(|n| n.data.clone());
+        }
+        self.nodes.insert(rec.path.clone(), node);
+    }
+}
+
+/// Keeps trajectories in process memory; nothing survives the process.
+#[derive(Default)]
+pub struct MemoryStore {
+    trajs: Mutex<BTreeMap<String, MemTraj>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, MemTraj>> {
+        // A panic while holding the lock cannot leave a half-written batch because
+        // every batch is validated before the first mutation.
+        self.trajs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn with<T>(&self, traj: &str, f: impl FnOnce(&mut MemTraj) -> Result<T>) -> Result<T> {
+        let mut g = self.lock();
+        let t = g
+            .get_mut(traj)
+            .ok_or_else(|| PetError::NotFound(format!("trajectory '{traj}'")))?;
+        f(t)
+    }
+}
+
+impl Store for MemoryStore {
+    fn location(&self) -> String {
+        "memory://".into()
+    }
+
+    fn list(&self) -> Result<Vec<TrajectoryInfo>> {
+        Ok(self.lock().values().filter_map(|t| t.info.clone()).collect())
+    }
+
+    fn create(&self, info: &TrajectoryInfo) -> Result<()> {
+        name::validate_part(&info.name)?;
+        let mut g = self.lock();
+        if g.contains_key(&info.name) {
+            return Err(PetError::AlreadyExists(format!("trajectory '{}'", info.name)));
+        }
+        g.insert(
+            info.name.clone(),
+            MemTraj {
+                info: Some(info.clone()),
+                ..MemTraj::default()
+            },
+        );
+        Ok(())
+    }
+
+    fn info(&self, traj: &str) -> Result<TrajectoryInfo> {
+        self.with(traj, |t| {
+            t.info
+                .clone()
+                .ok_or_else(|| PetError::NotFound(format!("trajectory '{traj}'")))
+        })
+    }
+
+    fn remove_trajectory(&self, traj: &str) -> Result<()> {
+        match self.lock().remove(traj) {
+            Some(_) => Ok(()),
+            None => Err(PetError::NotFound(format!("trajectory '{traj}'"))),
+        }
+    }
+
+    fn write_nodes(&self, traj: &str, nodes: &[NodeRecord]) -> Result<()> {
+        validate_records(nodes)?;
+        self.with(traj, |t| {
+            nodes.iter().for_each(|n| t.put(n));
+            Ok(())
+        })
+    }
+
+    fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
+        self.with(traj, |t| {
+            for r in runs {
+                t.runs.insert(r.index, r.clone());
+            }
+            Ok(())
+        })
+    }
+
+    fn store_run(&self, traj: &str, run: &RunRecord) -> Result<()> {
+        run.validate()?;
+        self.with(traj, |t| {
+            run.nodes.iter().for_each(|n| t.put(n));
+            t.runs.insert(run.info.index, run.info.clone());
+            Ok(())
+        })
+    }
+
+    fn read_nodes(&self, traj: &str, prefix: &str, with_data: bool) -> Result<Vec<NodeRecord>> {
+        self.with(traj, |t| {
+            Ok(t.nodes
+                .range(prefix.to_string()..)
+                .take_while(|(p, _)| p.starts_with(prefix))
+                .filter(|(p, _)| under(p, prefix))
+                .map(|(p, n)| NodeRecord {
+                    path: p.clone(),
+                    node: if with_data { n.clone() } else { n.skeleton() },
+                })
+                .collect())
+        })
+    }
+
+    fn read_data(&self, traj: &str, path: &str) -> Result<LeafData> {
+        self.with(traj, |t| {
+            t.nodes
+                .get(path)
+                .and_then(|n| n.data.clone())
+                .ok_or_else(|| PetError::NotFound(path.to_string()))
+        })
+    }
+
+    fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {
+        self.with(traj, |t| Ok(t.runs.values().cloned().collect()))
+    }
+
+    fn delete(&self, traj: &str, path: &str) -> Result<usize> {
+        self.with(traj, |t| {
+            let doomed: Vec<String> = t
+                .nodes
+                .range(path.to_string()..)
+                .take_while(|(p, _)| p.starts_with(path))
+                .filter(|(p, _)| under(p, path))
+                .map(|(p, _)| p.clone())
+                .collect();
+            if doomed.is_empty() {
+                return Err(PetError::NotFound(path.to_string()));
+            }
+            for p in &doomed {
+                t.nodes.remove(p);
+            }
+            Ok(doomed.len())
+        })
+    }
+}

@@ -1,0 +1,176 @@
+//! Records exchanged with stores: trajectory info, run info, whole runs, and load levels.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::name::{self, DERIVED, RESULTS};
+use crate::tree::{NodeKind, NodeRecord};
+use crate::{PetError, Result};
+
+/// Identity and metadata of a trajectory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrajectoryInfo {
+    /// Unique name within the store.
+    pub name: String,
+    /// Free-text description.
+    pub comment: String,
+    /// Creation time, seconds since the Unix epoch.
+    pub created: f64,
+    /// Version of pet that created it.
+    pub pet_version: String,
+}
+
+impl TrajectoryInfo {
+    /// Info for a new trajectory created now by this pet version.
+    pub fn new(name: &str, comment: &str) -> Result<Self> {
+        name::validate_part(name)?;
+        Ok(TrajectoryInfo {
+            name: name.to_string(),
+            comment: comment.to_string(),
+            created: crate::now(),
+            pet_version: crate::VERSION.to_string(),
+        })
+    }
+}
+
+/// Bookkeeping of one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Run index, from 0.
+    pub index: usize,
+    /// Run name, `run_00000042`.
+    pub name: String,
+    /// True once the run's results are stored.
+    pub completed: bool,
+    /// Start time (Unix seconds), if started.
+    pub started: Option<f64>,
+    /// Finish time (Unix seconds), if finished.
+    pub finished: Option<f64>,
+    /// Short summary of the explored values (`x=1, y=6`).
+    pub summary: String,
+}
+
+impl RunInfo {
+    /// A run that has not happened yet.
+    pub fn pending(index: usize, summary: String) -> Self {
+        RunInfo {
+            index,
+            name: name::run_name(index),
+            completed: false,
+            started: None,
+            finished: None,
+            summary,
+        }
+    }
+
+    /// Seconds between start and finish.
+    pub fn runtime(&self) -> Option<f64> {
+        Some(self.finished? - self.started?)
+    }
+}
+
+/// A whole run as stores receive it: its info and the nodes it produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The run's bookkeeping.
+    pub info: RunInfo,
+    /// Results and derived parameters the run added.
+    pub nodes: Vec<NodeRecord>,
+}
+
+impl RunRecord {
+    /// Checks that every node is valid, lies under `results` or `derived_parameters`,
+    /// and appears once; backends call this before writing anything.
+    pub fn validate(&self) -> Result<()> {
+        if self.info.name != name::run_name(self.info.index) {
+            return Err(PetError::invalid(format!(
+                "run {} must be named {}, not '{}'",
+                self.info.index,
+                name::run_name(self.info.index),
+                self.info.name
+            )));
+        }
+        let mut seen = BTreeSet::new();
+        for n in &self.nodes {
+            n.validate()?;
+            let branch = name::split_branch(&n.path).0;
+            if branch != RESULTS && branch != DERIVED {
+                return Err(PetError::invalid(format!(
+                    "a run may only add results and derived parameters, not '{}'",
+                    n.path
+                )));
+            }
+            if matches!(n.node.kind, NodeKind::Leaf { .. }) && n.node.data.is_none() {
+                return Err(PetError::invalid(format!("run leaf '{}' has no data", n.path)));
+            }
+            if !seen.insert(n.path.as_str()) {
+                return Err(PetError::AlreadyExists(n.path.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How much of a branch to load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum LoadLevel {
+    /// Load nothing.
+    Nothing,
+    /// Names, types, comments and annotations, no data (data auto-loads on access).
+    Skeleton,
+    /// Everything.
+    Data,
+}
+
+/// Load levels for the four top-level branches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadSpec {
+    /// `config`.
+    pub config: LoadLevel,
+    /// `parameters`.
+    pub parameters: LoadLevel,
+    /// `derived_parameters`.
+    pub derived: LoadLevel,
+    /// `results`.
+    pub results: LoadLevel,
+}
+
+impl Default for LoadSpec {
+    /// Config and parameters with data, derived parameters and results as skeleton.
+    fn default() -> Self {
+        LoadSpec {
+            config: LoadLevel::Data,
+            parameters: LoadLevel::Data,
+            derived: LoadLevel::Skeleton,
+            results: LoadLevel::Skeleton,
+        }
+    }
+}
+
+impl LoadSpec {
+    /// Everything with data.
+    pub fn all() -> Self {
+        Self::uniform(LoadLevel::Data)
+    }
+
+    /// The same level for all branches.
+    pub fn uniform(level: LoadLevel) -> Self {
+        LoadSpec {
+            config: level,
+            parameters: level,
+            derived: level,
+            results: level,
+        }
+    }
+
+    /// `(branch, level)` pairs in canonical order.
+    pub fn levels(&self) -> [(&'static str, LoadLevel); 4] {
+        [
+            (name::CONFIG, self.config),
+            (name::PARAMETERS, self.parameters),
+            (name::DERIVED, self.derived),
+            (RESULTS, self.results),
+        ]
+    }
+}

@@ -1,0 +1,252 @@
+//! The trajectory: the root of the tree, its index, lookup by path and shortcut,
+//! and the parts split into submodules (building, access, exploration, runs,
+//! persistence, merging).
+
+mod access;
+mod build;
+mod explore;
+mod merge;
+mod persist;
+mod runs;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+pub use explore::{cartesian_product, vals};
+pub use merge::MergeOptions;
+pub use runs::RunPoint;
+
+use crate::name::{self, BRANCHES, CRUN};
+use crate::storage::{RunInfo, Store, TrajectoryInfo};
+use crate::tree::{Node, NodeKind};
+use crate::{PetError, Result};
+
+/// A tree of parameters and results plus the runs that explore the parameters.
+pub struct Trajectory {
+    info: TrajectoryInfo,
+    nodes: BTreeMap<String, Node>,
+    by_name: HashMap<String, BTreeSet<String>>,
+    runs: Vec<RunInfo>,
+    explored: Vec<String>,
+    current: Option<usize>,
+    locked: Mutex<BTreeSet<String>>,
+    store: Option<Arc<dyn Store>>,
+    dirty: BTreeSet<String>,
+    removed: BTreeSet<String>,
+    runs_dirty: bool,
+}
+
+impl std::fmt::Debug for Trajectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trajectory")
+            .field("name", &self.info.name)
+            .field("nodes", &self.nodes.len())
+            .field("runs", &self.runs.len())
+            .field("explored", &self.explored)
+            .field("store", &self.store.as_ref().map(|s| s.location()))
+            .finish()
+    }
+}
+
+impl Trajectory {
+    /// A new, empty trajectory in memory (attach a store with [`Trajectory::store_to`]).
+    pub fn new(name: &str) -> Result<Self> {
+        let info = TrajectoryInfo::new(name, "")?;
+        Ok(Self::from_info(info))
+    }
+
+    fn from_info(info: TrajectoryInfo) -> Self {
+        let mut t = Trajectory {
+            info,
+            nodes: BTreeMap::new(),
+            by_name: HashMap::new(),
+            runs: vec![RunInfo::pending(0, String::new())],
+            explored: Vec::new(),
+            current: None,
+            locked: Mutex::new(BTreeSet::new()),
+            store: None,
+            dirty: BTreeSet::new(),
+            removed: BTreeSet::new(),
+            runs_dirty: true,
+        };
+        for b in BRANCHES {
+            t.nodes.insert(b.to_string(), Node::group());
+            t.dirty.insert(b.to_string());
+        }
+        t
+    }
+
+    /// The trajectory's name.
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+
+    /// Name, comment, creation time and pet version.
+    pub fn info(&self) -> &TrajectoryInfo {
+        &self.info
+    }
+
+    /// Sets the trajectory's comment (written when the trajectory is first stored).
+    pub fn set_description(&mut self, comment: &str) {
+        self.info.comment = comment.to_string();
+    }
+
+    /// Number of nodes in memory (groups, leaves and links).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The store this trajectory reads from and writes to, if any.
+    pub fn store_handle(&self) -> Option<&Arc<dyn Store>> {
+        self.store.as_ref()
+    }
+
+    /// Replaces `crun`/`$` parts with the current run's name.
+    pub(crate) fn expand_crun(&self, path: &str) -> Result<String> {
+        if !path.split('.').any(|p| CRUN.contains(&p)) {
+            return Ok(path.to_string());
+        }
+        let idx = self
+            .current
+            .ok_or_else(|| PetError::NoCurrentRun(path.to_string()))?;
+        let run = name::run_name(idx);
+        Ok(path
+            .split('.')
+            .map(|p| if CRUN.contains(&p) { run.as_str() } else { p })
+            .collect::<Vec<_>>()
+            .join("."))
+    }
+
+    /// Resolves a full path or a shortcut to the full path of an existing node
+    /// (without following links). Shortcuts match the trailing parts of a path;
+    /// among matches the shallowest wins, and a tie is an `Ambiguous` error.
+    pub fn resolve(&self, name: &str) -> Result<String> {
+        self.resolve_in(name, &BRANCHES)
+    }
+
+    pub(crate) fn resolve_in(&self, name: &str, branches: &[&str]) -> Result<String> {
+        let name = self.expand_crun(name)?;
+        if BRANCHES.contains(&name::split_branch(&name).0) {
+            return if self.nodes.contains_key(&name) {
+                Ok(name)
+            } else {
+                Err(PetError::NotFound(name))
+            };
+        }
+        let suffix = format!(".{name}");
+        let mut found: Vec<&String> = self
+            .by_name
+            .get(name::last(&name))
+            .into_iter()
+            .flatten()
+            .filter(|p| p.ends_with(&suffix))
+            .filter(|p| branches.contains(&name::split_branch(p).0))
+            .collect();
+        let Some(min) = found.iter().map(|p| name::depth(p)).min() else {
+            return Err(PetError::NotFound(name));
+        };
+        found.retain(|p| name::depth(p) == min);
+        if found.len() == 1 {
+            Ok(found[0].clone())
+        } else {
+            Err(PetError::Ambiguous {
+                name,
+                candidates: found.into_iter().cloned().collect(),
+            })
+        }
+    }
+
+    /// Resolves and follows links (up to a depth of 16) to the target node's path.
+    pub fn resolve_target(&self, name: &str) -> Result<String> {
+        let mut path = self.resolve(name)?;
+        for _ in 0..16 {
+            match self.nodes.get(&path).map(|n| &n.kind) {
+                Some(NodeKind::Link { target }) => {
+                    if !self.nodes.contains_key(target) {
+                        return Err(PetError::NotFound(format!(
+                            "{target} (target of link {path})"
+                        )));
+                    }
+                    path = target.clone();
+                }
+                _ => return Ok(path),
+            }
+        }
+        Err(PetError::invalid(format!(
+            "links starting at '{name}' form a cycle"
+        )))
+    }
+
+    /// The node at a path or shortcut, following links.
+    pub fn node(&self, name: &str) -> Result<&Node> {
+        let path = self.resolve_target(name)?;
+        self.nodes.get(&path).ok_or(PetError::NotFound(path))
+    }
+
+    /// Full paths of the direct children of a group (`""` lists the branches).
+    pub fn children(&self, group: &str) -> Result<Vec<String>> {
+        let prefix = if group.is_empty() {
+            String::new()
+        } else {
+            let g = self.resolve_target(group)?;
+            format!("{g}.")
+        };
+        Ok(self
+            .nodes
+            .range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .filter(|(p, _)| !p[prefix.len()..].contains('.'))
+            .map(|(p, _)| p.clone())
+            .collect())
+    }
+
+    /// Full paths of every leaf at or below `prefix` (`""` for all), in path order.
+    pub fn leaves(&self, prefix: &str) -> Vec<String> {
+        self.nodes
+            .range(prefix.to_string()..)
+            .take_while(|(p, _)| p.starts_with(prefix))
+            .filter(|(p, n)| crate::storage::under(p, prefix) && n.is_leaf())
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    /// Every node in memory, in path order.
+    pub fn iter_nodes(&self) -> impl Iterator<Item = (&String, &Node)> {
+        self.nodes.iter()
+    }
+
+    /// Inserts a node and any missing ancestor groups, keeping the name index.
+    fn insert_node(&mut self, path: String, node: Node, mark_dirty: bool) {
+        let ancestors: Vec<String> = name::ancestors(&path).map(str::to_string).collect();
+        for a in ancestors {
+            if !self.nodes.contains_key(&a) {
+                self.index_add(&a);
+                self.nodes.insert(a.clone(), Node::group());
+                if mark_dirty {
+                    self.dirty.insert(a);
+                }
+            }
+        }
+        if !self.nodes.contains_key(&path) {
+            self.index_add(&path);
+        }
+        self.nodes.insert(path.clone(), node);
+        if mark_dirty {
+            self.removed.remove(&path);
+            self.dirty.insert(path);
+        }
+    }
+
+    fn index_add(&mut self, path: &str) {
+        self.by_name
+            .entry(name::last(path).to_string())
+            .or_default()
+            .insert(path.to_string());
+    }
+
+    fn index_remove(&mut self, path: &str) {
+        if let Some(set) = self.by_name.get_mut(name::last(path)) {
+            set.remove(path);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Creating, loading and storing trajectories through a [`Store`].
+
+use std::sync::Arc;
+
+use super::Trajectory;
+use crate::name::BRANCHES;
+use crate::storage::{LoadLevel, LoadSpec, Store, TrajectoryInfo};
+use crate::tree::{NodeKind, NodeRecord};
+use crate::{PetError, Result};
+
+impl Trajectory {
+    /// Creates a new trajectory in `store` (an error if the name is taken) and
+    /// writes its empty skeleton.
+    pub fn create(store: Arc<dyn Store>, name: &str, comment: &str) -> Result<Self> {
+        let mut t = Trajectory::new(name)?;
+        t.info.comment = comment.to_string();
+        t.store_to(store)?;
+        Ok(t)
+    }
+
+    /// Creates this in-memory trajectory in `store`, writes everything, and keeps
+    /// the store attached.
+    pub fn store_to(&mut self, store: Arc<dyn Store>) -> Result<()> {
+        store.create(&self.info)?;
+        self.dirty = self.nodes.keys().cloned().collect();
+        self.removed.clear();
+        self.runs_dirty = true;
+        self.store = Some(store);
+        self.store()
+    }
+
+    /// Loads a trajectory, each branch to the level in `spec`; data of nodes
+    /// loaded as skeleton (or not at all) auto-loads when touched by full path.
+    pub fn load(store: Arc<dyn Store>, name: &str, spec: LoadSpec) -> Result<Self> {
+        let info = store.info(name)?;
+        let mut t = Trajectory::from_info(info);
+        t.store = Some(store.clone());
+        for (branch, level) in spec.levels() {
+            if level > LoadLevel::Nothing {
+                t.load_subtree(branch, level == LoadLevel::Data)?;
+            }
+        }
+        let runs = store.read_runs(name)?;
+        if !runs.is_empty() {
+            t.runs = runs;
+        }
+        t.dirty.clear();
+        t.runs_dirty = false;
+        Ok(t)
+    }
+
+    /// Loads (more of) a branch or subtree, by full path, to `level`.
+    pub fn load_branch(&mut self, path: &str, level: LoadLevel) -> Result<usize> {
+        match level {
+            LoadLevel::Nothing => Ok(0),
+            l => self.load_subtree(path, l == LoadLevel::Data),
+        }
+    }
+
+    /// Reads nodes at and below `prefix` into memory without marking them dirty;
+    /// nodes already in memory keep their data unless fresh data was read.
+    pub(crate) fn load_subtree(&mut self, prefix: &str, with_data: bool) -> Result<usize> {
+        let store = self
+            .store
+            .clone()
+            .ok_or_else(|| PetError::NoStore(self.info.name.clone()))?;
+        let records = store.read_nodes(&self.info.name, prefix, with_data)?;
+        if records.is_empty() && !BRANCHES.contains(&prefix) {
+            return Err(PetError::NotFound(prefix.to_string()));
+        }
+        let n = records.len();
+        for NodeRecord { path, mut node } in records {
+            if node.data.is_none() {
+                if let Some(old) = self.nodes.get(&path) {
+                    node.data = old.data.clone();
+                }
+            }
+            if let NodeKind::Leaf { explored: true, .. } = node.kind {
+                if !self.explored.contains(&path) {
+                    self.explored.push(path.clone());
+                }
+            }
+            self.insert_node(path, node, false);
+        }
+        Ok(n)
+    }
+
+    /// Writes every change since the last store or load: new and changed nodes,
+    /// removals, and run information.
+    pub fn store(&mut self) -> Result<()> {
+        let store = self
+            .store
+            .clone()
+            .ok_or_else(|| PetError::NoStore(self.info.name.clone()))?;
+        let name = self.info.name.clone();
+        for path in std::mem::take(&mut self.removed) {
+            match store.delete(&name, &path) {
+                Ok(_) | Err(PetError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let records: Vec<NodeRecord> = self
+            .dirty
+            .iter()
+            .filter_map(|p| {
+                self.nodes.get(p).map(|n| NodeRecord {
+                    path: p.clone(),
+                    node: n.clone(),
+                })
+            })
+            .collect();
+        store.write_nodes(&name, &records)?;
+        self.dirty.clear();
+        if self.runs_dirty {
+            store.write_runs(&name, &self.runs)?;
+            self.runs_dirty = false;
+        }
+        Ok(())
+    }
+
+    /// The info this trajectory was created with (for stores listing it).
+    pub fn trajectory_info(&self) -> &TrajectoryInfo {
+        &self.info
+    }
+}

@@ -1,0 +1,195 @@
+//! Run bookkeeping: the current run, run information, points of runs, and
+//! finding runs by predicate.
+
+use super::access::PARAM_BRANCHES;
+use super::Trajectory;
+use crate::name::{self, RESULTS};
+use crate::run::Run;
+use crate::storage::{RunInfo, RunRecord};
+use crate::tree::{LeafData, Node};
+use crate::value::{FromValue, Value};
+use crate::{PetError, Result};
+
+/// The parameter values of one run, handed to [`Trajectory::find_runs`] predicates.
+pub struct RunPoint<'a> {
+    traj: &'a Trajectory,
+    index: usize,
+}
+
+impl RunPoint<'_> {
+    /// The run index.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// A parameter's value in this run, by path or shortcut.
+    pub fn value(&self, name: &str) -> Result<&Value> {
+        self.traj.param_value_at(name, self.index)
+    }
+
+    /// A parameter's value in this run, converted strictly to `T`.
+    pub fn get<T: FromValue>(&self, name: &str) -> Result<T> {
+        T::from_value_at(self.value(name)?, name)
+    }
+
+    /// A numeric parameter as f64 (any integer or float type).
+    pub fn f64(&self, name: &str) -> Result<f64> {
+        let v = self.value(name)?;
+        v.as_scalar()
+            .and_then(|s| s.as_f64())
+            .ok_or_else(|| PetError::mismatch(name, "a real number", v.signature()))
+    }
+}
+
+impl Trajectory {
+    /// Number of runs (1 when nothing is explored).
+    pub fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Always false: a trajectory has at least one run.
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    /// Selects run `index`: explored parameters take that run's values and
+    /// `crun`/`$` in paths mean that run.
+    pub fn set_run(&mut self, index: usize) -> Result<()> {
+        if index >= self.runs.len() {
+            return Err(PetError::NoSuchRun {
+                index,
+                len: self.runs.len(),
+            });
+        }
+        self.current = Some(index);
+        Ok(())
+    }
+
+    /// Selects no run: parameters show their defaults again.
+    pub fn clear_run(&mut self) {
+        self.current = None;
+    }
+
+    /// The selected run, if any.
+    pub fn current_run(&self) -> Option<usize> {
+        self.current
+    }
+
+    /// Information about every run, by index.
+    pub fn run_infos(&self) -> &[RunInfo] {
+        &self.runs
+    }
+
+    /// Information about one run.
+    pub fn run_info(&self, index: usize) -> Result<&RunInfo> {
+        self.runs.get(index).ok_or(PetError::NoSuchRun {
+            index,
+            len: self.runs.len(),
+        })
+    }
+
+    /// Indices of runs that are not completed yet.
+    pub fn pending_runs(&self) -> Vec<usize> {
+        self.runs.iter().filter(|r| !r.completed).map(|r| r.index).collect()
+    }
+
+    /// The explored values of run `index`, by full parameter path.
+    pub fn point(&self, index: usize) -> Result<Vec<(String, Value)>> {
+        self.run_info(index)?;
+        Ok(self
+            .explored
+            .iter()
+            .filter_map(|p| Some((p.clone(), self.explored_value(p, index)?.clone())))
+            .collect())
+    }
+
+    /// The value a parameter-like leaf takes in run `index` (explored point or default).
+    pub fn param_value_at(&self, name: &str, index: usize) -> Result<&Value> {
+        let path = self.resolve_in(name, &PARAM_BRANCHES)?;
+        let node = self.nodes.get(&path).ok_or_else(|| PetError::NotFound(path.clone()))?;
+        match &node.data {
+            Some(LeafData::Param {
+                explored: Some(list),
+                ..
+            }) => list.get(index).ok_or(PetError::NoSuchRun {
+                index,
+                len: list.len(),
+            }),
+            Some(LeafData::Param { value, .. }) => Ok(value),
+            Some(LeafData::Result { .. }) => Err(PetError::invalid(format!("'{path}' is a result"))),
+            None => Err(PetError::invalid(format!(
+                "the data of '{path}' is not loaded; load parameters with LoadLevel::Data"
+            ))),
+        }
+    }
+
+    /// Indices of the runs whose parameters satisfy `pred`, in order.
+    ///
+    /// ```
+    /// # use pet_core::{Trajectory, vals};
+    /// let mut t = Trajectory::new("t")?;
+    /// t.add_parameter("rule", 0i64, "")?;
+    /// t.explore([("rule", vals([10i64, 30, 90, 110, 184]))])?;
+    /// let hits = t.find_runs(|p| Ok(p.get::<i64>("rule")? > 30 && p.get::<i64>("rule")? < 120))?;
+    /// assert_eq!(hits, vec![2, 3]);
+    /// # Ok::<(), pet_core::PetError>(())
+    /// ```
+    pub fn find_runs(&self, pred: impl Fn(&RunPoint) -> Result<bool>) -> Result<Vec<usize>> {
+        let mut out = Vec::new();
+        for index in 0..self.runs.len() {
+            if pred(&RunPoint { traj: self, index })? {
+                out.push(index);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A run view for run `index`: reads its parameter values, collects its results.
+    pub fn run(&self, index: usize) -> Result<Run<'_>> {
+        self.run_info(index)?;
+        Ok(Run::new(self, index))
+    }
+
+    /// Takes a finished run into memory (info and nodes). With `keep_data` false only
+    /// the skeleton stays in memory; data auto-loads from the store later.
+    pub fn record_run(&mut self, record: &RunRecord, keep_data: bool) -> Result<()> {
+        let index = record.info.index;
+        if index >= self.runs.len() {
+            return Err(PetError::NoSuchRun {
+                index,
+                len: self.runs.len(),
+            });
+        }
+        let dirty = self.store.is_none();
+        for n in &record.nodes {
+            let node: Node = if keep_data || dirty {
+                n.node.clone()
+            } else {
+                n.node.skeleton()
+            };
+            self.insert_node(n.path.clone(), node, dirty);
+        }
+        self.runs[index] = record.info.clone();
+        if dirty {
+            self.runs_dirty = true;
+        }
+        Ok(())
+    }
+
+    /// Stores a finished run through the attached store (atomically) and records
+    /// its skeleton in memory; without a store the run is kept in memory until
+    /// [`Trajectory::store`].
+    pub fn store_run(&mut self, record: &RunRecord) -> Result<()> {
+        if let Some(store) = self.store.clone() {
+            store.store_run(&self.info.name, record)?;
+        } else {
+            record.validate()?;
+        }
+        self.record_run(record, false)
+    }
+
+    /// Full path of the group holding run `index`'s results.
+    pub fn run_results_path(index: usize) -> String {
+        format!("{RESULTS}.{}.{}", name::RUNS, name::run_name(index))
+    }
+}

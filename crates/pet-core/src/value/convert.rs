@@ -1,0 +1,170 @@
+//! Conversions between Rust types and [`Value`]: `From` into values, [`FromValue`] out of them.
+
+use ndarray::{ArrayBase, ArrayD, Dimension, OwnedRepr};
+
+use super::{Array, Quantity, Scalar, Sparse, Table, UserValue, Value};
+use crate::{PetError, Result};
+
+/// Strict extraction of a Rust value from a [`Value`]: no numeric coercion, so an
+/// `i64` parameter is never read as `f64` by accident.
+pub trait FromValue: Sized {
+    /// The type name shown in mismatch errors.
+    fn expected() -> String;
+    /// Extracts the value, or `None` when the type differs.
+    fn from_value(v: &Value) -> Option<Self>;
+    /// Extracts the value or gives a mismatch error naming `path`.
+    fn from_value_at(v: &Value, path: &str) -> Result<Self> {
+        Self::from_value(v).ok_or_else(|| PetError::mismatch(path, Self::expected(), v.signature()))
+    }
+}
+
+macro_rules! scalar_conv {
+    ($(($v:ident, $t:ty, $n:literal, $w:literal)),*) => {$(
+        impl From<$t> for Value {
+            fn from(x: $t) -> Value { Value::Scalar(Scalar::$v(x)) }
+        }
+        impl From<$t> for Scalar {
+            fn from(x: $t) -> Scalar { Scalar::$v(x) }
+        }
+        impl<D: Dimension> From<ArrayBase<OwnedRepr<$t>, D>> for Value {
+            fn from(a: ArrayBase<OwnedRepr<$t>, D>) -> Value { Value::Array(Array::$v(a.into_dyn())) }
+        }
+        impl FromValue for $t {
+            fn expected() -> String { $n.to_string() }
+            fn from_value(v: &Value) -> Option<Self> {
+                match v.as_scalar() { Some(Scalar::$v(x)) => Some(x.clone()), _ => None }
+            }
+        }
+        impl FromValue for ArrayD<$t> {
+            fn expected() -> String { format!("array<{}>", $n) }
+            fn from_value(v: &Value) -> Option<Self> {
+                match v {
+                    Value::Array(Array::$v(a)) => Some(a.clone()),
+                    Value::Quantity(q) => Self::from_value(&q.value),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+crate::for_each_fixed_dtype!(scalar_conv);
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Scalar(Scalar::Str(s))
+    }
+}
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Scalar(Scalar::Str(s.to_string()))
+    }
+}
+impl<D: Dimension> From<ArrayBase<OwnedRepr<String>, D>> for Value {
+    fn from(a: ArrayBase<OwnedRepr<String>, D>) -> Value {
+        Value::Array(Array::Str(a.into_dyn()))
+    }
+}
+impl From<Scalar> for Value {
+    fn from(s: Scalar) -> Value {
+        Value::Scalar(s)
+    }
+}
+impl From<Array> for Value {
+    fn from(a: Array) -> Value {
+        Value::Array(a)
+    }
+}
+impl From<Sparse> for Value {
+    fn from(s: Sparse) -> Value {
+        Value::Sparse(s)
+    }
+}
+impl From<Table> for Value {
+    fn from(t: Table) -> Value {
+        Value::Table(t)
+    }
+}
+impl From<Quantity> for Value {
+    fn from(q: Quantity) -> Value {
+        Value::Quantity(q)
+    }
+}
+impl From<UserValue> for Value {
+    fn from(u: UserValue) -> Value {
+        Value::User(u)
+    }
+}
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(v: Vec<T>) -> Value {
+        Value::List(v.into_iter().map(Into::into).collect())
+    }
+}
+
+impl FromValue for String {
+    fn expected() -> String {
+        "str".into()
+    }
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Scalar(Scalar::Str(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for ArrayD<String> {
+    fn expected() -> String {
+        "array<str>".into()
+    }
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Array(Array::Str(a)) => Some(a.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Vec<T> {
+    fn expected() -> String {
+        format!("list<{}>", T::expected())
+    }
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::List(items) | Value::Tuple(items) => items.iter().map(T::from_value).collect(),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for Value {
+    fn expected() -> String {
+        "any value".into()
+    }
+    fn from_value(v: &Value) -> Option<Self> {
+        Some(v.clone())
+    }
+}
+
+impl FromValue for Sparse {
+    fn expected() -> String {
+        "sparse".into()
+    }
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Sparse(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for Table {
+    fn expected() -> String {
+        "table".into()
+    }
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Table(t) => Some(t.clone()),
+            _ => None,
+        }
+    }
+}
