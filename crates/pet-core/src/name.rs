@@ -58,7 +58,10 @@ pub fn validate_part(part: &str) -> Result<()> {
     if !(first.is_ascii_alphabetic() || first == '_') {
         return bad("a name must start with an ASCII letter or '_'".into());
     }
-    if let Some(c) = part.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+    if let Some(c) = part
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
         return bad(format!(
             "character {c:?} is not allowed; use ASCII letters, digits and '_'"
         ));
@@ -153,7 +156,10 @@ mod tests {
             assert!(e.contains(needle), "{n}: {e}");
         }
         let long = "a".repeat(MAX_PART_LEN + 1);
-        assert!(validate_name(&long).unwrap_err().to_string().contains("at most 96"));
+        assert!(validate_name(&long)
+            .unwrap_err()
+            .to_string()
+            .contains("at most 96"));
         validate_name(&"a".repeat(MAX_PART_LEN)).unwrap();
     }
 

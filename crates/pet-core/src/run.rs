@@ -86,7 +86,12 @@ impl<'a> Run<'a> {
     }
 
     /// Adds a result with a comment.
-    pub fn add_result_commented(&mut self, name: &str, value: impl Into<Value>, comment: &str) -> Result<()> {
+    pub fn add_result_commented(
+        &mut self,
+        name: &str,
+        value: impl Into<Value>,
+        comment: &str,
+    ) -> Result<()> {
         let path = self.run_path(RESULTS, name)?;
         let item = name::last(&path).to_string();
         let items = BTreeMap::from([(item, value.into())]);
@@ -106,7 +111,12 @@ impl<'a> Run<'a> {
     }
 
     /// Adds a derived parameter of this run.
-    pub fn add_derived(&mut self, name: &str, value: impl Into<Value>, comment: &str) -> Result<()> {
+    pub fn add_derived(
+        &mut self,
+        name: &str,
+        value: impl Into<Value>,
+        comment: &str,
+    ) -> Result<()> {
         let path = self.run_path(DERIVED, name)?;
         let data = LeafData::Param {
             value: value.into(),

@@ -61,14 +61,21 @@ impl Store for MemoryStore {
     }
 
     fn list(&self) -> Result<Vec<TrajectoryInfo>> {
-        Ok(self.lock().values().filter_map(|t| t.info.clone()).collect())
+        Ok(self
+            .lock()
+            .values()
+            .filter_map(|t| t.info.clone())
+            .collect())
     }
 
     fn create(&self, info: &TrajectoryInfo) -> Result<()> {
         name::validate_part(&info.name)?;
         let mut g = self.lock();
         if g.contains_key(&info.name) {
-            return Err(PetError::AlreadyExists(format!("trajectory '{}'", info.name)));
+            return Err(PetError::AlreadyExists(format!(
+                "trajectory '{}'",
+                info.name
+            )));
         }
         g.insert(
             info.name.clone(),

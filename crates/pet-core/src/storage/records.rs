@@ -102,7 +102,10 @@ impl RunRecord {
                 )));
             }
             if matches!(n.node.kind, NodeKind::Leaf { .. }) && n.node.data.is_none() {
-                return Err(PetError::invalid(format!("run leaf '{}' has no data", n.path)));
+                return Err(PetError::invalid(format!(
+                    "run leaf '{}' has no data",
+                    n.path
+                )));
             }
             if !seen.insert(n.path.as_str()) {
                 return Err(PetError::AlreadyExists(n.path.clone()));

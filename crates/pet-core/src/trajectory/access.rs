@@ -47,7 +47,9 @@ impl Trajectory {
         self.ensure_data(&path)?;
         match self.nodes.get(&path).and_then(|n| n.data.as_ref()) {
             Some(d) => Ok(d),
-            None => Err(PetError::invalid(format!("'{path}' is a group, not a leaf"))),
+            None => Err(PetError::invalid(format!(
+                "'{path}' is a group, not a leaf"
+            ))),
         }
     }
 
@@ -64,7 +66,10 @@ impl Trajectory {
         let path = self.resolve_loading(name)?;
         self.ensure_data(&path)?;
         let current = self.current;
-        let node = self.nodes.get(&path).ok_or_else(|| PetError::NotFound(path.clone()))?;
+        let node = self
+            .nodes
+            .get(&path)
+            .ok_or_else(|| PetError::NotFound(path.clone()))?;
         match &node.data {
             Some(LeafData::Param { value, explored }) => {
                 let v = match (explored, current) {
@@ -90,7 +95,9 @@ impl Trajectory {
                     ))
                 })
             }
-            None => Err(PetError::invalid(format!("'{path}' is a group, not a leaf"))),
+            None => Err(PetError::invalid(format!(
+                "'{path}' is a group, not a leaf"
+            ))),
         }
     }
 
@@ -155,12 +162,19 @@ impl Trajectory {
             )));
         }
         self.ensure_data(&path)?;
-        let node = self.nodes.get_mut(&path).ok_or_else(|| PetError::NotFound(path.clone()))?;
+        let node = self
+            .nodes
+            .get_mut(&path)
+            .ok_or_else(|| PetError::NotFound(path.clone()))?;
         let Some(LeafData::Param { value: old, .. }) = &node.data else {
             return Err(PetError::invalid(format!("'{path}' is not a parameter")));
         };
-        if old.signature() != value.signature() {
-            return Err(PetError::mismatch(&path, old.signature(), value.signature()));
+        if !old.same_type(&value) {
+            return Err(PetError::mismatch(
+                &path,
+                old.signature(),
+                value.signature(),
+            ));
         }
         value.validate()?;
         node.set_data(LeafData::Param {

@@ -22,7 +22,13 @@ impl Trajectory {
         Ok(full)
     }
 
-    fn add_leaf(&mut self, path: String, role: LeafRole, data: LeafData, comment: &str) -> Result<()> {
+    fn add_leaf(
+        &mut self,
+        path: String,
+        role: LeafRole,
+        data: LeafData,
+        comment: &str,
+    ) -> Result<()> {
         data.validate(&path, role)?;
         if self.nodes.contains_key(&path) {
             return Err(PetError::AlreadyExists(path));
@@ -62,7 +68,12 @@ impl Trajectory {
     }
 
     /// Adds a parameter with its default value (`"syn.w"` creates the group `syn`).
-    pub fn add_parameter(&mut self, name: &str, value: impl Into<Value>, comment: &str) -> Result<()> {
+    pub fn add_parameter(
+        &mut self,
+        name: &str,
+        value: impl Into<Value>,
+        comment: &str,
+    ) -> Result<()> {
         self.add_param_like(PARAMETERS, LeafRole::Parameter, name, value.into(), comment)
     }
 
@@ -72,7 +83,12 @@ impl Trajectory {
     }
 
     /// Adds a derived parameter under `derived_parameters`.
-    pub fn add_derived(&mut self, name: &str, value: impl Into<Value>, comment: &str) -> Result<()> {
+    pub fn add_derived(
+        &mut self,
+        name: &str,
+        value: impl Into<Value>,
+        comment: &str,
+    ) -> Result<()> {
         self.add_param_like(DERIVED, LeafRole::Derived, name, value.into(), comment)
     }
 
@@ -91,7 +107,8 @@ impl Trajectory {
         comment: &str,
     ) -> Result<()> {
         let path = self.full_name(RESULTS, name)?;
-        let items: BTreeMap<String, Value> = items.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        let items: BTreeMap<String, Value> =
+            items.into_iter().map(|(k, v)| (k.into(), v)).collect();
         self.add_leaf(path, LeafRole::Result, LeafData::Result { items }, comment)
     }
 
@@ -153,7 +170,10 @@ impl Trajectory {
         name::validate_part(key)?;
         let value = value.into();
         value.validate()?;
-        self.node_mut_for_meta(name)?.1.annotations.insert(key.to_string(), value);
+        self.node_mut_for_meta(name)?
+            .1
+            .annotations
+            .insert(key.to_string(), value);
         Ok(())
     }
 
@@ -162,7 +182,9 @@ impl Trajectory {
     pub fn remove(&mut self, name: &str) -> Result<usize> {
         let path = self.resolve(name)?;
         if BRANCHES.contains(&path.as_str()) {
-            return Err(PetError::invalid(format!("the branch '{path}' cannot be removed")));
+            return Err(PetError::invalid(format!(
+                "the branch '{path}' cannot be removed"
+            )));
         }
         let doomed = self.leaves_and_groups_under(&path);
         if let Some(p) = doomed.iter().find(|p| self.explored.contains(p)) {

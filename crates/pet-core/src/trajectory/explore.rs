@@ -69,14 +69,15 @@ impl Trajectory {
             }
             self.ensure_data(&path)?;
             let default = match self.nodes.get(&path).and_then(|n| n.data.as_ref()) {
-                Some(LeafData::Param { value, .. }) => value.signature(),
+                Some(LeafData::Param { value, .. }) => value.clone(),
                 _ => return Err(PetError::Explore(format!("'{path}' is not a parameter"))),
             };
             for (i, v) in values.iter().enumerate() {
-                if v.signature() != default {
+                if !v.same_type(&default) {
                     return Err(PetError::Explore(format!(
-                        "point {i} of '{path}' is {}, but the parameter is {default}; types must match exactly",
-                        v.signature()
+                        "point {i} of '{path}' is {}, but the parameter is {}; types must match exactly",
+                        v.signature(),
+                        default.signature()
                     )));
                 }
                 v.validate()?;
@@ -152,7 +153,11 @@ impl Trajectory {
             return Err(PetError::Explore(format!(
                 "expand must give exactly the explored parameters ({}), got {}",
                 self.explored.join(", "),
-                points.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(", ")
+                points
+                    .iter()
+                    .map(|(p, _)| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         self.append_points(points);

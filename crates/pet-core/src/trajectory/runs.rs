@@ -90,7 +90,11 @@ impl Trajectory {
 
     /// Indices of runs that are not completed yet.
     pub fn pending_runs(&self) -> Vec<usize> {
-        self.runs.iter().filter(|r| !r.completed).map(|r| r.index).collect()
+        self.runs
+            .iter()
+            .filter(|r| !r.completed)
+            .map(|r| r.index)
+            .collect()
     }
 
     /// The explored values of run `index`, by full parameter path.
@@ -106,7 +110,10 @@ impl Trajectory {
     /// The value a parameter-like leaf takes in run `index` (explored point or default).
     pub fn param_value_at(&self, name: &str, index: usize) -> Result<&Value> {
         let path = self.resolve_in(name, &PARAM_BRANCHES)?;
-        let node = self.nodes.get(&path).ok_or_else(|| PetError::NotFound(path.clone()))?;
+        let node = self
+            .nodes
+            .get(&path)
+            .ok_or_else(|| PetError::NotFound(path.clone()))?;
         match &node.data {
             Some(LeafData::Param {
                 explored: Some(list),
@@ -116,7 +123,9 @@ impl Trajectory {
                 len: list.len(),
             }),
             Some(LeafData::Param { value, .. }) => Ok(value),
-            Some(LeafData::Result { .. }) => Err(PetError::invalid(format!("'{path}' is a result"))),
+            Some(LeafData::Result { .. }) => {
+                Err(PetError::invalid(format!("'{path}' is a result")))
+            }
             None => Err(PetError::invalid(format!(
                 "the data of '{path}' is not loaded; load parameters with LoadLevel::Data"
             ))),

@@ -35,7 +35,10 @@ impl LeafRole {
             RESULTS => Ok(LeafRole::Result),
             _ => Err(PetError::InvalidName {
                 name: path.to_string(),
-                reason: format!("a full path starts with one of {}", name::BRANCHES.join(", ")),
+                reason: format!(
+                    "a full path starts with one of {}",
+                    name::BRANCHES.join(", ")
+                ),
             }),
         }
     }
@@ -106,7 +109,13 @@ impl LeafData {
 
     /// True for a parameter with an explored range.
     pub fn is_explored(&self) -> bool {
-        matches!(self, LeafData::Param { explored: Some(_), .. })
+        matches!(
+            self,
+            LeafData::Param {
+                explored: Some(_),
+                ..
+            }
+        )
     }
 
     /// Every value held (default, explored points, items).

@@ -44,7 +44,10 @@ impl LeBytes for Complex32 {
         self.im.put(out);
     }
     fn get(bytes: &[u8]) -> Option<Self> {
-        Some(Complex32::new(f32::get(bytes.get(..4)?)?, f32::get(bytes.get(4..8)?)?))
+        Some(Complex32::new(
+            f32::get(bytes.get(..4)?)?,
+            f32::get(bytes.get(4..8)?)?,
+        ))
     }
 }
 
@@ -54,7 +57,10 @@ impl LeBytes for Complex64 {
         self.im.put(out);
     }
     fn get(bytes: &[u8]) -> Option<Self> {
-        Some(Complex64::new(f64::get(bytes.get(..8)?)?, f64::get(bytes.get(8..16)?)?))
+        Some(Complex64::new(
+            f64::get(bytes.get(..8)?)?,
+            f64::get(bytes.get(8..16)?)?,
+        ))
     }
 }
 

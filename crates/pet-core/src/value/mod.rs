@@ -110,7 +110,26 @@ impl Value {
     }
 
     fn elem_sig(v: &[Value]) -> String {
-        v.first().map(|x| x.signature()).unwrap_or_else(|| "?".into())
+        v.first()
+            .map(|x| x.signature())
+            .unwrap_or_else(|| "?".into())
+    }
+
+    /// True when both values have the same type; an empty list or tuple matches
+    /// any list or tuple (its element type is unknown).
+    pub fn same_type(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::List(a), Value::List(b)) | (Value::Tuple(a), Value::Tuple(b)) => {
+                match (a.first(), b.first()) {
+                    (Some(x), Some(y)) => x.same_type(y),
+                    _ => true,
+                }
+            }
+            (Value::Quantity(a), Value::Quantity(b)) => {
+                a.unit == b.unit && a.value.same_type(&b.value)
+            }
+            _ => self.signature() == other.signature(),
+        }
     }
 
     /// A human description with sizes (`f64`, `array<f64>[3, 4]`, `list<i64> len=3`).
@@ -132,13 +151,16 @@ impl Value {
         match self {
             Value::Scalar(_) | Value::Array(_) | Value::Table(_) | Value::User(_) => Ok(()),
             Value::List(items) | Value::Tuple(items) => {
-                if let Some(first) = items.first() {
-                    let sig = first.signature();
-                    for (i, it) in items.iter().enumerate() {
-                        it.validate()?;
-                        if it.signature() != sig {
+                let reference = items
+                    .iter()
+                    .find(|v| !matches!(v, Value::List(x) | Value::Tuple(x) if x.is_empty()));
+                for (i, it) in items.iter().enumerate() {
+                    it.validate()?;
+                    if let Some(r) = reference {
+                        if !it.same_type(r) {
                             return Err(PetError::invalid(format!(
-                                "lists and tuples must be homogeneous: element 0 is {sig}, element {i} is {}",
+                                "lists and tuples must be homogeneous: found {} and, at element {i}, {}",
+                                r.signature(),
                                 it.signature()
                             )));
                         }

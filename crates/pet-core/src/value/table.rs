@@ -38,7 +38,9 @@ impl Table {
             )));
         }
         if self.columns.iter().any(|(n, _)| *n == name) {
-            return Err(PetError::invalid(format!("table has two columns named '{name}'")));
+            return Err(PetError::invalid(format!(
+                "table has two columns named '{name}'"
+            )));
         }
         if let Some(rows) = self.rows() {
             if column.len() != rows {
@@ -74,6 +76,10 @@ impl Table {
             .iter()
             .map(|(n, c)| format!("{n}:{}", c.dtype()))
             .collect();
-        format!("table[{}] rows={}", cols.join(", "), self.rows().unwrap_or(0))
+        format!(
+            "table[{}] rows={}",
+            cols.join(", "),
+            self.rows().unwrap_or(0)
+        )
     }
 }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the system packages pet's tests need on a fresh Debian/Ubuntu machine.
+# Safe to run again: packages already present are skipped.
+set -euo pipefail
+need=()
+command -v cc >/dev/null 2>&1 || need+=(build-essential)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+fi
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
