@@ -27,7 +27,9 @@
 //! # Ok::<(), pet_core::PetError>(())
 //! ```
 
+pub mod codec;
 pub mod error;
+pub mod location;
 pub mod name;
 pub mod run;
 pub mod storage;

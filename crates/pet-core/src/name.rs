@@ -36,6 +36,12 @@ pub fn run_index(name: &str) -> Option<usize> {
     }
 }
 
+/// The run a path belongs to: the first part that is a run name
+/// (`results.runs.run_00000042.z` → 42).
+pub fn run_of_path(path: &str) -> Option<usize> {
+    path.split('.').find_map(run_index)
+}
+
 /// Validates one part of a dotted name.
 pub fn validate_part(part: &str) -> Result<()> {
     let bad = |reason: String| {

@@ -44,6 +44,12 @@ pub trait Store: Send + Sync {
     /// Stores one finished run (its info and its nodes) as one atomic step.
     fn store_run(&self, traj: &str, run: &RunRecord) -> Result<()>;
 
+    /// Stores several finished runs. Each run is atomic; a backend may commit the
+    /// whole batch in one transaction (all or none), which is much faster.
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
+        runs.iter().try_for_each(|r| self.store_run(traj, r))
+    }
+
     /// Nodes at `prefix` and below (all nodes for `""`), sorted by path; data only if asked.
     fn read_nodes(&self, traj: &str, prefix: &str, with_data: bool) -> Result<Vec<NodeRecord>>;
 

@@ -77,6 +77,40 @@ pub enum Kind {
     User,
 }
 
+impl Kind {
+    /// Lower-case name (`scalar`, `array`, `list`...), as stored by backends.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Scalar => "scalar",
+            Kind::Array => "array",
+            Kind::List => "list",
+            Kind::Tuple => "tuple",
+            Kind::Dict => "dict",
+            Kind::Sparse => "sparse",
+            Kind::Table => "table",
+            Kind::Quantity => "quantity",
+            Kind::User => "user",
+        }
+    }
+
+    /// Parses a name produced by [`Kind::name`].
+    pub fn from_name(s: &str) -> Option<Kind> {
+        [
+            Kind::Scalar,
+            Kind::Array,
+            Kind::List,
+            Kind::Tuple,
+            Kind::Dict,
+            Kind::Sparse,
+            Kind::Table,
+            Kind::Quantity,
+            Kind::User,
+        ]
+        .into_iter()
+        .find(|k| k.name() == s)
+    }
+}
+
 impl Value {
     /// The kind of this value.
     pub fn kind(&self) -> Kind {

@@ -1,0 +1,177 @@
+//! The SQLite schema: creation, version check, and the views for Python users.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::connect::db_err;
+use pet_core::{PetError, Result};
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Marker stored in `pet_meta.format`.
+pub const FORMAT: &str = "pet-sqlite";
+
+const DDL: &str = "
+CREATE TABLE pet_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE trajectories(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    comment TEXT NOT NULL,
+    created REAL NOT NULL,
+    pet_version TEXT NOT NULL
+);
+CREATE TABLE nodes(
+    traj INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    role TEXT,
+    type_info TEXT,
+    explored INTEGER NOT NULL DEFAULT 0,
+    target TEXT,
+    comment TEXT NOT NULL DEFAULT '',
+    annotations BLOB,
+    run INTEGER,
+    UNIQUE(traj, path)
+);
+CREATE TABLE items(
+    traj INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    item TEXT NOT NULL,
+    point INTEGER NOT NULL,
+    run INTEGER,
+    kind TEXT NOT NULL,
+    dtype TEXT,
+    shape TEXT,
+    unit TEXT,
+    value,
+    data BLOB,
+    UNIQUE(traj, path, item, point)
+);
+CREATE TABLE runs(
+    traj INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    completed INTEGER NOT NULL,
+    started REAL,
+    finished REAL,
+    summary TEXT NOT NULL,
+    PRIMARY KEY(traj, idx)
+) WITHOUT ROWID;
+CREATE VIEW explored_points AS
+    SELECT t.name AS trajectory, i.point AS run, i.path AS parameter, i.dtype AS dtype, i.value AS value
+    FROM items i JOIN trajectories t ON t.id = i.traj
+    WHERE i.point >= 0;
+CREATE VIEW run_results AS
+    SELECT t.name AS trajectory, i.run AS run, i.path AS path, i.item AS item,
+           i.kind AS kind, i.dtype AS dtype, i.shape AS shape, i.unit AS unit, i.value AS value, i.data AS data
+    FROM items i JOIN trajectories t ON t.id = i.traj
+    WHERE i.run IS NOT NULL AND i.point < 0;
+";
+
+/// Creates the schema in an empty database, or checks an existing one.
+pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<()> {
+    let has_meta: bool = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='pet_meta'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(|e| open_err(location, e))?
+        > 0;
+    if has_meta {
+        return check(conn, location);
+    }
+    let tables: Vec<String> = {
+        let mut st = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+            .map_err(|e| open_err(location, e))?;
+        let names = st
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| open_err(location, e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| open_err(location, e))?;
+        names
+    };
+    if !tables.is_empty() {
+        return Err(PetError::Format {
+            location: location.to_string(),
+            reason: format!(
+                "it is an SQLite database of another program (tables: {}); pick a new file name",
+                tables.join(", ")
+            ),
+        });
+    }
+    if read_only {
+        return Err(PetError::Format {
+            location: location.to_string(),
+            reason:
+                "the database is empty and opened read-only; open it writable to create a store"
+                    .into(),
+        });
+    }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    // Another process may have created the schema while we waited for the lock.
+    let exists: i64 = tx
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='pet_meta'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    if exists == 0 {
+        tx.execute_batch(DDL).map_err(db_err)?;
+        tx.execute(
+            "INSERT INTO pet_meta(key, value) VALUES('format', ?1), ('schema_version', ?2), ('created_by', ?3)",
+            (FORMAT, SCHEMA_VERSION.to_string(), format!("pet {}", pet_core::VERSION)),
+        )
+        .map_err(db_err)?;
+    }
+    tx.commit().map_err(db_err)?;
+    Ok(())
+}
+
+fn check(conn: &Connection, location: &str) -> Result<()> {
+    let get = |key: &str| -> Result<Option<String>> {
+        conn.query_row("SELECT value FROM pet_meta WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| open_err(location, e))
+    };
+    if get("format")?.as_deref() != Some(FORMAT) {
+        return Err(PetError::Format {
+            location: location.to_string(),
+            reason: "its pet_meta table does not mark it as a pet-sqlite store".into(),
+        });
+    }
+    let version: i64 = get("schema_version")?
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| PetError::Format {
+            location: location.to_string(),
+            reason: "its schema version is missing or unreadable".into(),
+        })?;
+    if version > SCHEMA_VERSION {
+        return Err(PetError::Format {
+            location: location.to_string(),
+            reason: format!(
+                "it was written with schema version {version}, but this pet ({}) reads up to version {SCHEMA_VERSION}; upgrade pet",
+                pet_core::VERSION
+            ),
+        });
+    }
+    // Older versions would be migrated here; version 1 is the first.
+    Ok(())
+}
+
+/// Maps an error met while opening to a `Format` error when the file is not a database.
+pub fn open_err(location: &str, e: rusqlite::Error) -> PetError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => PetError::Format {
+            location: location.to_string(),
+            reason: "the file is not an SQLite database (wrong file, or corrupt)".into(),
+        },
+        _ => db_err(e),
+    }
+}
