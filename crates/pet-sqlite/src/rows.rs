@@ -52,7 +52,7 @@ fn scalar_to_sql(s: &Scalar) -> (Sql, Option<Vec<u8>>) {
             Err(_) => (Sql::Null, Some(s.to_le_bytes())),
         },
         Scalar::F32(x) if fits_real(x.into()) => (Sql::Real(x.into()), None),
-        Scalar::F64(x) if fits_real(x.into()) => (Sql::Real(x), None),
+        Scalar::F64(x) if fits_real(x) => (Sql::Real(x), None),
         Scalar::Str(ref t) => (Sql::Text(t.clone()), None),
         _ => (Sql::Null, Some(s.to_le_bytes())),
     }
