@@ -9,7 +9,7 @@ use rusqlite::types::Value as Sql;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use pet_core::location::Location;
-use pet_core::storage::{validate_records, RunInfo, RunRecord, Store, TrajectoryInfo};
+use pet_core::storage::{validate_records, ReadSpec, RunInfo, RunRecord, Store, TrajectoryInfo};
 use pet_core::{name, LeafData, LeafRole, Node, NodeKind, NodeRecord, PetError, Result, Value};
 
 use crate::connect::{db_err, open_connection, retry_busy};
@@ -303,16 +303,19 @@ type RawItem = (String, i64, ItemRow);
 fn item_rows(
     conn: &Connection,
     id: i64,
-    exact: &str,
-    lo: &str,
-    hi: &str,
+    (exact, lo, hi): (&str, &str, &str),
+    skip_runs: bool,
 ) -> Result<Vec<(String, RawItem)>> {
     let mut st = conn
-        .prepare_cached(
+        .prepare_cached(if skip_runs {
+            "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items
+             WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4)) AND run IS NULL
+             ORDER BY path, item, point"
+        } else {
             "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items
              WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))
-             ORDER BY path, item, point",
-        )
+             ORDER BY path, item, point"
+        })
         .map_err(db_err)?;
     let rows = st
         .query_map(params![id, exact, lo, hi], |r| {
@@ -484,7 +487,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn read_nodes(&self, traj: &str, prefix: &str, with_data: bool) -> Result<Vec<NodeRecord>> {
+    fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
         self.reading(|c| {
             let id = traj_id(c, traj)?;
             let (lo, hi) = if prefix.is_empty() {
@@ -492,11 +495,15 @@ impl Store for SqliteStore {
             } else {
                 below(prefix)
             };
+            let skip_runs = !spec.includes(prefix, "results.runs.run_00000000");
             let mut st = c
-                .prepare_cached(
+                .prepare_cached(if skip_runs {
                     "SELECT path, kind, role, type_info, explored, target, comment, annotations FROM nodes
-                     WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4)) ORDER BY path",
-                )
+                     WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4)) AND run IS NULL ORDER BY path"
+                } else {
+                    "SELECT path, kind, role, type_info, explored, target, comment, annotations FROM nodes
+                     WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4)) ORDER BY path"
+                })
                 .map_err(db_err)?;
             let raw = st
                 .query_map(params![id, prefix, lo, hi], |r| {
@@ -515,8 +522,8 @@ impl Store for SqliteStore {
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(db_err)?;
             let mut items: BTreeMap<String, Vec<RawItem>> = BTreeMap::new();
-            if with_data {
-                for (path, item) in item_rows(c, id, prefix, &lo, &hi)? {
+            if spec.with_data {
+                for (path, item) in item_rows(c, id, (prefix, &lo, &hi), skip_runs)? {
                     items.entry(path).or_default().push(item);
                 }
             }
@@ -554,7 +561,7 @@ impl Store for SqliteStore {
                 .flatten()
                 .and_then(|r| LeafRole::from_name(&r))
                 .ok_or_else(|| PetError::NotFound(path.to_string()))?;
-            let items = item_rows(c, id, path, "", "")?
+            let items = item_rows(c, id, (path, "", ""), false)?
                 .into_iter()
                 .map(|(_, it)| it)
                 .collect();

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{reload, Fixture};
-use crate::storage::{LoadSpec, RunInfo, RunRecord, TrajectoryInfo};
+use crate::storage::{LoadSpec, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 use crate::tree::{LeafData, LeafRole, Node, NodeRecord};
 use crate::{vals, PetError, Trajectory, Value};
 
@@ -47,7 +47,7 @@ pub fn missing_things_are_not_found(fx: &dyn Fixture) {
         Err(PetError::NotFound(_))
     ));
     assert!(store
-        .read_nodes("present", "results.nope", true)
+        .read_nodes("present", "results.nope", ReadSpec::DATA)
         .unwrap()
         .is_empty());
     let e = t.get("nope").unwrap_err();
@@ -142,13 +142,13 @@ pub fn invalid_run_is_rejected_whole(fx: &dyn Fixture) {
     wrong_name.info.name = "run_7".into();
     assert!(store.store_run("atomic", &wrong_name).is_err());
     assert!(store
-        .read_nodes("atomic", "results.runs", false)
+        .read_nodes("atomic", "results.runs", ReadSpec::SKELETON)
         .unwrap()
         .is_empty());
     let back = reload(fx, "atomic");
     assert_eq!(back.pending_runs(), vec![0, 1]);
     assert!(store
-        .read_nodes("atomic", "parameters.sneaky", false)
+        .read_nodes("atomic", "parameters.sneaky", ReadSpec::SKELETON)
         .unwrap()
         .is_empty());
 }
@@ -182,7 +182,7 @@ pub fn invalid_batch_is_rejected_whole(fx: &dyn Fixture) {
         Err(PetError::InvalidValue(_))
     ));
     assert!(store
-        .read_nodes("batch", "results.fine", false)
+        .read_nodes("batch", "results.fine", ReadSpec::SKELETON)
         .unwrap()
         .is_empty());
 }

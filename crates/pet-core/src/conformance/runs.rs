@@ -119,6 +119,8 @@ pub fn concurrent_run_stores(fx: &dyn Fixture) {
             i as i64 * 10
         );
     }
+    back.load_branch("results.runs", LoadLevel::Skeleton)
+        .unwrap();
     assert_eq!(back.leaves("results.runs").len(), 2 * n);
 }
 
@@ -204,4 +206,23 @@ pub fn many_runs_skeleton(fx: &dyn Fixture) {
         back.get_as::<f64>("results.runs.run_00001999.y").unwrap(),
         1999.5
     );
+    // The fast open: per-run subtrees stay in the store until touched.
+    let mut lazy = Trajectory::load(fx.open(), "many", LoadSpec::skeleton()).unwrap();
+    assert_eq!(lazy.len(), n);
+    assert!(lazy.node_count() < 20, "{} nodes loaded", lazy.node_count());
+    assert!(lazy.leaves("results.runs").is_empty());
+    assert_eq!(
+        lazy.get_as::<f64>("results.runs.run_00000007.y").unwrap(),
+        7.5
+    );
+    assert_eq!(lazy.load_run(42, LoadLevel::Data).unwrap(), 2);
+    assert!(lazy
+        .node("results.runs.run_00000042.y")
+        .unwrap()
+        .data
+        .is_some());
+    assert!(matches!(
+        lazy.load_run(n, LoadLevel::Data),
+        Err(crate::PetError::NoSuchRun { .. })
+    ));
 }

@@ -110,6 +110,7 @@ pub fn load_levels_per_branch(fx: &dyn Fixture) {
         parameters: LoadLevel::Data,
         derived: LoadLevel::Skeleton,
         results: LoadLevel::Nothing,
+        runs: false,
     };
     let mut t = Trajectory::load(fx.open(), "levels", spec).unwrap();
     assert!(t.node("tau").unwrap().data.is_some());

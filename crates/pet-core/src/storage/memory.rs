@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use super::{under, validate_records, RunInfo, RunRecord, Store, TrajectoryInfo};
+use super::{under, validate_records, ReadSpec, RunInfo, RunRecord, Store, TrajectoryInfo};
 use crate::name;
 use crate::tree::{LeafData, Node, NodeRecord};
 use crate::{PetError, Result};
@@ -128,15 +128,19 @@ impl Store for MemoryStore {
         })
     }
 
-    fn read_nodes(&self, traj: &str, prefix: &str, with_data: bool) -> Result<Vec<NodeRecord>> {
+    fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
         self.with(traj, |t| {
             Ok(t.nodes
                 .range(prefix.to_string()..)
                 .take_while(|(p, _)| p.starts_with(prefix))
-                .filter(|(p, _)| under(p, prefix))
+                .filter(|(p, _)| under(p, prefix) && spec.includes(prefix, p))
                 .map(|(p, n)| NodeRecord {
                     path: p.clone(),
-                    node: if with_data { n.clone() } else { n.skeleton() },
+                    node: if spec.with_data {
+                        n.clone()
+                    } else {
+                        n.skeleton()
+                    },
                 })
                 .collect())
         })

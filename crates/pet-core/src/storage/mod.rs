@@ -4,7 +4,7 @@ pub mod memory;
 pub mod records;
 
 pub use memory::MemoryStore;
-pub use records::{LoadLevel, LoadSpec, RunInfo, RunRecord, TrajectoryInfo};
+pub use records::{LoadLevel, LoadSpec, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 
 use crate::tree::{LeafData, NodeRecord};
 use crate::Result;
@@ -50,8 +50,8 @@ pub trait Store: Send + Sync {
         runs.iter().try_for_each(|r| self.store_run(traj, r))
     }
 
-    /// Nodes at `prefix` and below (all nodes for `""`), sorted by path; data only if asked.
-    fn read_nodes(&self, traj: &str, prefix: &str, with_data: bool) -> Result<Vec<NodeRecord>>;
+    /// Nodes at `prefix` and below (all nodes for `""`), sorted by path, as `spec` asks.
+    fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>>;
 
     /// The data of one leaf.
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData>;

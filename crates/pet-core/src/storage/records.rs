@@ -115,6 +115,44 @@ impl RunRecord {
     }
 }
 
+/// What [`Store::read_nodes`](super::Store::read_nodes) returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadSpec {
+    /// Include leaf data (otherwise a skeleton).
+    pub with_data: bool,
+    /// Include nodes inside per-run groups (`results.runs.run_00000042...`) when
+    /// the prefix itself is not inside one.
+    pub include_runs: bool,
+}
+
+impl ReadSpec {
+    /// Names, types and metadata of every node.
+    pub const SKELETON: ReadSpec = ReadSpec {
+        with_data: false,
+        include_runs: true,
+    };
+    /// Every node with its data.
+    pub const DATA: ReadSpec = ReadSpec {
+        with_data: true,
+        include_runs: true,
+    };
+
+    /// The same, but leaving out per-run subtrees.
+    pub fn without_runs(self) -> Self {
+        ReadSpec {
+            include_runs: false,
+            ..self
+        }
+    }
+
+    /// True when the node at `path`, read below `prefix`, belongs in the answer.
+    pub fn includes(&self, prefix: &str, path: &str) -> bool {
+        self.include_runs
+            || name::run_of_path(prefix).is_some()
+            || name::run_of_path(path).is_none()
+    }
+}
+
 /// How much of a branch to load.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum LoadLevel {
@@ -137,16 +175,23 @@ pub struct LoadSpec {
     pub derived: LoadLevel,
     /// `results`.
     pub results: LoadLevel,
+    /// Load per-run subtrees (`results.runs.run_*`, `derived_parameters.runs.run_*`)
+    /// eagerly. When false they stay in the store until touched by full path or
+    /// loaded with [`Trajectory::load_run`](crate::Trajectory::load_run); the run
+    /// table still lists every run. Keeps opening a million-run trajectory fast.
+    pub runs: bool,
 }
 
 impl Default for LoadSpec {
-    /// Config and parameters with data, derived parameters and results as skeleton.
+    /// Config and parameters with data, derived parameters and results as
+    /// skeleton, per-run subtrees on demand.
     fn default() -> Self {
         LoadSpec {
             config: LoadLevel::Data,
             parameters: LoadLevel::Data,
             derived: LoadLevel::Skeleton,
             results: LoadLevel::Skeleton,
+            runs: false,
         }
     }
 }
@@ -157,13 +202,23 @@ impl LoadSpec {
         Self::uniform(LoadLevel::Data)
     }
 
-    /// The same level for all branches.
+    /// The same level for all branches, per-run subtrees included.
     pub fn uniform(level: LoadLevel) -> Self {
         LoadSpec {
             config: level,
             parameters: level,
             derived: level,
             results: level,
+            runs: true,
+        }
+    }
+
+    /// Skeleton of every branch, per-run subtrees on demand: the fastest way to
+    /// open a large trajectory.
+    pub fn skeleton() -> Self {
+        LoadSpec {
+            runs: false,
+            ..Self::uniform(LoadLevel::Skeleton)
         }
     }
 

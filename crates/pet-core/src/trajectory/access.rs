@@ -18,7 +18,7 @@ impl Trajectory {
             Err(PetError::NotFound(p))
                 if self.store.is_some() && BRANCHES.contains(&name::split_branch(&p).0) =>
             {
-                self.load_subtree(&p, true)?;
+                self.load_subtree(&p, crate::storage::ReadSpec::DATA)?;
                 self.resolve_target(name)
             }
             other => other,

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::Trajectory;
 use crate::name::{self, DERIVED, PARAMETERS, RESULTS, RUNS};
-use crate::storage::{LoadLevel, RunInfo};
+use crate::storage::{LoadLevel, ReadSpec, RunInfo};
 use crate::tree::LeafData;
 use crate::value::Value;
 use crate::{PetError, Result};
@@ -107,7 +107,7 @@ impl Trajectory {
                 let old = format!("{branch}.{RUNS}.{}", name::run_name(j));
                 let new = format!("{branch}.{RUNS}.{}", name::run_name(new_index));
                 if other.store.is_some() {
-                    match other.load_subtree(&old, true) {
+                    match other.load_subtree(&old, ReadSpec::DATA) {
                         Ok(_) | Err(PetError::NotFound(_)) => {}
                         Err(e) => return Err(e),
                     }
@@ -128,7 +128,7 @@ impl Trajectory {
         // Non-run results and derived parameters that are new here.
         for branch in [RESULTS, DERIVED] {
             if other.store.is_some() {
-                other.load_subtree(branch, true)?;
+                other.load_subtree(branch, ReadSpec::DATA.without_runs())?;
             }
             let run_prefix = format!("{branch}.{RUNS}");
             for path in other.subtree_paths(branch) {

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::Trajectory;
-use crate::name::BRANCHES;
-use crate::storage::{LoadLevel, LoadSpec, Store, TrajectoryInfo};
+use crate::name::{self, BRANCHES};
+use crate::storage::{LoadLevel, LoadSpec, ReadSpec, Store, TrajectoryInfo};
 use crate::tree::{NodeKind, NodeRecord};
 use crate::{PetError, Result};
 
@@ -37,7 +37,11 @@ impl Trajectory {
         t.store = Some(store.clone());
         for (branch, level) in spec.levels() {
             if level > LoadLevel::Nothing {
-                t.load_subtree(branch, level == LoadLevel::Data)?;
+                let read = ReadSpec {
+                    with_data: level == LoadLevel::Data,
+                    include_runs: spec.runs,
+                };
+                t.load_subtree(branch, read)?;
             }
         }
         let runs = store.read_runs(name)?;
@@ -49,22 +53,40 @@ impl Trajectory {
         Ok(t)
     }
 
-    /// Loads (more of) a branch or subtree, by full path, to `level`.
+    /// Loads (more of) a branch or subtree, by full path, to `level`, per-run
+    /// subtrees below it included.
     pub fn load_branch(&mut self, path: &str, level: LoadLevel) -> Result<usize> {
         match level {
             LoadLevel::Nothing => Ok(0),
-            l => self.load_subtree(path, l == LoadLevel::Data),
+            LoadLevel::Skeleton => self.load_subtree(path, ReadSpec::SKELETON),
+            LoadLevel::Data => self.load_subtree(path, ReadSpec::DATA),
         }
+    }
+
+    /// Loads what run `index` stored (its results and derived parameters) to `level`;
+    /// returns how many nodes were read.
+    pub fn load_run(&mut self, index: usize, level: LoadLevel) -> Result<usize> {
+        self.run_info(index)?;
+        let mut n = 0;
+        for branch in [name::RESULTS, name::DERIVED] {
+            let path = format!("{branch}.{}.{}", name::RUNS, name::run_name(index));
+            match self.load_branch(&path, level) {
+                Ok(k) => n += k,
+                Err(PetError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(n)
     }
 
     /// Reads nodes at and below `prefix` into memory without marking them dirty;
     /// nodes already in memory keep their data unless fresh data was read.
-    pub(crate) fn load_subtree(&mut self, prefix: &str, with_data: bool) -> Result<usize> {
+    pub(crate) fn load_subtree(&mut self, prefix: &str, spec: ReadSpec) -> Result<usize> {
         let store = self
             .store
             .clone()
             .ok_or_else(|| PetError::NoStore(self.info.name.clone()))?;
-        let records = store.read_nodes(&self.info.name, prefix, with_data)?;
+        let records = store.read_nodes(&self.info.name, prefix, spec)?;
         if records.is_empty() && !BRANCHES.contains(&prefix) {
             return Err(PetError::NotFound(prefix.to_string()));
         }
