@@ -1,11 +1,12 @@
 //! Benchmark of the SQLite store; prints a table. `cargo bench -p pet-sqlite`
 //! (set `PET_BENCH_QUICK=1` for smaller sizes, `PET_BENCH_DIR` for the disk to use).
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
-use pet_core::{vals, LoadLevel, LoadSpec, RunRecord, Store, Trajectory};
+use pet_core::{vals, LoadSpec, RunRecord, Store, Trajectory};
 use pet_sqlite::SqliteStore;
 
 struct Row {

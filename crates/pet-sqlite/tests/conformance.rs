@@ -1,4 +1,5 @@
 //! The SQLite store passes the whole pet-core conformance suite, each case on a fresh file.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 
