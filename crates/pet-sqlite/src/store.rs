@@ -42,8 +42,10 @@ impl Default for SqliteOptions {
 pub struct SqliteStore {
     path: PathBuf,
     opts: SqliteOptions,
-    write: Mutex<Connection>,
+    // Declared before `write` so it closes first: the writer closes last and
+    // checkpoints the WAL into the database file.
     read: Mutex<Connection>,
+    write: Mutex<Connection>,
 }
 
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -133,8 +135,8 @@ impl SqliteStore {
         Ok(SqliteStore {
             path,
             opts,
-            write: Mutex::new(write),
             read: Mutex::new(read),
+            write: Mutex::new(write),
         })
     }
 

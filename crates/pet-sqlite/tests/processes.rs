@@ -14,7 +14,13 @@ const CHILD: &str = "PET_SQLITE_CHILD";
 
 fn spawn_child(role: &str, db: &Path, args: &str) -> std::process::Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["child_entry", "--exact", "--nocapture", "--test-threads=1", "-q"])
+        .args([
+            "child_entry",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+            "-q",
+        ])
         .env(CHILD, role)
         .env("PET_DB", db)
         .env("PET_ARGS", args)
@@ -35,7 +41,9 @@ fn sweep(db: &Path, name: &str, n: usize) {
 /// Entry point of child processes; does nothing in a normal test run.
 #[test]
 fn child_entry() {
-    let Ok(role) = std::env::var(CHILD) else { return };
+    let Ok(role) = std::env::var(CHILD) else {
+        return;
+    };
     let db = std::env::var("PET_DB").unwrap();
     let args: Vec<usize> = std::env::var("PET_ARGS")
         .unwrap()
@@ -70,8 +78,10 @@ fn child_entry() {
                 let mut run = t.run(i).unwrap();
                 let v: i64 = run.param("i").unwrap();
                 run.add_result("a", v).unwrap();
-                run.add_result("b", ndarray::Array1::from_elem(2000, v as f64)).unwrap();
-                run.add_result_items("c", [("x", (v * 2).into()), ("y", "done".into())], "").unwrap();
+                run.add_result("b", ndarray::Array1::from_elem(2000, v as f64))
+                    .unwrap();
+                run.add_result_items("c", [("x", (v * 2).into()), ("y", "done".into())], "")
+                    .unwrap();
                 store.store_run("sweep", &run.finish()).unwrap();
                 let mut lock = out.lock();
                 writeln!(lock, "stored {i}").unwrap();
@@ -99,11 +109,19 @@ fn two_processes_two_threads_thousand_runs_each_lose_nothing() {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
     let mut t = Trajectory::load(store, "sweep", LoadSpec::default()).unwrap();
     assert_eq!(t.len(), n);
-    assert!(t.pending_runs().is_empty(), "lost {} runs", t.pending_runs().len());
+    assert!(
+        t.pending_runs().is_empty(),
+        "lost {} runs",
+        t.pending_runs().len()
+    );
     t.load_branch("results.runs", LoadLevel::Data).unwrap();
     assert_eq!(t.leaves("results.runs").len(), n);
     for i in (0..n).step_by(37) {
-        assert_eq!(t.get_as::<i64>(&format!("results.runs.run_{i:08}.v")).unwrap(), 3 * i as i64);
+        assert_eq!(
+            t.get_as::<i64>(&format!("results.runs.run_{i:08}.v"))
+                .unwrap(),
+            3 * i as i64
+        );
     }
 }
 
@@ -125,18 +143,29 @@ fn crash_after(reports: usize) {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     for line in lines.map_while(Result::ok) {
-        if let Some(i) = line.strip_prefix("stored ").and_then(|i| i.parse::<usize>().ok()) {
+        if let Some(i) = line
+            .strip_prefix("stored ")
+            .and_then(|i| i.parse::<usize>().ok())
+        {
             reported.push(i);
         }
     }
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
     let mut t = Trajectory::load(store.clone(), "sweep", LoadSpec::default()).unwrap();
-    let completed: Vec<usize> = (0..n).filter(|&i| t.run_info(i).unwrap().completed).collect();
+    let completed: Vec<usize> = (0..n)
+        .filter(|&i| t.run_info(i).unwrap().completed)
+        .collect();
     for &i in &reported {
-        assert!(t.run_info(i).unwrap().completed, "run {i} was reported stored but is not complete");
+        assert!(
+            t.run_info(i).unwrap().completed,
+            "run {i} was reported stored but is not complete"
+        );
     }
     assert!(completed.len() >= reported.len());
-    assert!(completed.len() < n, "the child should have been killed mid-way");
+    assert!(
+        completed.len() < n,
+        "the child should have been killed mid-way"
+    );
     t.load_branch("results.runs", LoadLevel::Data).unwrap();
     for &i in &completed {
         let base = format!("results.runs.run_{i:08}");
@@ -144,7 +173,10 @@ fn crash_after(reports: usize) {
         let b: ndarray::ArrayD<f64> = t.get_as(&format!("{base}.b")).unwrap();
         assert_eq!(b.len(), 2000);
         assert!(b.iter().all(|&x| x == i as f64));
-        assert_eq!(t.get_item(&format!("{base}.c"), "y").unwrap(), "done".into());
+        assert_eq!(
+            t.get_item(&format!("{base}.c"), "y").unwrap(),
+            "done".into()
+        );
     }
     // Nothing half-stored: every stored leaf belongs to a completed run.
     let leaves = t.leaves("results.runs");
