@@ -1,0 +1,1 @@
+//! pet-mongo: the MongoDB store (work in progress; see issue "pet-mongo").
