@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::Trajectory;
 use crate::name::{self, BRANCHES};
-use crate::storage::{LoadLevel, LoadSpec, ReadSpec, Store, TrajectoryInfo};
+use crate::storage::{LoadLevel, LoadSpec, ReadSpec, RunInfo, Store, TrajectoryInfo};
 use crate::tree::{NodeKind, NodeRecord};
 use crate::{PetError, Result};
 
@@ -61,6 +61,18 @@ impl Trajectory {
             LoadLevel::Skeleton => self.load_subtree(path, ReadSpec::SKELETON),
             LoadLevel::Data => self.load_subtree(path, ReadSpec::DATA),
         }
+    }
+
+    /// Loads the data of every parameter, config item and derived parameter
+    /// (per-run derived parameters excluded): what runs read.
+    pub fn load_parameters(&mut self) -> Result<()> {
+        if self.store.is_none() {
+            return Ok(());
+        }
+        for b in [name::CONFIG, name::PARAMETERS, name::DERIVED] {
+            self.load_subtree(b, ReadSpec::DATA.without_runs())?;
+        }
+        Ok(())
     }
 
     /// Loads what run `index` stored (its results and derived parameters) to `level`;
@@ -138,6 +150,50 @@ impl Trajectory {
             self.runs_dirty = false;
         }
         Ok(())
+    }
+
+    /// Parameter-like nodes (config, parameters, derived parameters; not those of
+    /// single runs) with their data, as records: what a run needs to execute.
+    pub fn param_records(&self) -> Vec<NodeRecord> {
+        self.nodes
+            .iter()
+            .filter(|(p, _)| {
+                let b = name::split_branch(p).0;
+                b != name::RESULTS && name::run_of_path(p).is_none()
+            })
+            .map(|(p, n)| NodeRecord {
+                path: p.clone(),
+                node: n.clone(),
+            })
+            .collect()
+    }
+
+    /// Rebuilds an in-memory trajectory (no store) from its info, nodes and runs.
+    pub fn from_parts(
+        info: TrajectoryInfo,
+        nodes: Vec<NodeRecord>,
+        runs: Vec<RunInfo>,
+    ) -> Result<Self> {
+        let mut t = Trajectory::from_info(info);
+        for rec in nodes {
+            rec.validate()?;
+            if let NodeKind::Leaf { explored: true, .. } = rec.node.kind {
+                t.explored.push(rec.path.clone());
+            }
+            t.insert_node(rec.path, rec.node, false);
+        }
+        if !runs.is_empty() {
+            t.runs = runs;
+        }
+        t.dirty.clear();
+        t.runs_dirty = false;
+        Ok(t)
+    }
+
+    /// A store-less copy holding what runs need: parameters, config, derived
+    /// parameters and run information (no results).
+    pub fn snapshot(&self) -> Result<Self> {
+        Self::from_parts(self.info.clone(), self.param_records(), self.runs.clone())
     }
 
     /// The info this trajectory was created with (for stores listing it).

@@ -159,9 +159,10 @@ impl Trajectory {
         Ok(Run::new(self, index))
     }
 
-    /// Takes a finished run into memory (info and nodes). With `keep_data` false only
-    /// the skeleton stays in memory; data auto-loads from the store later.
-    pub fn record_run(&mut self, record: &RunRecord, keep_data: bool) -> Result<()> {
+    /// Takes a finished run into memory (info and nodes). When `stored` is true the
+    /// store already holds it, so only the skeleton stays in memory (data auto-loads);
+    /// otherwise the run is kept whole and written by the next [`Trajectory::store`].
+    pub fn record_run(&mut self, record: &RunRecord, stored: bool) -> Result<()> {
         let index = record.info.index;
         if index >= self.runs.len() {
             return Err(PetError::NoSuchRun {
@@ -169,9 +170,9 @@ impl Trajectory {
                 len: self.runs.len(),
             });
         }
-        let dirty = self.store.is_none();
+        let dirty = !stored;
         for n in &record.nodes {
-            let node: Node = if keep_data || dirty {
+            let node: Node = if dirty {
                 n.node.clone()
             } else {
                 n.node.skeleton()
@@ -189,12 +190,16 @@ impl Trajectory {
     /// its skeleton in memory; without a store the run is kept in memory until
     /// [`Trajectory::store`].
     pub fn store_run(&mut self, record: &RunRecord) -> Result<()> {
-        if let Some(store) = self.store.clone() {
-            store.store_run(&self.info.name, record)?;
-        } else {
-            record.validate()?;
+        match self.store.clone() {
+            Some(store) => {
+                store.store_run(&self.info.name, record)?;
+                self.record_run(record, true)
+            }
+            None => {
+                record.validate()?;
+                self.record_run(record, false)
+            }
         }
-        self.record_run(record, false)
     }
 
     /// Full path of the group holding run `index`'s results.

@@ -1,0 +1,69 @@
+//! Executing one run: build the run view, call the user's function, catch
+//! errors and panics, and hand back the finished record.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pet_core::{Run, RunRecord, Trajectory};
+
+use crate::error::RunResult;
+
+/// What became of one run.
+pub enum Outcome<T> {
+    /// The run returned a value; its results are in `record`.
+    Done {
+        /// Run index.
+        index: usize,
+        /// Results to store.
+        record: RunRecord,
+        /// The function's return value.
+        value: T,
+    },
+    /// The run returned an error, panicked, or its worker died.
+    Failed {
+        /// Run index.
+        index: usize,
+        /// What happened.
+        message: String,
+    },
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".into()
+    }
+}
+
+/// Runs `f` for run `index` of `traj`, never panicking.
+pub fn execute<T, F>(traj: &Trajectory, index: usize, f: &F) -> Outcome<T>
+where
+    F: Fn(&mut Run) -> RunResult<T> + Sync,
+{
+    let mut run = match traj.run(index) {
+        Ok(r) => r,
+        Err(e) => {
+            return Outcome::Failed {
+                index,
+                message: e.to_string(),
+            }
+        }
+    };
+    match catch_unwind(AssertUnwindSafe(|| f(&mut run))) {
+        Ok(Ok(value)) => Outcome::Done {
+            index,
+            record: run.finish(),
+            value,
+        },
+        Ok(Err(e)) => Outcome::Failed {
+            index,
+            message: e.to_string(),
+        },
+        Err(p) => Outcome::Failed {
+            index,
+            message: format!("panicked: {}", panic_message(p.as_ref())),
+        },
+    }
+}

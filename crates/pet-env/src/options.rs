@@ -1,0 +1,65 @@
+//! How the Environment runs: execution mode, storing, errors, progress, logs, git.
+
+use std::path::PathBuf;
+
+/// Where runs execute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// One run after another on the calling thread.
+    Sequential,
+    /// N threads in this process.
+    Threads(usize),
+    /// N worker processes: this same program re-run as workers, so a crash in
+    /// native code kills one run, not the sweep.
+    Processes(usize),
+}
+
+/// What to do about git when a sweep starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GitPolicy {
+    /// Do not look at git.
+    Off,
+    /// Record commit, branch and whether the tree is dirty (if in a repository).
+    Record,
+    /// Commit tracked changes first, then record the new commit.
+    AutoCommit,
+    /// Refuse to run when tracked files have uncommitted changes.
+    RequireClean,
+}
+
+/// All settings of an Environment.
+#[derive(Clone, Debug)]
+pub struct EnvOptions {
+    /// Execution mode.
+    pub mode: Mode,
+    /// Store every run the moment it finishes (otherwise runs stay in memory
+    /// until the program calls `Trajectory::store`).
+    pub store_runs: bool,
+    /// Stop at the first failing run (after the runs in flight finish).
+    pub stop_on_error: bool,
+    /// Show a progress bar (only ever drawn on a terminal).
+    pub progress: bool,
+    /// Directory for `<trajectory>.log` and `<trajectory>.errors.log`; `None` for no files.
+    pub log_dir: Option<PathBuf>,
+    /// Git handling.
+    pub git: GitPolicy,
+    /// Directory inside the git repository to record (default: working directory).
+    pub git_dir: Option<PathBuf>,
+    /// Arguments for worker processes (default: this program's own arguments).
+    pub worker_args: Option<Vec<String>>,
+}
+
+impl Default for EnvOptions {
+    fn default() -> Self {
+        EnvOptions {
+            mode: Mode::Sequential,
+            store_runs: true,
+            stop_on_error: false,
+            progress: true,
+            log_dir: Some(PathBuf::from("logs")),
+            git: GitPolicy::Record,
+            git_dir: None,
+            worker_args: None,
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! The shared task queue that worker threads pull runs from.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
+
+use pet_core::Trajectory;
+
+/// A store-less copy of the trajectory that runs read, with a version number
+/// that changes whenever the trajectory is expanded.
+pub struct Snapshot {
+    /// Increases with every new snapshot.
+    pub version: u64,
+    /// Parameters and run table.
+    pub traj: Trajectory,
+}
+
+/// One unit of work.
+pub type Task = (usize, Arc<Snapshot>);
+
+#[derive(Default)]
+struct State {
+    tasks: VecDeque<Task>,
+    closed: bool,
+}
+
+/// A blocking multi-consumer queue of tasks.
+#[derive(Default)]
+pub struct Queue {
+    state: Mutex<State>,
+    ready: Condvar,
+}
+
+impl Queue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds a task.
+    pub fn push(&self, task: Task) {
+        self.lock().tasks.push_back(task);
+        self.ready.notify_one();
+    }
+
+    /// Takes the next task, waiting for one; `None` once closed and empty.
+    pub fn pop(&self) -> Option<Task> {
+        let mut s = self.lock();
+        loop {
+            if let Some(t) = s.tasks.pop_front() {
+                return Some(t);
+            }
+            if s.closed {
+                return None;
+            }
+            s = self.ready.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Takes the next task without waiting.
+    pub fn try_pop(&self) -> Option<Task> {
+        self.lock().tasks.pop_front()
+    }
+
+    /// Drops every queued task; returns how many were dropped.
+    pub fn clear(&self) -> usize {
+        let mut s = self.lock();
+        let n = s.tasks.len();
+        s.tasks.clear();
+        n
+    }
+
+    /// No more tasks will come: waiting workers return.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.ready.notify_all();
+    }
+}

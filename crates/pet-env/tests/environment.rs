@@ -1,0 +1,478 @@
+//! The Environment end to end on real SQLite files: modes, failures, resume
+//! after SIGKILL, adaptive expansion, provenance, manual storing, reconciling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use pet_core::{vals, LoadSpec, PetError, Store, Trajectory};
+use pet_env::{EnvError, Environment, GitPolicy, Mode};
+
+fn url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("sweep.db").display())
+}
+
+fn env(dir: &Path, mode: Mode) -> Environment {
+    Environment::open(&url(dir))
+        .unwrap()
+        .mode(mode)
+        .log_dir(Some(dir.join("logs")))
+        .progress(false)
+        .git(GitPolicy::Off)
+}
+
+fn setup(t: &mut Trajectory) -> pet_core::Result<()> {
+    t.add_parameter("x", 0i64, "first factor")?;
+    t.add_parameter("y", 0i64, "second factor")?;
+    t.explore_cartesian([("x", vals([1i64, 2, 3, 4])), ("y", vals([6i64, 7, 8]))])
+}
+
+fn multiply(run: &mut pet_core::Run) -> pet_env::RunResult<i64> {
+    let z = run.param::<i64>("x")? * run.param::<i64>("y")?;
+    run.add_result("z", z)?;
+    Ok(z)
+}
+
+fn check_stored(dir: &Path) {
+    let store: Arc<dyn Store> = pet_env::open_store(&url(dir)).unwrap();
+    let mut t = Trajectory::load(store, "mult", LoadSpec::default()).unwrap();
+    assert!(t.pending_runs().is_empty());
+    for i in 0..12 {
+        let x = t.param_value_at("x", i).unwrap().clone();
+        let y = t.param_value_at("y", i).unwrap().clone();
+        let z: i64 = t.get_as(&format!("results.runs.run_{i:08}.z")).unwrap();
+        assert_eq!(
+            pet_core::Value::from(z),
+            pet_core::Value::from(
+                x.as_scalar().unwrap().as_f64().unwrap() as i64
+                    * y.as_scalar().unwrap().as_f64().unwrap() as i64
+            )
+        );
+    }
+}
+
+fn expected() -> Vec<(usize, i64)> {
+    let mut v = Vec::new();
+    for (k, x) in [1i64, 2, 3, 4].iter().enumerate() {
+        for (j, y) in [6i64, 7, 8].iter().enumerate() {
+            v.push((k * 3 + j, x * y));
+        }
+    }
+    v
+}
+
+#[test]
+fn sequential_and_threads_give_results_in_index_order() {
+    for mode in [Mode::Sequential, Mode::Threads(3)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = env(dir.path(), mode);
+        let mut traj = env.trajectory("mult", "", setup).unwrap();
+        let report = env.run(&mut traj, multiply).unwrap();
+        assert_eq!(report.results, expected());
+        assert!(report.failed.is_empty());
+        check_stored(dir.path());
+        let log = std::fs::read_to_string(dir.path().join("logs/mult.log")).unwrap();
+        assert!(log.contains("run_00000011 finished"), "{log}");
+    }
+}
+
+/// Also the body of the worker processes this test starts.
+#[test]
+fn processes_mode_runs_every_point_and_survives_a_crashing_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env(dir.path(), Mode::Processes(2)).worker_args(vec![
+        "processes_mode_runs_every_point_and_survives_a_crashing_run".into(),
+        "--exact".into(),
+        "--nocapture".into(),
+        "--test-threads=1".into(),
+    ]);
+    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let report = env
+        .run(&mut traj, |run| {
+            if run.index() == 4 {
+                std::process::abort(); // a crash of "native code" in one run
+            }
+            multiply(run)
+        })
+        .unwrap();
+    let mut want = expected();
+    want.remove(4);
+    assert_eq!(report.results, want);
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].index, 4);
+    assert!(
+        report.failed[0].message.contains("worker process died"),
+        "{:?}",
+        report.failed
+    );
+    assert_eq!(traj.pending_runs(), vec![4]);
+}
+
+#[test]
+fn failing_and_panicking_runs_are_logged_and_the_sweep_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env(dir.path(), Mode::Threads(2));
+    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let report = env
+        .run(&mut traj, |run| {
+            match run.index() {
+                3 => return Err("bad parameters".into()),
+                5 => panic!("boom in run 5"),
+                _ => {}
+            }
+            multiply(run)
+        })
+        .unwrap();
+    assert_eq!(report.results.len(), 10);
+    let failed: Vec<usize> = report.failed.iter().map(|f| f.index).collect();
+    assert_eq!(failed.len(), 2);
+    assert!(failed.contains(&3) && failed.contains(&5));
+    let errors = std::fs::read_to_string(dir.path().join("logs/mult.errors.log")).unwrap();
+    assert!(
+        errors.contains("run_00000003 (x=2, y=6) failed: bad parameters"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("run_00000005 (x=2, y=8) failed: panicked: boom in run 5"),
+        "{errors}"
+    );
+    assert_eq!(traj.pending_runs(), vec![3, 5]);
+    // Running again retries only the failed runs.
+    let report = env.run(&mut traj, multiply).unwrap();
+    assert_eq!(report.results, vec![(3, 12), (5, 16)]);
+    assert_eq!(report.already_done, 10);
+    check_stored(dir.path());
+}
+
+#[test]
+fn stop_on_error_stops_and_keeps_what_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env(dir.path(), Mode::Sequential).stop_on_error(true);
+    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let err = env
+        .run(&mut traj, |run| {
+            if run.index() == 2 {
+                return Err("diverged".into());
+            }
+            multiply(run)
+        })
+        .unwrap_err();
+    assert!(matches!(err, EnvError::RunFailed { index: 2, .. }), "{err}");
+    assert!(err.to_string().contains("resume"), "{err}");
+    let store = pet_env::open_store(&url(dir.path())).unwrap();
+    let t = Trajectory::load(store, "mult", LoadSpec::default()).unwrap();
+    assert_eq!(t.pending_runs(), (2..12).collect::<Vec<_>>());
+}
+
+/// Also the body of the child process that the resume test kills.
+#[test]
+fn resume_child() {
+    let Ok(dir) = std::env::var("PET_RESUME_DIR") else {
+        return;
+    };
+    let mut env = env(Path::new(&dir), Mode::Sequential);
+    let mut traj = env.trajectory("slow", "", slow_setup).unwrap();
+    env.run(&mut traj, slow_run).unwrap();
+}
+
+fn slow_setup(t: &mut Trajectory) -> pet_core::Result<()> {
+    t.add_parameter("i", 0i64, "")?;
+    t.explore([("i", vals(0..120i64))])
+}
+
+fn slow_run(run: &mut pet_core::Run) -> pet_env::RunResult<i64> {
+    std::thread::sleep(std::time::Duration::from_millis(10));
+    let i: i64 = run.param("i")?;
+    run.add_result("sq", i * i)?;
+    Ok(i * i)
+}
+
+#[test]
+fn a_killed_sweep_resumes_without_losing_or_repeating_completed_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["resume_child", "--exact", "--nocapture", "--test-threads=1"])
+        .env("PET_RESUME_DIR", dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let db = dir.path().join("sweep.db");
+    let completed_before = loop {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        if let Ok(store) = pet_sqlite_store(&db) {
+            if let Ok(runs) = store.read_runs("slow") {
+                let done = runs.iter().filter(|r| r.completed).count();
+                if done >= 30 {
+                    break done;
+                }
+            }
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child finished before it was killed"
+        );
+    };
+    child.kill().unwrap(); // SIGKILL mid-sweep
+    child.wait().unwrap();
+    let store = pet_sqlite_store(&db).unwrap();
+    let done_at_kill: Vec<usize> = store
+        .read_runs("slow")
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.completed)
+        .map(|r| r.index)
+        .collect();
+    assert!(done_at_kill.len() >= completed_before && done_at_kill.len() < 120);
+    drop(store);
+    let mut env = env(dir.path(), Mode::Threads(2));
+    let mut traj = env.trajectory("slow", "", slow_setup).unwrap();
+    let report = env.run(&mut traj, slow_run).unwrap();
+    assert_eq!(report.already_done, done_at_kill.len());
+    assert_eq!(report.results.len() + done_at_kill.len(), 120);
+    assert!(
+        report
+            .results
+            .iter()
+            .all(|(i, _)| !done_at_kill.contains(i)),
+        "a completed run ran again"
+    );
+    let mut t = Trajectory::load(
+        pet_env::open_store(&url(dir.path())).unwrap(),
+        "slow",
+        LoadSpec::default(),
+    )
+    .unwrap();
+    assert!(t.pending_runs().is_empty());
+    for i in 0..120usize {
+        assert_eq!(
+            t.get_as::<i64>(&format!("results.runs.run_{i:08}.sq"))
+                .unwrap(),
+            (i * i) as i64
+        );
+    }
+}
+
+fn pet_sqlite_store(db: &Path) -> pet_core::Result<Arc<dyn Store>> {
+    if !db.exists() {
+        return Err(PetError::NotFound(db.display().to_string()));
+    }
+    pet_env::open_store(&format!("sqlite://{}?mode=ro", db.display()))
+}
+
+#[test]
+fn post_processing_expands_the_trajectory_while_runs_continue() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env(dir.path(), Mode::Threads(2));
+    let mut traj = env
+        .trajectory("adaptive", "", |t| {
+            t.add_parameter("x", 0.0, "")?;
+            t.explore([("x", vals([0.0, 1.0, 2.0, 3.0]))])
+        })
+        .unwrap();
+    let mut seen = Vec::new();
+    let report = env
+        .run_with(
+            &mut traj,
+            |run| {
+                let x: f64 = run.param("x")?;
+                let f = -(x - 7.25) * (x - 7.25);
+                run.add_result("f", f)?;
+                Ok(f)
+            },
+            |t, batch| {
+                seen.extend(batch.iter().map(|(i, _)| *i));
+                if t.len() < 12 {
+                    let next = t.len() as f64;
+                    t.expand([("x", vals([next]))])?;
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert_eq!(traj.len(), 12);
+    assert_eq!(report.results.len(), 12);
+    seen.sort();
+    assert_eq!(seen, (0..12).collect::<Vec<_>>());
+    let best = report
+        .results
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    assert_eq!(best.0, 7);
+    let reloaded = Trajectory::load(
+        pet_env::open_store(&url(dir.path())).unwrap(),
+        "adaptive",
+        LoadSpec::default(),
+    )
+    .unwrap();
+    assert_eq!(reloaded.len(), 12);
+    assert!(reloaded.pending_runs().is_empty());
+}
+
+#[test]
+fn provenance_and_git_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo_dir = dir.path().join("repo");
+    let repo = git2::Repository::init(&repo_dir).unwrap();
+    std::fs::write(repo_dir.join("model.txt"), "v1").unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_path(Path::new("model.txt")).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("t", "t@example.org").unwrap();
+    let first = repo
+        .commit(Some("HEAD"), &sig, &sig, "first", &tree, &[])
+        .unwrap();
+
+    let mut opts = env(dir.path(), Mode::Sequential).current_options().clone();
+    opts.git = GitPolicy::Record;
+    opts.git_dir = Some(repo_dir.clone());
+    let mut e = env(dir.path(), Mode::Sequential).options(opts.clone());
+    let mut traj = e.trajectory("mult", "", setup).unwrap();
+    e.run(&mut traj, multiply).unwrap();
+    let mut t = Trajectory::load(
+        pet_env::open_store(&url(dir.path())).unwrap(),
+        "mult",
+        LoadSpec::default(),
+    )
+    .unwrap();
+    let base = "config.provenance.session_0000";
+    assert_eq!(
+        t.get_as::<String>(&format!("{base}.git_commit")).unwrap(),
+        first.to_string()
+    );
+    assert!(!t.get_as::<bool>(&format!("{base}.git_dirty")).unwrap());
+    assert_eq!(
+        t.get_as::<String>(&format!("{base}.pet_version")).unwrap(),
+        pet_core::VERSION
+    );
+    assert!(t.get_as::<u64>(&format!("{base}.cpus")).unwrap() >= 1);
+    assert!(!t
+        .get_as::<String>(&format!("{base}.host"))
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        t.get_as::<u64>(&format!("{base}.runs_completed")).unwrap(),
+        12
+    );
+    assert!(
+        t.get_as::<f64>(&format!("{base}.finished")).unwrap()
+            >= t.get_as::<f64>(&format!("{base}.started")).unwrap()
+    );
+
+    // A dirty tree: refused with RequireClean, committed with AutoCommit.
+    std::fs::write(repo_dir.join("model.txt"), "v2").unwrap();
+    opts.git = GitPolicy::RequireClean;
+    let mut e = env(dir.path(), Mode::Sequential).options(opts.clone());
+    let err = e.run(&mut traj, multiply).unwrap_err().to_string();
+    assert!(
+        err.contains("model.txt") && err.contains("AutoCommit"),
+        "{err}"
+    );
+    opts.git = GitPolicy::AutoCommit;
+    let mut e = env(dir.path(), Mode::Sequential).options(opts);
+    e.run(&mut traj, multiply).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    assert_ne!(head.id(), first);
+    assert!(head.message().unwrap().contains("auto-commit"));
+    let mut t = Trajectory::load(
+        pet_env::open_store(&url(dir.path())).unwrap(),
+        "mult",
+        LoadSpec::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        t.get_as::<String>("config.provenance.session_0001.git_auto_commit")
+            .unwrap(),
+        head.id().to_string()
+    );
+}
+
+#[test]
+fn with_storing_off_runs_wait_for_the_program_to_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env(dir.path(), Mode::Threads(2)).store_runs(false);
+    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    env.run(&mut traj, multiply).unwrap();
+    let store = pet_env::open_store(&url(dir.path())).unwrap();
+    assert_eq!(
+        Trajectory::load(store.clone(), "mult", LoadSpec::default())
+            .unwrap()
+            .pending_runs()
+            .len(),
+        12
+    );
+    traj.store().unwrap();
+    check_stored(dir.path());
+}
+
+#[test]
+fn rerunning_a_changed_program_extends_or_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env(dir.path(), Mode::Sequential);
+    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    env.run(&mut traj, multiply).unwrap();
+    // The same program again: nothing to do.
+    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let report = env.run(&mut traj, multiply).unwrap();
+    assert!(report.results.is_empty());
+    assert_eq!(report.already_done, 12);
+    // More points at the end: the stored trajectory grows and only they run.
+    let mut traj = env
+        .trajectory("mult", "", |t| {
+            setup(t)?;
+            let mut more = Trajectory::new("tmp")?;
+            setup(&mut more)?;
+            t.expand([("x", vals([5i64])), ("y", vals([9i64]))])
+        })
+        .unwrap();
+    assert_eq!(traj.len(), 13);
+    let report = env.run(&mut traj, multiply).unwrap();
+    assert_eq!(report.results, vec![(12, 45)]);
+    // A different default: refused with advice.
+    let err = env
+        .trajectory("mult", "", |t| {
+            t.add_parameter("x", 1i64, "")?;
+            t.add_parameter("y", 0i64, "")?;
+            t.explore_cartesian([("x", vals([1i64, 2, 3, 4])), ("y", vals([6i64, 7, 8]))])
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("default of parameters.x") && err.contains("new trajectory name"),
+        "{err}"
+    );
+}
+
+#[test]
+fn store_urls_name_missing_features_and_read_config() {
+    let e = pet_env::open_store("hdf5:///tmp/none.h5")
+        .err()
+        .unwrap()
+        .to_string();
+    if !cfg!(feature = "hdf5") {
+        assert!(e.contains("`hdf5` feature"), "{e}");
+    }
+    let e = pet_env::open_store("ftp://x/y").err().unwrap().to_string();
+    assert!(e.contains("unknown store type 'ftp'"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("pet.toml");
+    std::fs::write(&cfg, "store = \"sqlite://results/a.db\"\n").unwrap();
+    assert_eq!(
+        pet_env::url_from_config(&cfg).unwrap().as_deref(),
+        Some("sqlite://results/a.db")
+    );
+    std::fs::write(&cfg, "store = 3\n").unwrap();
+    assert!(pet_env::url_from_config(&cfg)
+        .unwrap_err()
+        .to_string()
+        .contains("must be a string"));
+    assert_eq!(
+        pet_env::url_from_config(&dir.path().join("none.toml")).unwrap(),
+        None
+    );
+    assert_eq!(
+        pet_env::store_url(Some("memory://"), "x").unwrap(),
+        "memory://"
+    );
+}
