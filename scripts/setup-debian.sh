@@ -6,6 +6,8 @@ need=()
 command -v cc >/dev/null 2>&1 || need+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
+# pet-hdf5 links the system HDF5 library (found through pkg-config).
+dpkg -s libhdf5-dev >/dev/null 2>&1 || need+=(libhdf5-dev)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq

@@ -1,0 +1,2 @@
+//! Benchmark of the HDF5 store (placeholder).
+fn main() {}

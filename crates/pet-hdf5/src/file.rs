@@ -1,0 +1,412 @@
+//! One open pet HDF5 file: opening and checking it, applying changes through
+//! the journal, checkpoints, crash recovery by replay, and closing.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use pet_core::storage::TrajectoryInfo;
+use pet_core::{name, PetError, Result};
+
+use crate::attrs;
+use crate::error::{corrupt, h5, io};
+use crate::journal::{self, Journal};
+use crate::layout::{
+    self, A_CREATED, A_CREATED_BY, A_FORMAT, A_PET_VERSION, A_TRAJECTORY, A_VERSION, FORMAT,
+    LAYOUT_VERSION,
+};
+use crate::ops::{Op, OpRef};
+use crate::options::Hdf5Options;
+use crate::runtable::RunTable;
+use crate::tree::Tree;
+
+/// The state behind the lock: the HDF5 file, its journal and cached run tables.
+pub struct Inner {
+    /// The open HDF5 file.
+    pub file: hdf5::File,
+    journal: Option<Journal>,
+    runs: HashMap<String, RunTable>,
+    known: HashSet<String>,
+    /// Options the file was opened with.
+    pub opts: Hdf5Options,
+    path: PathBuf,
+}
+
+/// A file shared by every handle of this process.
+pub struct Shared {
+    /// The file path (absolute).
+    pub path: PathBuf,
+    /// True when opened without write access.
+    pub read_only: bool,
+    inner: Mutex<Option<Inner>>,
+}
+
+fn not_hdf5(path: &Path, e: hdf5::Error) -> PetError {
+    let msg = e.to_string();
+    if msg.contains("signature") || msg.contains("not an HDF5") {
+        corrupt(
+            &path.display().to_string(),
+            "the file is not an HDF5 file (no HDF5 signature); check the path — pet opens or creates .h5 files it wrote, and left this file untouched",
+        )
+    } else if msg.contains("lock") {
+        PetError::Backend {
+            backend: "hdf5",
+            message: format!(
+                "{} is locked by another process that has it open for writing: {msg}",
+                path.display()
+            ),
+        }
+    } else {
+        corrupt(
+            &path.display().to_string(),
+            format!("HDF5 cannot open it: {msg}"),
+        )
+    }
+}
+
+/// Checks the root attributes that mark a pet store of a layout we can read.
+fn check_format(file: &hdf5::File, path: &Path) -> Result<()> {
+    let at = path.display().to_string();
+    let root = file.group("/").map_err(h5("cannot open the root group"))?;
+    match attrs::get_str(&root, A_FORMAT)? {
+        Some(f) if f == FORMAT => {}
+        _ => {
+            let members = root.member_names().unwrap_or_default();
+            return Err(corrupt(
+                &at,
+                format!(
+                    "an HDF5 file, but not a pet store (no {A_FORMAT}='{FORMAT}' root attribute; it holds {:?}); \
+                     pet does not write into other programs' files — give a new file name",
+                    members.iter().take(5).collect::<Vec<_>>()
+                ),
+            ));
+        }
+    }
+    match attrs::get_u32(&root, A_VERSION)? {
+        Some(v) if v <= LAYOUT_VERSION => Ok(()),
+        Some(v) => Err(corrupt(
+            &at,
+            format!("layout version {v} is newer than this pet understands ({LAYOUT_VERSION}); upgrade pet to read it"),
+        )),
+        None => Err(corrupt(&at, format!("the {A_VERSION} root attribute is missing"))),
+    }
+}
+
+fn create_file(path: &Path) -> Result<hdf5::File> {
+    let err = h5("cannot create the HDF5 file");
+    let file = hdf5::File::with_options()
+        .with_fapl(|p| p.libver_v18())
+        .create(path)
+        .map_err(&err)?;
+    let root = file.group("/").map_err(&err)?;
+    attrs::put_str(&root, A_FORMAT, FORMAT)?;
+    attrs::put_u32(&root, A_VERSION, LAYOUT_VERSION)?;
+    attrs::put_str(&root, A_CREATED_BY, &format!("pet {}", pet_core::VERSION))?;
+    file.flush().map_err(err)?;
+    Ok(file)
+}
+
+impl Shared {
+    /// Opens `path` (absolute) as `opts` says.
+    pub fn open(path: &Path, opts: Hdf5Options, read_only: bool) -> Result<Shared> {
+        let exists = std::fs::metadata(path)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false);
+        if exists {
+            let probe = hdf5::File::open(path).map_err(|e| not_hdf5(path, e))?;
+            check_format(&probe, path)?;
+            probe.close().map_err(h5("cannot close the HDF5 file"))?;
+        }
+        let inner = if read_only {
+            journal::check_no_writer(path)?;
+            let file = hdf5::File::open(path).map_err(|e| not_hdf5(path, e))?;
+            Inner::new(file, None, opts, path)
+        } else {
+            let (journal, ops) = Journal::open(path, opts.sync_full)?;
+            let file = if exists {
+                hdf5::File::with_options()
+                    .with_fapl(|p| p.libver_v18())
+                    .open_rw(path)
+                    .map_err(|e| not_hdf5(path, e))?
+            } else {
+                create_file(path)?
+            };
+            let mut inner = Inner::new(file, Some(journal), opts, path);
+            if !ops.is_empty() {
+                inner.replay(ops)?;
+            }
+            inner
+        };
+        Ok(Shared {
+            path: path.to_path_buf(),
+            read_only,
+            inner: Mutex::new(Some(inner)),
+        })
+    }
+
+    /// Runs `f` with the open file.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Inner) -> Result<T>) -> Result<T> {
+        let mut g: MutexGuard<'_, Option<Inner>> =
+            self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        match g.as_mut() {
+            Some(inner) => f(inner),
+            None => Err(PetError::Backend {
+                backend: "hdf5",
+                message: format!("{} is closed", self.path.display()),
+            }),
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(mut inner) = g.take() {
+            // A failed final checkpoint loses nothing: the journal keeps the
+            // changes and the next open replays them.
+            let _ = inner.checkpoint();
+            drop(inner);
+        }
+        drop(g);
+        crate::registry::forget(&self.path, self as *const Shared);
+    }
+}
+
+impl Inner {
+    fn new(file: hdf5::File, journal: Option<Journal>, opts: Hdf5Options, path: &Path) -> Inner {
+        Inner {
+            file,
+            journal,
+            runs: HashMap::new(),
+            known: HashSet::new(),
+            opts,
+            path: path.to_path_buf(),
+        }
+    }
+
+    fn tree(&mut self) -> Tree<'_> {
+        Tree {
+            file: &self.file,
+            comp: self.opts.compression,
+            known: &mut self.known,
+        }
+    }
+
+    /// The trajectory group, or `NotFound`.
+    pub fn traj_group(&self, traj: &str) -> Result<hdf5::Group> {
+        let nf = || PetError::NotFound(format!("trajectory '{traj}'"));
+        if name::validate_part(traj).is_err() {
+            return Err(nf());
+        }
+        let root = self
+            .file
+            .group("/")
+            .map_err(h5("cannot open the root group"))?;
+        if !root.link_exists(traj) {
+            return Err(nf());
+        }
+        let g = root.group(traj).map_err(|_| nf())?;
+        if attrs::get_str(&g, A_TRAJECTORY)?.is_none() {
+            return Err(nf());
+        }
+        Ok(g)
+    }
+
+    /// Information about one trajectory.
+    pub fn info(&self, traj: &str) -> Result<TrajectoryInfo> {
+        let g = self.traj_group(traj)?;
+        Ok(TrajectoryInfo {
+            name: traj.to_string(),
+            comment: attrs::get_str(&g, layout::A_COMMENT)?.unwrap_or_default(),
+            created: attrs::get_f64(&g, A_CREATED)?.unwrap_or(0.0),
+            pet_version: attrs::get_str(&g, A_PET_VERSION)?.unwrap_or_default(),
+        })
+    }
+
+    /// Every trajectory in the file.
+    pub fn list(&self) -> Result<Vec<TrajectoryInfo>> {
+        let root = self
+            .file
+            .group("/")
+            .map_err(h5("cannot open the root group"))?;
+        let mut out = Vec::new();
+        for n in root
+            .member_names()
+            .map_err(h5("cannot list the root group"))?
+        {
+            if let Ok(i) = self.info(&n) {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The run table of `traj`, loaded on first use.
+    pub fn runs(&mut self, traj: &str) -> Result<&mut RunTable> {
+        if !self.runs.contains_key(traj) {
+            let g = self.traj_group(traj)?;
+            self.runs.insert(traj.to_string(), RunTable::load(&g)?);
+        }
+        self.runs
+            .get_mut(traj)
+            .ok_or_else(|| PetError::NotFound(format!("trajectory '{traj}'")))
+    }
+
+    /// Journals `op`, applies it, and checkpoints when the journal is large.
+    pub fn change(&mut self, op: OpRef<'_>) -> Result<()> {
+        let Some(j) = self.journal.as_mut() else {
+            return Err(PetError::Backend {
+                backend: "hdf5",
+                message: format!(
+                    "{} is open read-only (mode=ro or no write permission); nothing was changed",
+                    self.path.display()
+                ),
+            });
+        };
+        let mark = j.append(&op)?;
+        if let Err(e) = self.apply(&op) {
+            if let Some(j) = self.journal.as_mut() {
+                j.undo(mark)?;
+            }
+            return Err(e);
+        }
+        let due = self.journal.as_ref().is_some_and(|j| {
+            j.records() >= self.opts.checkpoint_records || j.len() >= self.opts.checkpoint_bytes
+        });
+        if due {
+            self.checkpoint()?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, op: &OpRef<'_>) -> Result<()> {
+        match *op {
+            OpRef::Create(info) => {
+                let root = self
+                    .file
+                    .group("/")
+                    .map_err(h5("cannot open the root group"))?;
+                if root.link_exists(&info.name) {
+                    return Err(PetError::AlreadyExists(format!(
+                        "trajectory '{}'",
+                        info.name
+                    )));
+                }
+                let g = root
+                    .create_group(&info.name)
+                    .map_err(h5("cannot create a trajectory"))?;
+                attrs::put_str(&g, A_TRAJECTORY, "1")?;
+                if !info.comment.is_empty() {
+                    attrs::put_str(&g, layout::A_COMMENT, &info.comment)?;
+                }
+                attrs::put_f64(&g, A_CREATED, info.created)?;
+                attrs::put_str(&g, A_PET_VERSION, &info.pet_version)?;
+                self.runs.insert(info.name.clone(), RunTable::default());
+                Ok(())
+            }
+            OpRef::Remove(traj) => {
+                self.traj_group(traj)?;
+                let root = self
+                    .file
+                    .group("/")
+                    .map_err(h5("cannot open the root group"))?;
+                root.unlink(traj)
+                    .map_err(h5("cannot remove a trajectory"))?;
+                self.runs.remove(traj);
+                let prefix = format!("{}/", layout::traj_path(traj));
+                self.known.retain(|k| !k.starts_with(&prefix));
+                Ok(())
+            }
+            OpRef::Nodes(traj, nodes) => {
+                self.traj_group(traj)?;
+                let mut t = self.tree();
+                nodes.iter().try_for_each(|n| t.put(traj, n))
+            }
+            OpRef::Runs(traj, runs) => {
+                self.runs(traj)?.put(runs);
+                Ok(())
+            }
+            OpRef::StoreRuns(traj, recs) => {
+                self.traj_group(traj)?;
+                let mut t = self.tree();
+                for r in recs {
+                    r.nodes.iter().try_for_each(|n| t.put(traj, n))?;
+                }
+                self.runs(traj)?.put(recs.iter().map(|r| &r.info));
+                Ok(())
+            }
+            OpRef::Delete(traj, path) => {
+                self.traj_group(traj)?;
+                self.tree().delete(traj, path).map(|_| ())
+            }
+        }
+    }
+
+    /// Deletes a node (journalled) and returns how many nodes went.
+    pub fn delete(&mut self, traj: &str, path: &str) -> Result<usize> {
+        self.traj_group(traj)?;
+        let n = crate::tree::Reader {
+            file: &self.file,
+            traj,
+        }
+        .read(path, pet_core::storage::ReadSpec::SKELETON)?
+        .len();
+        if n == 0 {
+            return Err(PetError::NotFound(path.to_string()));
+        }
+        self.change(OpRef::Delete(traj, path))?;
+        Ok(n)
+    }
+
+    /// Writes cached run tables, flushes the file and empties the journal.
+    pub fn checkpoint(&mut self) -> Result<()> {
+        let Some(_) = self.journal.as_ref() else {
+            return Ok(());
+        };
+        let dirty: Vec<String> = self
+            .runs
+            .iter()
+            .filter(|(_, t)| t.is_dirty())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for traj in dirty {
+            if let Ok(g) = self.traj_group(&traj) {
+                if let Some(t) = self.runs.get_mut(&traj) {
+                    t.save(&g)?;
+                }
+            }
+        }
+        self.file
+            .flush()
+            .map_err(h5("cannot flush the HDF5 file"))?;
+        if self.opts.sync_full {
+            std::fs::File::open(&self.path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| io("cannot sync the HDF5 file", e))?;
+        }
+        if let Some(j) = self.journal.as_mut() {
+            j.reset()?;
+        }
+        Ok(())
+    }
+
+    /// Re-applies the journal of a writer that stopped before its checkpoint.
+    fn replay(&mut self, ops: Vec<Op>) -> Result<()> {
+        for op in &ops {
+            let r = match op {
+                Op::Create(i) => self.apply(&OpRef::Create(i)),
+                Op::Remove(t) => self.apply(&OpRef::Remove(t)),
+                Op::Nodes(t, n) => self.apply(&OpRef::Nodes(t, n)),
+                Op::Runs(t, r) => self.apply(&OpRef::Runs(t, r)),
+                Op::StoreRuns(t, r) => self.apply(&OpRef::StoreRuns(t, r)),
+                Op::Delete(t, p) => self.apply(&OpRef::Delete(t, p)),
+            };
+            match r {
+                // Already applied before the crash (or undone by a later op).
+                Ok(()) | Err(PetError::AlreadyExists(_)) | Err(PetError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.checkpoint()
+    }
+}

@@ -1,0 +1,205 @@
+//! The sidecar journal `<file>.journal`: an append-only log of every change
+//! since the last checkpoint, one frame per store call
+//! (`[len u32 LE][crc32 u32 LE][CBOR]`), written before the call returns.
+//! The journal file also carries the writer's lock.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use fs4::fs_std::FileExt;
+use pet_core::{codec, PetError, Result};
+use serde::Serialize;
+
+use crate::error::io;
+use crate::ops::Op;
+
+/// First bytes of every journal.
+const MAGIC: &[u8; 8] = b"PETJRNL1";
+/// Largest frame accepted (a frame is one store call).
+const MAX_FRAME: usize = 1 << 31;
+
+/// The journal of a store opened for writing; holds an exclusive lock while open.
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    len: u64,
+    records: usize,
+    sync: bool,
+}
+
+/// The journal path of an HDF5 file.
+pub fn path_for(h5: &Path) -> PathBuf {
+    let mut s = h5.as_os_str().to_owned();
+    s.push(".journal");
+    PathBuf::from(s)
+}
+
+fn busy(h5: &Path) -> PetError {
+    PetError::Backend {
+        backend: "hdf5",
+        message: format!(
+            "{} is being written by another process (HDF5 allows one writer per file); \
+             wait for it to finish, or give each process its own file and merge them later",
+            h5.display()
+        ),
+    }
+}
+
+/// Tries a shared lock on the journal of `h5` (readers): fails when a writer holds it.
+pub fn check_no_writer(h5: &Path) -> Result<()> {
+    let p = path_for(h5);
+    let Ok(f) = File::open(&p) else {
+        return Ok(());
+    };
+    if !matches!(FileExt::try_lock_shared(&f), Ok(true)) {
+        return Err(busy(h5));
+    }
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > MAGIC.len() as u64 {
+        return Err(PetError::Format {
+            location: h5.display().to_string(),
+            reason: format!(
+                "a writer stopped before its last checkpoint and {} holds changes not yet in the file; \
+                 open the store once read-write (without mode=ro) to replay them",
+                p.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
+impl Journal {
+    /// Opens (creating) and locks the journal of `h5`; returns it and the
+    /// complete frames it holds (a torn last frame is cut off).
+    pub fn open(h5: &Path, sync: bool) -> Result<(Journal, Vec<Op>)> {
+        let path = path_for(h5);
+        let shown = path.display().to_string();
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| io(&format!("cannot open the journal {shown}"), e))?;
+        if !matches!(FileExt::try_lock_exclusive(&file), Ok(true)) {
+            return Err(busy(h5));
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| io(&format!("cannot read the journal {shown}"), e))?;
+        let (ops, good) = if bytes.len() >= MAGIC.len() && &bytes[..MAGIC.len()] == MAGIC {
+            parse(&bytes[MAGIC.len()..])
+        } else if bytes.is_empty() {
+            (Vec::new(), 0)
+        } else {
+            return Err(PetError::Format {
+                location: shown,
+                reason: "this is not a pet journal; move it away if it belongs to another program"
+                    .into(),
+            });
+        };
+        let mut j = Journal {
+            path,
+            file,
+            len: 0,
+            records: ops.len(),
+            sync,
+        };
+        j.cut((MAGIC.len() + good) as u64)?;
+        Ok((j, ops))
+    }
+
+    fn cut(&mut self, len: u64) -> Result<()> {
+        let shown = self.path.display().to_string();
+        self.file
+            .set_len(len)
+            .map_err(|e| io(&format!("cannot truncate the journal {shown}"), e))?;
+        if len == MAGIC.len() as u64 {
+            self.file
+                .seek(SeekFrom::Start(0))
+                .and_then(|_| self.file.write_all(MAGIC))
+                .map_err(|e| io(&format!("cannot write the journal {shown}"), e))?;
+        }
+        self.file
+            .seek(SeekFrom::Start(len))
+            .map_err(|e| io(&format!("cannot seek in the journal {shown}"), e))?;
+        if self.sync {
+            self.file
+                .sync_data()
+                .map_err(|e| io(&format!("cannot sync the journal {shown}"), e))?;
+        }
+        self.len = len;
+        Ok(())
+    }
+
+    /// Appends one operation; returns the length before it (for [`Journal::undo`]).
+    pub fn append<T: Serialize>(&mut self, op: &T) -> Result<u64> {
+        let payload = codec::to_cbor(op)?;
+        let mut frame = Vec::with_capacity(payload.len() + 8);
+        frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        frame.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        frame.extend_from_slice(&payload);
+        let before = self.len;
+        let shown = self.path.display().to_string();
+        self.file.write_all(&frame).map_err(|e| {
+            io(
+                &format!("cannot write the journal {shown} (nothing was stored)"),
+                e,
+            )
+        })?;
+        if self.sync {
+            self.file
+                .sync_data()
+                .map_err(|e| io(&format!("cannot sync the journal {shown}"), e))?;
+        }
+        self.len += frame.len() as u64;
+        self.records += 1;
+        Ok(before)
+    }
+
+    /// Removes the frames after `len` (an operation that failed to apply).
+    pub fn undo(&mut self, len: u64) -> Result<()> {
+        self.records = self.records.saturating_sub(1);
+        self.cut(len)
+    }
+
+    /// Empties the journal after a checkpoint.
+    pub fn reset(&mut self) -> Result<()> {
+        self.records = 0;
+        self.cut(MAGIC.len() as u64)
+    }
+
+    /// Bytes in the journal.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Frames since the last checkpoint.
+    pub fn records(&self) -> usize {
+        self.records
+    }
+}
+
+/// Complete frames at the start of `body`, and how many bytes they span.
+fn parse(body: &[u8]) -> (Vec<Op>, usize) {
+    let mut ops = Vec::new();
+    let mut at = 0;
+    while body.len() - at >= 8 {
+        let len = u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]) as usize;
+        let crc = u32::from_le_bytes([body[at + 4], body[at + 5], body[at + 6], body[at + 7]]);
+        if len > MAX_FRAME || body.len() - at - 8 < len {
+            break;
+        }
+        let payload = &body[at + 8..at + 8 + len];
+        if crc32fast::hash(payload) != crc {
+            break;
+        }
+        match codec::from_cbor::<Op>(payload) {
+            Ok(op) => ops.push(op),
+            Err(_) => break,
+        }
+        at += 8 + len;
+    }
+    (ops, at)
+}

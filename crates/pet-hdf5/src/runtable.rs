@@ -1,0 +1,157 @@
+//! The run table of a trajectory: one HDF5 group `run_table` with one column
+//! dataset per field, indexed by run. pet keeps it in memory and writes the
+//! changed range at each checkpoint.
+
+use hdf5::types::VarLenUnicode;
+use hdf5::{Dataset, Group, H5Type};
+use ndarray::Array1;
+use pet_core::{name, PetError, Result, RunInfo};
+
+use crate::error::h5;
+use crate::layout::G_RUN_TABLE;
+
+const CHUNK: usize = 4096;
+/// `completed` value of a slot that holds no run.
+const ABSENT: i8 = -1;
+
+/// The in-memory copy of one trajectory's run table.
+#[derive(Default)]
+pub struct RunTable {
+    runs: Vec<Option<RunInfo>>,
+    dirty: Option<(usize, usize)>,
+}
+
+impl RunTable {
+    /// Inserts or replaces runs.
+    pub fn put<'a>(&mut self, runs: impl IntoIterator<Item = &'a RunInfo>) {
+        for r in runs {
+            // Slots between the old end and a new run must reach the file as "absent".
+            let lo = r.index.min(self.runs.len());
+            if self.runs.len() <= r.index {
+                self.runs.resize(r.index + 1, None);
+            }
+            self.runs[r.index] = Some(r.clone());
+            self.dirty = Some(match self.dirty {
+                Some((a, b)) => (a.min(lo), b.max(r.index + 1)),
+                None => (lo, r.index + 1),
+            });
+        }
+    }
+
+    /// Every run present, by index.
+    pub fn list(&self) -> Vec<RunInfo> {
+        self.runs.iter().flatten().cloned().collect()
+    }
+
+    /// True when changes wait for the next checkpoint.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty.is_some()
+    }
+
+    /// Reads the table of trajectory group `tg` (empty when it has none).
+    pub fn load(tg: &Group) -> Result<RunTable> {
+        if !tg.link_exists(G_RUN_TABLE) {
+            return Ok(RunTable::default());
+        }
+        let g = tg
+            .group(G_RUN_TABLE)
+            .map_err(h5("cannot open the run table"))?;
+        let err = h5("cannot read the run table");
+        let completed = g
+            .dataset("completed")
+            .and_then(|d| d.read_raw::<i8>())
+            .map_err(&err)?;
+        let started = g
+            .dataset("started")
+            .and_then(|d| d.read_raw::<f64>())
+            .map_err(&err)?;
+        let finished = g
+            .dataset("finished")
+            .and_then(|d| d.read_raw::<f64>())
+            .map_err(&err)?;
+        let summary = g
+            .dataset("summary")
+            .and_then(|d| d.read_raw::<VarLenUnicode>())
+            .map_err(&err)?;
+        let n = completed.len();
+        if started.len() != n || finished.len() != n || summary.len() != n {
+            return Err(PetError::Format {
+                location: tg.name(),
+                reason: "the run table columns have different lengths".into(),
+            });
+        }
+        let opt = |x: f64| if x.is_nan() { None } else { Some(x) };
+        let runs = (0..n)
+            .map(|i| {
+                (completed[i] != ABSENT).then(|| RunInfo {
+                    index: i,
+                    name: name::run_name(i),
+                    completed: completed[i] == 1,
+                    started: opt(started[i]),
+                    finished: opt(finished[i]),
+                    summary: summary[i].as_str().to_string(),
+                })
+            })
+            .collect();
+        Ok(RunTable { runs, dirty: None })
+    }
+
+    /// Writes the changed range into trajectory group `tg`.
+    pub fn save(&mut self, tg: &Group) -> Result<()> {
+        let Some((lo, hi)) = self.dirty else {
+            return Ok(());
+        };
+        let n = self.runs.len();
+        let err = h5("cannot write the run table");
+        let g = if tg.link_exists(G_RUN_TABLE) {
+            tg.group(G_RUN_TABLE).map_err(&err)?
+        } else {
+            tg.create_group(G_RUN_TABLE).map_err(&err)?
+        };
+        let slots = &self.runs[lo..hi];
+        let completed: Array1<i8> = slots
+            .iter()
+            .map(|r| r.as_ref().map_or(ABSENT, |r| i8::from(r.completed)))
+            .collect();
+        let started: Array1<f64> = slots
+            .iter()
+            .map(|r| r.as_ref().and_then(|r| r.started).unwrap_or(f64::NAN))
+            .collect();
+        let finished: Array1<f64> = slots
+            .iter()
+            .map(|r| r.as_ref().and_then(|r| r.finished).unwrap_or(f64::NAN))
+            .collect();
+        let summary: Array1<VarLenUnicode> = slots
+            .iter()
+            .map(|r| {
+                r.as_ref()
+                    .map_or("", |r| r.summary.as_str())
+                    .parse::<VarLenUnicode>()
+                    .unwrap_or_default()
+            })
+            .collect();
+        column(&g, "completed", n, lo, &completed)?;
+        column(&g, "started", n, lo, &started)?;
+        column(&g, "finished", n, lo, &finished)?;
+        column(&g, "summary", n, lo, &summary)?;
+        self.dirty = None;
+        Ok(())
+    }
+}
+
+fn column<T: H5Type>(g: &Group, name: &str, n: usize, lo: usize, data: &Array1<T>) -> Result<()> {
+    let err = h5("cannot write the run table");
+    let ds: Dataset = if g.link_exists(name) {
+        g.dataset(name).map_err(&err)?
+    } else {
+        g.new_dataset::<T>()
+            .chunk(CHUNK)
+            .shape(0..)
+            .create(name)
+            .map_err(&err)?
+    };
+    if ds.shape().first().copied().unwrap_or(0) < n {
+        ds.resize(n).map_err(&err)?;
+    }
+    ds.write_slice(data, lo..lo + data.len()).map_err(err)
+}
