@@ -1,0 +1,156 @@
+//! Large payloads in a GridFS-compatible bucket (`blobs.files` + `blobs.chunks`), so
+//! pymongo's `gridfs.GridFSBucket(db, "blobs")` reads them too.
+//!
+//! Chunks are written before their `files` document, and node documents refer to a
+//! payload only after both exist: a payload is never visible half-written.
+
+use std::collections::HashMap;
+
+use mongodb::bson::{doc, oid::ObjectId, Bson, DateTime, Document};
+use mongodb::sync::Collection;
+
+use pet_core::Result;
+
+use crate::errors::ErrCtx;
+use crate::value::{binary, corrupt};
+
+/// Bytes per chunk document.
+pub const CHUNK: usize = 4 * 1024 * 1024;
+
+/// The two collections of the bucket.
+#[derive(Clone)]
+pub struct Bucket {
+    /// `blobs.files`: one document per payload.
+    pub files: Collection<Document>,
+    /// `blobs.chunks`: the bytes, `CHUNK` per document.
+    pub chunks: Collection<Document>,
+}
+
+impl Bucket {
+    /// Writes payloads; `meta` goes into each files document's `metadata`.
+    pub fn put(&self, ctx: &ErrCtx, blobs: &[(ObjectId, Vec<u8>)], meta: &Document) -> Result<()> {
+        if blobs.is_empty() {
+            return Ok(());
+        }
+        for (id, bytes) in blobs {
+            let chunks: Vec<Document> = bytes
+                .chunks(CHUNK)
+                .enumerate()
+                .map(|(n, c)| doc! { "files_id": id, "n": n as i32, "data": binary(c.to_vec()) })
+                .collect();
+            if !chunks.is_empty() {
+                self.chunks
+                    .insert_many(chunks)
+                    .run()
+                    .map_err(|e| ctx.map(e))?;
+            }
+        }
+        let files: Vec<Document> = blobs
+            .iter()
+            .map(|(id, bytes)| {
+                doc! {
+                    "_id": id,
+                    "length": bytes.len() as i64,
+                    "chunkSize": CHUNK as i32,
+                    "uploadDate": DateTime::now(),
+                    "metadata": meta.clone(),
+                }
+            })
+            .collect();
+        self.files
+            .insert_many(files)
+            .run()
+            .map_err(|e| ctx.map(e))?;
+        Ok(())
+    }
+
+    /// Reads payloads by id; a missing or incomplete one is a `Format` error.
+    pub fn get_many(&self, ctx: &ErrCtx, ids: &[ObjectId]) -> Result<HashMap<ObjectId, Vec<u8>>> {
+        let mut out: HashMap<ObjectId, Vec<u8>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let mut lengths = HashMap::new();
+        for f in self
+            .files
+            .find(doc! { "_id": { "$in": ids } })
+            .run()
+            .map_err(|e| ctx.map(e))?
+        {
+            let f = f.map_err(|e| ctx.map(e))?;
+            if let (Ok(id), Ok(len)) = (f.get_object_id("_id"), f.get_i64("length")) {
+                lengths.insert(id, len);
+            }
+        }
+        for id in ids {
+            if !lengths.contains_key(id) {
+                return Err(corrupt(format!(
+                    "payload {id} is missing from the blobs bucket; the store is damaged"
+                )));
+            }
+        }
+        let cursor = self
+            .chunks
+            .find(doc! { "files_id": { "$in": ids } })
+            .sort(doc! { "files_id": 1, "n": 1 })
+            .run()
+            .map_err(|e| ctx.map(e))?;
+        for c in cursor {
+            let c = c.map_err(|e| ctx.map(e))?;
+            let id = c
+                .get_object_id("files_id")
+                .map_err(|_| corrupt("a chunk has no files_id"))?;
+            let n = c.get_i32("n").map_err(|_| corrupt("a chunk has no n"))?;
+            let data = c
+                .get_binary_generic("data")
+                .map_err(|_| corrupt("a chunk has no data"))?;
+            let buf = out.entry(id).or_default();
+            if buf.len() != n as usize * CHUNK {
+                return Err(corrupt(format!("payload {id} has a gap at chunk {n}")));
+            }
+            buf.extend_from_slice(data);
+        }
+        for (id, len) in lengths {
+            let have = out.entry(id).or_default().len() as i64;
+            if have != len {
+                return Err(corrupt(format!(
+                    "payload {id} has {have} of {len} bytes; the store is damaged"
+                )));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes payloads by id (files document first, so none is left half-visible).
+    pub fn delete(&self, ctx: &ErrCtx, ids: &[ObjectId]) -> Result<()> {
+        for part in ids.chunks(10_000) {
+            let list: Vec<Bson> = part.iter().map(|i| Bson::ObjectId(*i)).collect();
+            self.files
+                .delete_many(doc! { "_id": { "$in": list.clone() } })
+                .run()
+                .map_err(|e| ctx.map(e))?;
+            self.chunks
+                .delete_many(doc! { "files_id": { "$in": list } })
+                .run()
+                .map_err(|e| ctx.map(e))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every payload whose files document matches `filter` on `metadata`.
+    pub fn delete_where(&self, ctx: &ErrCtx, filter: Document) -> Result<()> {
+        let mut ids = Vec::new();
+        for f in self
+            .files
+            .find(filter)
+            .projection(doc! { "_id": 1 })
+            .run()
+            .map_err(|e| ctx.map(e))?
+        {
+            if let Ok(id) = f.map_err(|e| ctx.map(e))?.get_object_id("_id") {
+                ids.push(id);
+            }
+        }
+        self.delete(ctx, &ids)
+    }
+}

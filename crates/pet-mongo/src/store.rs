@@ -1,0 +1,318 @@
+//! [`MongoStore`]: the [`Store`] implementation over one MongoDB database.
+
+use mongodb::bson::{doc, Bson, Document};
+use mongodb::sync::{Client, Database};
+
+use pet_core::storage::{ReadSpec, RunInfo, RunRecord, Store, TrajectoryInfo};
+use pet_core::{name, LeafData, NodeRecord, PetError, Result};
+
+use crate::errors::{is_duplicate, ErrCtx, DUPLICATE_KEY};
+use crate::schema::{self, Colls};
+use crate::url::{self, MongoOptions};
+use crate::value::corrupt;
+
+/// A pet store in one MongoDB database. Cheap to share between threads (`Arc`);
+/// any number of processes on any number of machines may write at once.
+pub struct MongoStore {
+    pub(crate) db: Database,
+    pub(crate) colls: Colls,
+    pub(crate) ctx: ErrCtx,
+    pub(crate) opts: MongoOptions,
+    shown: String,
+    database: String,
+}
+
+impl MongoStore {
+    /// Opens (creating the layout if needed) the store at a URL such as
+    /// `mongodb://127.0.0.1:27017/pet` or
+    /// `mongodb://user:pw@host1,host2/pet?replicaSet=rs0&tls=true&serverSelectionTimeoutMS=10000`.
+    pub fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, MongoOptions::default())
+    }
+
+    /// Opens a store with explicit options (URL options still win for timeouts).
+    pub fn open_with(url: &str, opts: MongoOptions) -> Result<Self> {
+        let target = url::parse(url, &opts)?;
+        let client = Client::with_options(target.client).map_err(|e| PetError::BadLocation {
+            url: target.shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let db = client.database(&target.database);
+        let colls = Colls::new(&db);
+        let location = format!("{}/{}", target.shown, target.database);
+        schema::ensure(&db, &colls, &target.ctx, &location)?;
+        Ok(MongoStore {
+            db,
+            colls,
+            ctx: target.ctx,
+            opts: target.opts,
+            shown: target.shown,
+            database: target.database,
+        })
+    }
+
+    /// The database this store uses.
+    pub fn database_name(&self) -> &str {
+        &self.database
+    }
+
+    /// Drops the whole database (every trajectory in it). Meant for tests and scratch stores.
+    pub fn drop_database(&self) -> Result<()> {
+        self.db.drop().run().map_err(|e| self.ctx.map(e))
+    }
+
+    /// `NotFound` unless the trajectory exists.
+    pub(crate) fn check_traj(&self, traj: &str) -> Result<()> {
+        let found = self
+            .colls
+            .trajs
+            .find_one(doc! { "_id": traj })
+            .projection(doc! { "_id": 1 })
+            .run()
+            .map_err(|e| self.ctx.map(e))?;
+        match found {
+            Some(_) => Ok(()),
+            None => Err(PetError::NotFound(format!("trajectory '{traj}'"))),
+        }
+    }
+
+    /// Every node document of `traj` matching `filter`, with `projection`.
+    pub(crate) fn find_nodes(
+        &self,
+        traj: &str,
+        mut filter: Document,
+        projection: Option<Document>,
+    ) -> Result<Vec<Document>> {
+        filter.insert("traj", traj);
+        let mut find = self.colls.nodes.find(filter);
+        if let Some(p) = projection {
+            find = find.projection(p);
+        }
+        let cursor = find.run().map_err(|e| self.ctx.map(e))?;
+        cursor.map(|d| d.map_err(|e| self.ctx.map(e))).collect()
+    }
+
+    /// Runs one `update` command with many statements; returns the indexes of
+    /// statements that failed on a unique index, and fails on any other error.
+    pub(crate) fn bulk_update(&self, coll: &str, statements: Vec<Document>) -> Result<Vec<usize>> {
+        let mut dups = Vec::new();
+        let mut base = 0;
+        let mut rest = statements;
+        while !rest.is_empty() {
+            let tail = rest.split_off(rest.len().min(2000));
+            let n = rest.len();
+            let reply = self
+                .db
+                .run_command(doc! { "update": coll, "updates": rest, "ordered": false })
+                .run()
+                .map_err(|e| self.ctx.map(e))?;
+            if let Ok(errors) = reply.get_array("writeErrors") {
+                for e in errors {
+                    let Bson::Document(e) = e else { continue };
+                    let code = e.get_i32("code").unwrap_or(0);
+                    let index = e.get_i32("index").unwrap_or(0) as usize;
+                    if code == DUPLICATE_KEY {
+                        dups.push(base + index);
+                    } else {
+                        return Err(PetError::Backend {
+                            backend: "mongodb",
+                            message: format!(
+                                "the server refused a write: {}",
+                                e.get_str("errmsg").unwrap_or("unknown error")
+                            ),
+                        });
+                    }
+                }
+            }
+            base += n;
+            rest = tail;
+        }
+        Ok(dups)
+    }
+}
+
+fn f64_or_null(x: Option<f64>) -> Bson {
+    x.map(Bson::Double).unwrap_or(Bson::Null)
+}
+
+/// The fields of a run document that run information sets (never `wid`).
+pub(crate) fn run_fields(r: &RunInfo) -> Document {
+    doc! {
+        "name": r.name.as_str(),
+        "completed": r.completed,
+        "started": f64_or_null(r.started),
+        "finished": f64_or_null(r.finished),
+        "summary": r.summary.as_str(),
+    }
+}
+
+fn run_from(d: &Document) -> Result<RunInfo> {
+    let idx = d
+        .get_i64("idx")
+        .ok()
+        .and_then(|i| usize::try_from(i).ok())
+        .ok_or_else(|| corrupt("a run document has no valid idx"))?;
+    Ok(RunInfo {
+        index: idx,
+        name: d
+            .get_str("name")
+            .map(str::to_string)
+            .unwrap_or_else(|_| name::run_name(idx)),
+        completed: d.get_bool("completed").unwrap_or(false),
+        started: d.get_f64("started").ok(),
+        finished: d.get_f64("finished").ok(),
+        summary: d.get_str("summary").unwrap_or("").to_string(),
+    })
+}
+
+fn info_from(d: &Document) -> Result<TrajectoryInfo> {
+    Ok(TrajectoryInfo {
+        name: d
+            .get_str("_id")
+            .map_err(|_| corrupt("a trajectory document has no name"))?
+            .to_string(),
+        comment: d.get_str("comment").unwrap_or("").to_string(),
+        created: d.get_f64("created").unwrap_or(0.0),
+        pet_version: d.get_str("pet_version").unwrap_or("").to_string(),
+    })
+}
+
+impl Store for MongoStore {
+    fn location(&self) -> String {
+        format!("{}/{}", self.shown.trim_end_matches('/'), self.database)
+    }
+
+    fn list(&self) -> Result<Vec<TrajectoryInfo>> {
+        let cursor = self
+            .colls
+            .trajs
+            .find(doc! {})
+            .sort(doc! { "_id": 1 })
+            .run()
+            .map_err(|e| self.ctx.map(e))?;
+        cursor
+            .map(|d| info_from(&d.map_err(|e| self.ctx.map(e))?))
+            .collect()
+    }
+
+    fn create(&self, info: &TrajectoryInfo) -> Result<()> {
+        name::validate_part(&info.name)?;
+        let d = doc! {
+            "_id": info.name.as_str(),
+            "comment": info.comment.as_str(),
+            "created": info.created,
+            "pet_version": info.pet_version.as_str(),
+        };
+        match self.colls.trajs.insert_one(d).run() {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate(&e) => Err(PetError::AlreadyExists(format!(
+                "trajectory '{}'",
+                info.name
+            ))),
+            Err(e) => Err(self.ctx.map(e)),
+        }
+    }
+
+    fn info(&self, traj: &str) -> Result<TrajectoryInfo> {
+        let d = self
+            .colls
+            .trajs
+            .find_one(doc! { "_id": traj })
+            .run()
+            .map_err(|e| self.ctx.map(e))?
+            .ok_or_else(|| PetError::NotFound(format!("trajectory '{traj}'")))?;
+        info_from(&d)
+    }
+
+    fn remove_trajectory(&self, traj: &str) -> Result<()> {
+        self.check_traj(traj)?;
+        let m = |e| self.ctx.map(e);
+        self.colls
+            .nodes
+            .delete_many(doc! { "traj": traj })
+            .run()
+            .map_err(m)?;
+        self.colls
+            .runs
+            .delete_many(doc! { "traj": traj })
+            .run()
+            .map_err(m)?;
+        self.colls
+            .bucket
+            .delete_where(&self.ctx, doc! { "metadata.traj": traj })?;
+        self.colls
+            .trajs
+            .delete_one(doc! { "_id": traj })
+            .run()
+            .map_err(m)?;
+        Ok(())
+    }
+
+    fn write_nodes(&self, traj: &str, nodes: &[NodeRecord]) -> Result<()> {
+        self.put_nodes(traj, nodes)
+    }
+
+    fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
+        self.check_traj(traj)?;
+        let statements: Vec<Document> = runs
+            .iter()
+            .map(|r| {
+                doc! {
+                    "q": { "traj": traj, "idx": r.index as i64 },
+                    "u": { "$set": run_fields(r) },
+                    "upsert": true,
+                }
+            })
+            .collect();
+        let dups = self.bulk_update("runs", statements.clone())?;
+        if !dups.is_empty() {
+            // Another writer created the same run documents at the same moment: now they exist.
+            let again: Vec<Document> = dups
+                .iter()
+                .filter_map(|&i| statements.get(i).cloned())
+                .collect();
+            let still = self.bulk_update("runs", again)?;
+            if !still.is_empty() {
+                return Err(PetError::Backend {
+                    backend: "mongodb",
+                    message: "run documents kept colliding with another writer; retry".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn store_run(&self, traj: &str, run: &RunRecord) -> Result<()> {
+        self.store_runs(traj, std::slice::from_ref(run))
+    }
+
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
+        self.put_runs(traj, runs)
+    }
+
+    fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
+        self.get_nodes(traj, prefix, spec)
+    }
+
+    fn read_data(&self, traj: &str, path: &str) -> Result<LeafData> {
+        self.get_data(traj, path)
+    }
+
+    fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {
+        self.check_traj(traj)?;
+        let cursor = self
+            .colls
+            .runs
+            .find(doc! { "traj": traj })
+            .sort(doc! { "idx": 1 })
+            .run()
+            .map_err(|e| self.ctx.map(e))?;
+        cursor
+            .map(|d| run_from(&d.map_err(|e| self.ctx.map(e))?))
+            .collect()
+    }
+
+    fn delete(&self, traj: &str, path: &str) -> Result<usize> {
+        self.remove_nodes(traj, path)
+    }
+}
