@@ -42,7 +42,8 @@ pub fn put_bytes(loc: &Location, name: &str, value: &[u8]) -> Result<()> {
         .map_err(h5("cannot write an attribute"))
 }
 
-fn has(loc: &Location, name: &str) -> Result<bool> {
+/// True when `loc` has attribute `name` (asking first avoids a failing HDF5 call).
+pub fn has(loc: &Location, name: &str) -> Result<bool> {
     Ok(loc
         .attr_names()
         .map_err(h5("cannot list attributes"))?
@@ -61,6 +62,9 @@ pub fn remove(loc: &Location, name: &str) -> Result<()> {
 
 /// Reads a string attribute, `None` when absent.
 pub fn get_str(loc: &Location, name: &str) -> Result<Option<String>> {
+    if !has(loc, name)? {
+        return Ok(None);
+    }
     match loc.attr(name) {
         Ok(a) => a
             .read_scalar::<VarLenUnicode>()
@@ -72,6 +76,9 @@ pub fn get_str(loc: &Location, name: &str) -> Result<Option<String>> {
 
 /// Reads an f64 attribute, `None` when absent.
 pub fn get_f64(loc: &Location, name: &str) -> Result<Option<f64>> {
+    if !has(loc, name)? {
+        return Ok(None);
+    }
     match loc.attr(name) {
         Ok(a) => a
             .read_scalar::<f64>()
@@ -83,6 +90,9 @@ pub fn get_f64(loc: &Location, name: &str) -> Result<Option<f64>> {
 
 /// Reads a u32 attribute, `None` when absent.
 pub fn get_u32(loc: &Location, name: &str) -> Result<Option<u32>> {
+    if !has(loc, name)? {
+        return Ok(None);
+    }
     match loc.attr(name) {
         Ok(a) => a
             .read_scalar::<u32>()
@@ -94,6 +104,9 @@ pub fn get_u32(loc: &Location, name: &str) -> Result<Option<u32>> {
 
 /// Reads a byte-array attribute, `None` when absent.
 pub fn get_bytes(loc: &Location, name: &str) -> Result<Option<Vec<u8>>> {
+    if !has(loc, name)? {
+        return Ok(None);
+    }
     match loc.attr(name) {
         Ok(a) => a
             .read_raw::<u8>()

@@ -1,7 +1,7 @@
 //! One open pet HDF5 file: opening and checking it, applying changes through
 //! the journal, checkpoints, crash recovery by replay, and closing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -26,7 +26,7 @@ pub struct Inner {
     pub file: hdf5::File,
     journal: Option<Journal>,
     runs: HashMap<String, RunTable>,
-    known: HashSet<String>,
+    known: crate::tree::GroupCache,
     /// Options the file was opened with.
     pub opts: Hdf5Options,
     path: PathBuf,
@@ -178,7 +178,7 @@ impl Inner {
             file,
             journal,
             runs: HashMap::new(),
-            known: HashSet::new(),
+            known: HashMap::new(),
             opts,
             path: path.to_path_buf(),
         }
@@ -313,8 +313,10 @@ impl Inner {
                 root.unlink(traj)
                     .map_err(h5("cannot remove a trajectory"))?;
                 self.runs.remove(traj);
-                let prefix = format!("{}/", layout::traj_path(traj));
-                self.known.retain(|k| !k.starts_with(&prefix));
+                let top = layout::traj_path(traj);
+                let prefix = format!("{top}/");
+                self.known
+                    .retain(|k, _| *k != top && !k.starts_with(&prefix));
                 Ok(())
             }
             OpRef::Nodes(traj, nodes) => {

@@ -2,7 +2,7 @@
 //! are datasets (or groups of datasets), links are soft links; this module
 //! writes node records and reads subtrees back.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use hdf5::{File, Group, Location, LocationType};
 use pet_core::storage::ReadSpec;
@@ -16,7 +16,7 @@ use crate::attrs;
 use crate::compression::Compression;
 use crate::error::{corrupt, h5};
 use crate::layout::{self, A_ANNOTATIONS, A_COMMENT, A_LINKS, A_TYPE, D_DEFAULT, D_EXPLORED};
-use crate::values::{read_value, write_value};
+use crate::values::{has_nul, plain_scalar_dtype, read_value, write_value, zero_scalar};
 
 /// Link metadata kept in the parent group's `pet_links` attribute.
 type LinkMeta = BTreeMap<String, (String, String, Annotations)>;
@@ -29,14 +29,21 @@ enum Obj {
     Group(Group),
 }
 
-/// Writes into and reads from one open file; `known` caches groups known to exist.
+/// Open handles of groups known to exist, by HDF5 path (saves re-opening
+/// the run buckets and run groups on the hot path).
+pub type GroupCache = HashMap<String, Group>;
+
+/// Most group handles kept open.
+const CACHE_MAX: usize = 4096;
+
+/// Writes into and reads from one open file.
 pub struct Tree<'a> {
     /// The open file.
     pub file: &'a File,
     /// Compression for new array datasets.
     pub comp: Compression,
-    /// HDF5 paths of groups known to exist.
-    pub known: &'a mut HashSet<String>,
+    /// Groups known to exist.
+    pub known: &'a mut GroupCache,
 }
 
 fn split(h5path: &str) -> (&str, &str) {
@@ -139,8 +146,8 @@ impl Tree<'_> {
 
     /// Opens the group at `h5path`, creating it and its missing ancestors.
     pub fn ensure_group(&mut self, h5path: &str) -> Result<Group> {
-        if self.known.contains(h5path) {
-            return self.file.group(h5path).map_err(h5("cannot open a group"));
+        if let Some(g) = self.known.get(h5path) {
+            return Ok(g.clone());
         }
         let g = match self.lookup(h5path)? {
             Obj::Group(g) => g,
@@ -161,7 +168,10 @@ impl Tree<'_> {
                 )))
             }
         };
-        self.known.insert(h5path.to_string());
+        if self.known.len() >= CACHE_MAX {
+            self.known.clear();
+        }
+        self.known.insert(h5path.to_string(), g.clone());
         Ok(g)
     }
 
@@ -174,7 +184,8 @@ impl Tree<'_> {
         }
         g.unlink(last).map_err(h5("cannot remove an object"))?;
         let below = format!("{h5path}/");
-        self.known.retain(|k| k != h5path && !k.starts_with(&below));
+        self.known
+            .retain(|k, _| k != h5path && !k.starts_with(&below));
         Ok(())
     }
 
@@ -240,7 +251,12 @@ impl Tree<'_> {
                     }
                     let pg = self.ensure_group(parent)?;
                     let loc = self.write_leaf(&pg, last, &rec.path, data)?;
-                    attrs::put_str(&loc, A_TYPE, type_info)?;
+                    // A plain scalar leaf needs no type attribute: readers derive it.
+                    let implied = matches!(single_item(&rec.path, data), Some(v @ Value::Scalar(_)) if !has_nul(v))
+                        && *type_info == data.type_info();
+                    if !implied {
+                        attrs::put_str(&loc, A_TYPE, type_info)?;
+                    }
                     put_meta(&loc, &node.comment, &node.annotations, true)
                 }
             },
@@ -250,8 +266,7 @@ impl Tree<'_> {
     /// Like `lookup`, but answers `Missing` at once when the parent group was
     /// created in this session and the name is absent (the hot path of runs).
     fn lookup_fast(&self, hp: &str, parent: &str) -> Result<Obj> {
-        if self.known.contains(parent) {
-            let g = self.file.group(parent).map_err(h5("cannot open a group"))?;
+        if let Some(g) = self.known.get(parent) {
             if !g.link_exists(split(hp).1) {
                 return Ok(Obj::Missing);
             }
@@ -339,6 +354,28 @@ fn read_explored(g: &Group, at: &str) -> Result<Option<Vec<Value>>> {
             Ok(Some(out))
         }
     }
+}
+
+/// The type description of a plain scalar leaf stored without `pet_type`.
+fn implied_type(ds: &hdf5::Dataset, path: &str, role: LeafRole) -> Result<String> {
+    let dtype = plain_scalar_dtype(ds, path)?.ok_or_else(|| {
+        corrupt(
+            path,
+            "a dataset without pet_type attribute that is not a plain scalar",
+        )
+    })?;
+    let v = Value::Scalar(zero_scalar(dtype)?);
+    Ok(if role.is_param_like() {
+        LeafData::Param {
+            value: v,
+            explored: None,
+        }
+    } else {
+        LeafData::Result {
+            items: BTreeMap::from([(name::last(path).to_string(), v)]),
+        }
+    }
+    .type_info())
 }
 
 fn leaf_data(obj: &Obj, path: &str, role: LeafRole) -> Result<Option<LeafData>> {
@@ -435,14 +472,10 @@ impl Reader<'_> {
                 } else {
                     None
                 };
-                let type_info = match ty {
-                    Some(t) => t,
-                    None => {
-                        return Err(corrupt(
-                            path,
-                            "a dataset without pet_type attribute sits where a leaf belongs",
-                        ))
-                    }
+                let type_info = match (ty, &obj) {
+                    (Some(t), _) => t,
+                    (None, Obj::Dataset(ds)) => implied_type(ds, path, role)?,
+                    _ => return Err(corrupt(path, "a leaf group without pet_type attribute")),
                 };
                 Ok(Some((
                     NodeRecord {

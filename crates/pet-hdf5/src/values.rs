@@ -51,7 +51,11 @@ fn write_array<T: H5Type + Clone>(
 
 fn write_scalar<T: H5Type>(g: &Group, name: &str, v: &T) -> Result<Dataset> {
     let err = h5("cannot write a scalar dataset");
-    let ds = g.new_dataset::<T>().create(name).map_err(&err)?;
+    let ds = g
+        .new_dataset::<T>()
+        .layout(hdf5::dataset::Layout::Compact)
+        .create(name)
+        .map_err(&err)?;
     ds.write_scalar(v).map_err(err)?;
     Ok(ds)
 }
@@ -108,7 +112,8 @@ fn array_dataset(g: &Group, name: &str, a: &Array, comp: Compression) -> Result<
 /// the dataset holds the CBOR of the whole value.
 const CBOR_KIND: &str = "cbor";
 
-fn has_nul(v: &Value) -> bool {
+/// True for strings HDF5 cannot hold natively (they contain NUL bytes).
+pub fn has_nul(v: &Value) -> bool {
     match v {
         Value::Scalar(Scalar::Str(s)) => s.contains('\0'),
         Value::Array(Array::Str(a)) => a.iter().any(|s| s.contains('\0')),
@@ -268,4 +273,25 @@ pub fn read_value(ds: &Dataset, at: &str) -> Result<Value> {
     };
     v.validate().map_err(|e| corrupt(at, e.to_string()))?;
     Ok(v)
+}
+
+/// The element type of a dataset holding a plain scalar (no kind or unit
+/// attribute), `None` for anything else.
+pub fn plain_scalar_dtype(ds: &Dataset, at: &str) -> Result<Option<DType>> {
+    if !ds.is_scalar() {
+        return Ok(None);
+    }
+    let names = ds.attr_names().map_err(h5("cannot list attributes"))?;
+    if names.iter().any(|n| n == A_KIND || n == A_UNIT) {
+        return Ok(None);
+    }
+    dtype_of(ds, at).map(Some)
+}
+
+/// A scalar of `dtype` (zero, false or empty), to describe types without data.
+pub fn zero_scalar(dtype: DType) -> Result<Scalar> {
+    match dtype.width() {
+        Some(w) => Scalar::from_le_bytes(dtype, &vec![0u8; w]),
+        None => Ok(Scalar::Str(String::new())),
+    }
 }
