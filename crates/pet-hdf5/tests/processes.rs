@@ -1,0 +1,227 @@
+//! One writer per file across processes, many threads through one writer, and
+//! crash safety under SIGKILL. Child processes are this test binary re-run with
+//! `PET_HDF5_CHILD` set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use pet_core::{vals, LoadLevel, LoadSpec, PetError, Store, Trajectory};
+use pet_hdf5::Hdf5Store;
+
+const CHILD: &str = "PET_HDF5_CHILD";
+
+fn spawn_child(role: &str, file: &Path, url_opts: &str) -> std::process::Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "child_entry",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+            "-q",
+        ])
+        .env(CHILD, role)
+        .env("PET_FILE", file)
+        .env("PET_URL_OPTS", url_opts)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn child")
+}
+
+fn sweep(file: &Path, n: usize) {
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(file).unwrap());
+    let mut t = Trajectory::create(store, "sweep", "").unwrap();
+    t.add_parameter("i", 0i64, "").unwrap();
+    t.explore([("i", vals(0..n as i64))]).unwrap();
+    t.store().unwrap();
+}
+
+fn say(line: &str) {
+    let out = std::io::stdout();
+    let mut lock = out.lock();
+    writeln!(lock, "{line}").unwrap();
+    lock.flush().unwrap();
+}
+
+/// Entry point of child processes; does nothing in a normal test run.
+#[test]
+fn child_entry() {
+    let Ok(role) = std::env::var(CHILD) else {
+        return;
+    };
+    let file = std::env::var("PET_FILE").unwrap();
+    let url = format!("hdf5://{file}{}", std::env::var("PET_URL_OPTS").unwrap());
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::from_url(&url).unwrap());
+    match role.as_str() {
+        // Holds the file open for writing until stdin closes.
+        "holder" => {
+            say("open");
+            let mut buf = Vec::new();
+            let _ = std::io::stdin().read_to_end(&mut buf);
+        }
+        // Stores runs one by one and reports each one stored, until killed.
+        "crash" => {
+            let t = Trajectory::load(store.clone(), "sweep", LoadSpec::default()).unwrap();
+            for i in 0..t.len() {
+                let mut run = t.run(i).unwrap();
+                let v: i64 = run.param("i").unwrap();
+                run.add_result("a", v).unwrap();
+                run.add_result("b", ndarray::Array1::from_elem(3000, v as f64))
+                    .unwrap();
+                run.add_result_items("c", [("x", (v * 2).into()), ("y", "done".into())], "")
+                    .unwrap();
+                store.store_run("sweep", &run.finish()).unwrap();
+                say(&format!("stored {i}"));
+            }
+        }
+        other => panic!("unknown child role {other}"),
+    }
+}
+
+#[test]
+fn a_second_process_gets_a_clear_error_while_one_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("busy.h5");
+    sweep(&file, 10);
+    let mut child = spawn_child("holder", &file, "");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    loop {
+        if lines.next().expect("holder ended early").unwrap() == "open" {
+            break;
+        }
+    }
+    for url in [
+        format!("hdf5://{}", file.display()),
+        format!("hdf5://{}?mode=ro", file.display()),
+    ] {
+        let e = Hdf5Store::from_url(&url)
+            .err()
+            .expect("second writer must fail");
+        assert!(
+            matches!(e, PetError::Backend { .. }) && e.to_string().contains("another process"),
+            "{e}"
+        );
+    }
+    drop(child.stdin.take());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(child.wait().unwrap().success(), "{rest:?}");
+    // Once the writer is gone the file opens and nothing was lost.
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&file).unwrap());
+    assert_eq!(store.read_runs("sweep").unwrap().len(), 10);
+}
+
+#[test]
+fn many_threads_store_through_one_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("threads.h5");
+    let n = 400;
+    sweep(&file, n);
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&file).unwrap());
+    let t = Trajectory::load(store, "sweep", LoadSpec::default()).unwrap();
+    let threads = 4;
+    std::thread::scope(|s| {
+        for k in 0..threads {
+            let t = &t;
+            let file = file.clone();
+            s.spawn(move || {
+                // Each thread opens its own handle: they share one writer.
+                let store = Hdf5Store::open(&file).unwrap();
+                for i in (k..n).step_by(threads) {
+                    let mut run = t.run(i).unwrap();
+                    let v: i64 = run.param("i").unwrap();
+                    run.add_result("v", v * 3).unwrap();
+                    store.store_run("sweep", &run.finish()).unwrap();
+                }
+            });
+        }
+    });
+    drop(t);
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&file).unwrap());
+    let mut t = Trajectory::load(store, "sweep", LoadSpec::default()).unwrap();
+    assert!(t.pending_runs().is_empty(), "lost {:?}", t.pending_runs());
+    t.load_branch("results.runs", LoadLevel::Data).unwrap();
+    assert_eq!(t.leaves("results.runs").len(), n);
+}
+
+fn crash_after(reports: usize, url_opts: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("crash.h5");
+    let n = 20_000;
+    sweep(&file, n);
+    let mut child = spawn_child("crash", &file, url_opts);
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut reported = Vec::new();
+    while reported.len() < reports {
+        let line = lines.next().expect("child ended early").unwrap();
+        if let Some(i) = line.strip_prefix("stored ") {
+            reported.push(i.parse::<usize>().unwrap());
+        }
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for line in lines.map_while(Result::ok) {
+        if let Some(i) = line
+            .strip_prefix("stored ")
+            .and_then(|i| i.parse::<usize>().ok())
+        {
+            reported.push(i);
+        }
+    }
+    // Opening replays the journal of the killed writer.
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&file).unwrap());
+    let mut t = Trajectory::load(store.clone(), "sweep", LoadSpec::default()).unwrap();
+    let completed: Vec<usize> = (0..n)
+        .filter(|&i| t.run_info(i).unwrap().completed)
+        .collect();
+    for &i in &reported {
+        assert!(
+            t.run_info(i).unwrap().completed,
+            "run {i} was reported stored but is not complete ({url_opts}, kill after {reports})"
+        );
+    }
+    assert!(completed.len() >= reported.len());
+    assert!(
+        completed.len() < n,
+        "the child should have been killed mid-way"
+    );
+    t.load_branch("results.runs", LoadLevel::Data).unwrap();
+    for &i in &completed {
+        let base = format!("results.runs.run_{i:08}");
+        assert_eq!(t.get_as::<i64>(&format!("{base}.a")).unwrap(), i as i64);
+        let b: ndarray::ArrayD<f64> = t.get_as(&format!("{base}.b")).unwrap();
+        assert_eq!(b.len(), 3000);
+        assert!(b.iter().all(|&x| x == i as f64));
+        assert_eq!(
+            t.get_item(&format!("{base}.c"), "y").unwrap(),
+            "done".into()
+        );
+    }
+    // Nothing half-stored: every stored leaf belongs to a completed run.
+    let leaves = t.leaves("results.runs");
+    assert_eq!(leaves.len(), 3 * completed.len(), "half-stored runs found");
+    // The file takes new runs after the crash, and the journal was emptied.
+    let mut run = t.run(completed.len()).unwrap();
+    run.add_result("a", -1i64).unwrap();
+    store.store_run("sweep", &run.finish()).unwrap();
+    drop(t);
+    drop(store);
+    let journal = dir.path().join("crash.h5.journal");
+    assert!(std::fs::metadata(&journal).unwrap().len() <= 8);
+}
+
+#[test]
+fn sigkill_while_storing_loses_no_reported_run_and_leaves_no_half_run() {
+    // Frequent checkpoints (every 25 runs) so that kills also land inside HDF5 flushes.
+    for reports in [1, 60, 333] {
+        crash_after(reports, "?checkpoint=25");
+    }
+    // A flush after every run: most kills land inside or next to one.
+    crash_after(200, "?checkpoint=1");
+    // Default checkpoints: everything since the last one comes from the journal.
+    crash_after(500, "");
+}
