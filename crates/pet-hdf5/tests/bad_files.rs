@@ -1,0 +1,249 @@
+//! Files that are not HDF5, HDF5 files that are not pet stores, newer layout
+//! versions, read-only files and bad URLs get clear errors, and nothing stored is lost.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use pet_core::{LoadSpec, PetError, Store, Trajectory};
+use pet_hdf5::{Hdf5Store, LAYOUT_VERSION};
+
+fn small_store(path: &Path) {
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(path).unwrap());
+    let mut t = Trajectory::create(store, "t", "").unwrap();
+    t.add_parameter("x", 1.5, "").unwrap();
+    t.store().unwrap();
+}
+
+fn open_err(path: &Path) -> PetError {
+    match Hdf5Store::open(path) {
+        Ok(_) => panic!("{} opened", path.display()),
+        Err(e) => e,
+    }
+}
+
+fn journal(path: &Path) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".journal");
+    s.into()
+}
+
+#[test]
+fn random_bytes_are_not_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("noise.h5");
+    let bytes: Vec<u8> = (0..5000u32).map(|i| (i * 31 % 256) as u8).collect();
+    std::fs::write(&p, &bytes).unwrap();
+    let e = open_err(&p);
+    assert!(
+        matches!(e, PetError::Format { .. }) && e.to_string().contains("not an HDF5 file"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read(&p).unwrap(),
+        bytes,
+        "the file must be left alone"
+    );
+    assert!(!journal(&p).exists(), "no journal next to a foreign file");
+}
+
+#[test]
+fn another_programs_hdf5_file_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("other.h5");
+    {
+        let f = hdf5::File::create(&p).unwrap();
+        f.new_dataset_builder()
+            .with_data(&[1.0f64, 2.0, 3.0][..])
+            .create("customers")
+            .unwrap();
+    }
+    let before = std::fs::read(&p).unwrap();
+    let e = open_err(&p);
+    assert!(
+        matches!(e, PetError::Format { .. })
+            && e.to_string().contains("not a pet store")
+            && e.to_string().contains("customers"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&p).unwrap(), before);
+    let f = hdf5::File::open(&p).unwrap();
+    assert_eq!(
+        f.dataset("customers")
+            .unwrap()
+            .read_raw::<f64>()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn newer_layout_version_asks_for_an_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("future.h5");
+    small_store(&p);
+    {
+        let f = hdf5::File::open_rw(&p).unwrap();
+        f.delete_attr("pet_layout_version").unwrap();
+        f.new_attr::<u32>()
+            .create("pet_layout_version")
+            .unwrap()
+            .write_scalar(&(LAYOUT_VERSION + 1))
+            .unwrap();
+    }
+    let e = open_err(&p).to_string();
+    assert!(
+        e.contains(&format!("layout version {}", LAYOUT_VERSION + 1)) && e.contains("upgrade pet"),
+        "{e}"
+    );
+}
+
+#[test]
+fn layout_version_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("v.h5");
+    small_store(&p);
+    let f = hdf5::File::open(&p).unwrap();
+    let v: u32 = f.attr("pet_layout_version").unwrap().read_scalar().unwrap();
+    assert_eq!(v, LAYOUT_VERSION);
+    let fmt: hdf5::types::VarLenUnicode = f.attr("pet_format").unwrap().read_scalar().unwrap();
+    assert_eq!(fmt.as_str(), "pet-hdf5");
+}
+
+#[test]
+fn read_only_files_open_for_reading_and_refuse_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ro.h5");
+    small_store(&p);
+    let mut perm = std::fs::metadata(&p).unwrap().permissions();
+    perm.set_readonly(true);
+    std::fs::set_permissions(&p, perm).unwrap();
+    let store = Hdf5Store::open(&p).unwrap();
+    assert!(store.is_read_only());
+    let store: Arc<dyn Store> = Arc::new(store);
+    let mut t = Trajectory::load(store.clone(), "t", LoadSpec::all()).unwrap();
+    assert_eq!(t.get_as::<f64>("x").unwrap(), 1.5);
+    t.add_parameter("y", 2.0, "").unwrap();
+    let e = t.store().unwrap_err().to_string();
+    assert!(
+        e.contains("read-only") && e.contains("nothing was changed"),
+        "{e}"
+    );
+    let e = Trajectory::create(store, "u", "").unwrap_err().to_string();
+    assert!(e.contains("read-only"), "{e}");
+}
+
+#[test]
+fn mode_ro_url_never_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.h5");
+    small_store(&p);
+    let before = std::fs::read(&p).unwrap();
+    let url = format!("hdf5://{}?mode=ro", p.display());
+    let store = Hdf5Store::from_url(&url).unwrap();
+    assert!(store.is_read_only());
+    assert!(store
+        .remove_trajectory("t")
+        .unwrap_err()
+        .to_string()
+        .contains("read-only"));
+    assert_eq!(store.list().unwrap().len(), 1);
+    drop(store);
+    assert_eq!(std::fs::read(&p).unwrap(), before);
+    let missing = format!("hdf5://{}?mode=ro", dir.path().join("missing.h5").display());
+    assert!(matches!(
+        Hdf5Store::from_url(&missing),
+        Err(PetError::BadLocation { .. })
+    ));
+    assert!(!dir.path().join("missing.h5").exists());
+}
+
+#[test]
+fn bad_urls_and_paths_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Hdf5Store::open(dir.path()).err().unwrap().to_string();
+    assert!(e.contains("directory"), "{e}");
+    let e = Hdf5Store::from_url("hdf5:///tmp/x.h5?colour=blue")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("colour") && e.contains("compression"), "{e}");
+    let e = Hdf5Store::from_url("sqlite:///tmp/x.db")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("not hdf5"), "{e}");
+    let e = Hdf5Store::from_url("hdf5:///tmp/x.h5?mode=write")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("ro or rw"), "{e}");
+    let e = Hdf5Store::from_url("hdf5:///tmp/x.h5?compression=zip")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("lzf"), "{e}");
+}
+
+#[test]
+fn absolute_urls_and_parent_directories_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("deep/er/store.h5");
+    small_store(&p);
+    assert!(p.exists());
+    let abs = format!("hdf5://{}", p.display());
+    assert!(abs.starts_with("hdf5:///"));
+    let s = Hdf5Store::from_url(&abs).unwrap();
+    assert_eq!(s.list().unwrap().len(), 1);
+    assert!(s.location().starts_with("hdf5:///"));
+}
+
+#[test]
+fn a_foreign_journal_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("j.h5");
+    small_store(&p);
+    std::fs::write(journal(&p), b"hello, I am somebody's notes").unwrap();
+    let e = open_err(&p).to_string();
+    assert!(e.contains("not a pet journal"), "{e}");
+    assert_eq!(
+        std::fs::read(journal(&p)).unwrap(),
+        b"hello, I am somebody's notes"
+    );
+}
+
+#[test]
+fn a_corrupted_file_gives_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.h5");
+    {
+        let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&p).unwrap());
+        let mut t = Trajectory::create(store, "t", "").unwrap();
+        for i in 0..50 {
+            t.add_result(
+                &format!("r{i}"),
+                ndarray::Array1::from_elem(500, i as f64),
+                "",
+            )
+            .unwrap();
+        }
+        t.store().unwrap();
+    }
+    let mut bytes = std::fs::read(&p).unwrap();
+    let len = bytes.len();
+    for b in &mut bytes[len / 3..(len / 3 + 20000).min(len)] {
+        *b = 0x5a;
+    }
+    std::fs::write(&p, bytes).unwrap();
+    let outcome = Hdf5Store::open(&p).and_then(|s| {
+        let store: Arc<dyn Store> = Arc::new(s);
+        let mut t = Trajectory::load(store, "t", LoadSpec::all())?;
+        for i in 0..50 {
+            t.get(&format!("results.r{i}"))?;
+        }
+        Ok(())
+    });
+    let e = outcome.unwrap_err().to_string();
+    assert!(!e.is_empty());
+}

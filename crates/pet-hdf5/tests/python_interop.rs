@@ -1,0 +1,64 @@
+//! A Python user reads a sweep's parameters, run table and result arrays with
+//! h5py and numpy, without pet (`tests/python/read_sweep.py`, in a venv made by
+//! `scripts/pyenv.sh`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use pet_core::{vals, Store, Trajectory};
+use pet_hdf5::Hdf5Store;
+
+#[test]
+fn h5py_reads_parameters_run_table_and_arrays() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mult.h5");
+    {
+        let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&file).unwrap());
+        let mut t = Trajectory::create(store, "mult", "x times y").unwrap();
+        t.add_parameter("x", 0i64, "").unwrap();
+        t.add_parameter("y", 0i64, "").unwrap();
+        t.explore_cartesian([("x", vals([1i64, 2, 3, 4])), ("y", vals([6i64, 7, 8]))])
+            .unwrap();
+        t.store().unwrap();
+        for i in 0..t.len() {
+            let mut run = t.run(i).unwrap();
+            let z = run.param::<i64>("x").unwrap() * run.param::<i64>("y").unwrap();
+            run.add_result("z", z).unwrap();
+            run.add_result("trace", ndarray::Array2::from_elem((3, 2), z as f64))
+                .unwrap();
+            run.add_result(
+                "wave",
+                ndarray::Array1::from_shape_fn(5000, |k| (k as i64 * z) as f64),
+            )
+            .unwrap();
+            let rec = run.finish();
+            t.store_run(&rec).unwrap();
+        }
+    }
+    let py = Command::new("bash")
+        .arg(root.join("scripts/pyenv.sh"))
+        .arg("h5py")
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success(),
+        "could not set up the Python venv: {}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let python = String::from_utf8(py.stdout).unwrap().trim().to_string();
+    let out = Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/read_sweep.py"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "python failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("12 runs, all completed"), "{stdout}");
+}
