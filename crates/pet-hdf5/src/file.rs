@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use pet_core::storage::TrajectoryInfo;
-use pet_core::{name, PetError, Result};
+use pet_core::{name, NodeRecord, PetError, Result};
 
 use crate::attrs;
+use crate::columns::{column_value, Columns, Slot};
 use crate::error::{corrupt, h5, io};
 use crate::journal::{self, Journal};
 use crate::layout::{
@@ -27,6 +28,7 @@ pub struct Inner {
     journal: Option<Journal>,
     runs: HashMap<String, RunTable>,
     known: crate::tree::GroupCache,
+    columns: Columns,
     /// Options the file was opened with.
     pub opts: Hdf5Options,
     path: PathBuf,
@@ -179,6 +181,7 @@ impl Inner {
             journal,
             runs: HashMap::new(),
             known: HashMap::new(),
+            columns: Columns::default(),
             opts,
             path: path.to_path_buf(),
         }
@@ -314,6 +317,7 @@ impl Inner {
                     .map_err(h5("cannot remove a trajectory"))?;
                 self.runs.remove(traj);
                 let top = layout::traj_path(traj);
+                self.columns.forget_below(&top);
                 let prefix = format!("{top}/");
                 self.known
                     .retain(|k, _| *k != top && !k.starts_with(&prefix));
@@ -321,8 +325,7 @@ impl Inner {
             }
             OpRef::Nodes(traj, nodes) => {
                 self.traj_group(traj)?;
-                let mut t = self.tree();
-                nodes.iter().try_for_each(|n| t.put(traj, n))
+                nodes.iter().try_for_each(|n| self.put_physical(traj, n))
             }
             OpRef::Runs(traj, runs) => {
                 self.runs(traj)?.put(runs);
@@ -330,23 +333,91 @@ impl Inner {
             }
             OpRef::StoreRuns(traj, recs) => {
                 self.traj_group(traj)?;
-                let mut t = self.tree();
                 for r in recs {
-                    r.nodes.iter().try_for_each(|n| t.put(traj, n))?;
+                    for n in &r.nodes {
+                        self.put_run_node(traj, n)?;
+                    }
                 }
                 self.runs(traj)?.put(recs.iter().map(|r| &r.info));
                 Ok(())
             }
             OpRef::Delete(traj, path) => {
                 self.traj_group(traj)?;
-                self.tree().delete(traj, path).map(|_| ())
+                self.flush_columns()?;
+                let hp = layout::h5_path(traj, path);
+                let mut n = 0;
+                if let Some(slot) = Slot::parse(traj, path) {
+                    n += self.columns.clear(&self.file, &slot)?;
+                }
+                if self.tree().exists(&hp)? {
+                    self.tree().unlink(&hp)?;
+                    self.columns.forget_below(&hp);
+                    n += 1;
+                }
+                if n == 0 {
+                    return Err(PetError::NotFound(path.to_string()));
+                }
+                Ok(())
             }
         }
+    }
+
+    /// Writes buffered run-set columns into the file (before reads and at checkpoints).
+    pub fn flush_columns(&mut self) -> Result<()> {
+        if !self.columns.is_dirty() {
+            return Ok(());
+        }
+        let mut t = Tree {
+            file: &self.file,
+            comp: self.opts.compression,
+            known: &mut self.known,
+        };
+        self.columns.flush(&mut t)?;
+        self.columns.trim();
+        Ok(())
+    }
+
+    /// Writes a node of a run: into a run-set column when it qualifies.
+    fn put_run_node(&mut self, traj: &str, n: &NodeRecord) -> Result<()> {
+        if let (Some(slot), Some(s)) = (Slot::parse(traj, &n.path), column_value(&n.path, &n.node))
+        {
+            if slot.leaf.is_some() {
+                let hp = layout::h5_path(traj, &n.path);
+                let mut t = self.tree();
+                let sg = t.ensure_group(&slot.set_path())?;
+                if sg.link_exists(&name::run_name(slot.run)) && t.exists(&hp)? {
+                    t.unlink(&hp)?;
+                }
+                if self.columns.set(&self.file, &slot, &s)? {
+                    return Ok(());
+                }
+            }
+        }
+        self.put_physical(traj, n)
+    }
+
+    /// Writes a node as groups and datasets, moving a column value it replaces.
+    fn put_physical(&mut self, traj: &str, n: &NodeRecord) -> Result<()> {
+        if let Some(slot) = Slot::parse(traj, &n.path).filter(|s| s.leaf.is_some()) {
+            let old = self.columns.get(&self.file, &slot)?;
+            if let Some(old) = old {
+                self.columns.clear(&self.file, &slot)?;
+                if n.node.is_leaf() && n.node.data.is_none() {
+                    // A metadata update of a column leaf: keep its value.
+                    let role = pet_core::LeafRole::for_path(&n.path)?;
+                    let mut full = n.clone();
+                    full.node.data = Some(crate::columns::leaf_data(&n.path, role, old));
+                    return self.tree().put(traj, &full);
+                }
+            }
+        }
+        self.tree().put(traj, n)
     }
 
     /// Deletes a node (journalled) and returns how many nodes went.
     pub fn delete(&mut self, traj: &str, path: &str) -> Result<usize> {
         self.traj_group(traj)?;
+        self.flush_columns()?;
         let n = crate::tree::Reader {
             file: &self.file,
             traj,
@@ -365,6 +436,7 @@ impl Inner {
         let Some(_) = self.journal.as_ref() else {
             return Ok(());
         };
+        self.flush_columns()?;
         let dirty: Vec<String> = self
             .runs
             .iter()

@@ -26,6 +26,7 @@
 //! ```
 
 mod attrs;
+mod columns;
 mod compression;
 mod error;
 mod file;

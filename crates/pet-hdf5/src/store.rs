@@ -197,6 +197,7 @@ impl Store for Hdf5Store {
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
         self.shared.with(|i| {
             i.traj_group(traj)?;
+            i.flush_columns()?;
             Reader {
                 file: &i.file,
                 traj,
@@ -208,6 +209,7 @@ impl Store for Hdf5Store {
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData> {
         self.shared.with(|i| {
             i.traj_group(traj)?;
+            i.flush_columns()?;
             Reader {
                 file: &i.file,
                 traj,

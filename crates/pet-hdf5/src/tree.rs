@@ -13,6 +13,7 @@ use pet_core::{
 };
 
 use crate::attrs;
+use crate::columns;
 use crate::compression::Compression;
 use crate::error::{corrupt, h5};
 use crate::layout::{self, A_ANNOTATIONS, A_COMMENT, A_LINKS, A_TYPE, D_DEFAULT, D_EXPLORED};
@@ -144,6 +145,11 @@ impl Tree<'_> {
         }
     }
 
+    /// True when something sits at `h5path`.
+    pub fn exists(&self, h5path: &str) -> Result<bool> {
+        Ok(!matches!(self.lookup(h5path)?, Obj::Missing))
+    }
+
     /// Opens the group at `h5path`, creating it and its missing ancestors.
     pub fn ensure_group(&mut self, h5path: &str) -> Result<Group> {
         if let Some(g) = self.known.get(h5path) {
@@ -175,7 +181,8 @@ impl Tree<'_> {
         Ok(g)
     }
 
-    fn unlink(&mut self, h5path: &str) -> Result<()> {
+    /// Removes the object at `h5path` (and its link metadata).
+    pub fn unlink(&mut self, h5path: &str) -> Result<()> {
         let (parent, last) = split(h5path);
         let g = self.file.group(parent).map_err(h5("cannot open a group"))?;
         let mut links = links_of(&g)?;
@@ -507,11 +514,16 @@ impl Reader<'_> {
     ) -> Result<()> {
         let links = links_of(g)?;
         let in_runs = name::last(path) == name::RUNS;
+        let is_set = layout::is_run_set(g.name().rsplit('/').next().unwrap_or(""));
         for child in g.member_names().map_err(h5("cannot list a group"))? {
+            if is_set && child == columns::G_COLUMNS {
+                continue;
+            }
             if in_runs && layout::is_run_set(&child) {
                 if spec.include_runs || name::run_of_path(prefix).is_some() {
                     let sg = g.group(&child).map_err(h5("cannot open a group"))?;
                     self.visit(&sg, path, prefix, spec, out)?;
+                    self.column_records(&sg, &child, path, None, spec, out)?;
                 }
                 continue;
             }
@@ -545,6 +557,45 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// Records of the column leaves of bucket `sg` (named `set`) below `runs`,
+    /// with a group record for each run that has no physical group.
+    fn column_records(
+        &self,
+        sg: &Group,
+        set: &str,
+        runs: &str,
+        only: Option<&columns::Slot>,
+        spec: ReadSpec,
+        out: &mut Vec<NodeRecord>,
+    ) -> Result<()> {
+        let set_index: usize = set.trim_start_matches("run_set_").parse().unwrap_or(0);
+        let mut groups_added = std::collections::HashSet::new();
+        for (run, leaf, v) in columns::read_set(sg, set_index, only.map(|s| s.run))? {
+            if let Some(Some(l)) = only.map(|s| s.leaf.as_ref()) {
+                if *l != leaf {
+                    continue;
+                }
+            }
+            let rn = name::run_name(run);
+            let run_path = layout::join(runs, &rn);
+            if (only.is_none() || only.is_some_and(|s| s.leaf.is_none()))
+                && !sg.link_exists(&rn)
+                && groups_added.insert(run)
+            {
+                out.push(NodeRecord {
+                    path: run_path.clone(),
+                    node: Node::group(),
+                });
+            }
+            out.push(columns::leaf_record(
+                &layout::join(&run_path, &leaf),
+                v,
+                spec.with_data,
+            )?);
+        }
+        Ok(())
+    }
+
     /// Nodes at and below `prefix`, sorted by path.
     pub fn read(&self, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
         let mut out = Vec::new();
@@ -562,21 +613,26 @@ impl Reader<'_> {
         }
         let hp = layout::h5_path(self.traj, prefix);
         let (parent, _) = split(&hp);
-        let Ok(pg) = self.file.group(parent) else {
-            return Ok(out);
-        };
-        let tree_obj = lookup_in(&pg, &hp)?;
-        if matches!(tree_obj, Obj::Missing) {
-            return Ok(out);
+        if let Ok(pg) = self.file.group(parent) {
+            let tree_obj = lookup_in(&pg, &hp)?;
+            if !matches!(tree_obj, Obj::Missing) {
+                let links = links_of(&pg)?;
+                if let Some((rec, sub)) = self.record(tree_obj, prefix, &links, spec)? {
+                    out.push(rec);
+                    if let Some(g) = sub {
+                        self.visit(&g, prefix, prefix, spec, &mut out)?;
+                    }
+                }
+            }
         }
-        let links = links_of(&pg)?;
-        if let Some((rec, sub)) = self.record(tree_obj, prefix, &links, spec)? {
-            out.push(rec);
-            if let Some(g) = sub {
-                self.visit(&g, prefix, prefix, spec, &mut out)?;
+        if let Some(slot) = columns::Slot::parse(self.traj, prefix) {
+            if let Ok(sg) = self.file.group(&slot.set_path()) {
+                let set = layout::run_set(slot.run);
+                self.column_records(&sg, &set, &slot.runs, Some(&slot), spec, &mut out)?;
             }
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
+        out.dedup_by(|a, b| a.path == b.path);
         Ok(out)
     }
 
@@ -599,6 +655,16 @@ impl Reader<'_> {
             _ => false,
         };
         if !is_leaf {
+            if let Some(slot) = columns::Slot::parse(self.traj, path).filter(|s| s.leaf.is_some()) {
+                if let Ok(sg) = self.file.group(&slot.set_path()) {
+                    let set_index = slot.run / layout::RUNS_PER_SET;
+                    for (_, leaf, v) in columns::read_set(&sg, set_index, Some(slot.run))? {
+                        if slot.leaf.as_deref() == Some(leaf.as_str()) {
+                            return Ok(columns::leaf_data(path, role, v));
+                        }
+                    }
+                }
+            }
             return Err(PetError::NotFound(path.to_string()));
         }
         leaf_data(&obj, path, role)?.ok_or_else(|| PetError::NotFound(path.to_string()))
@@ -625,20 +691,4 @@ fn lookup_in(pg: &Group, hp: &str) -> Result<Obj> {
             _ => Obj::Missing,
         },
     )
-}
-
-impl Tree<'_> {
-    /// Deletes the node at `path` of `traj` and everything below; returns how many nodes went.
-    pub fn delete(&mut self, traj: &str, path: &str) -> Result<usize> {
-        let reader = Reader {
-            file: self.file,
-            traj,
-        };
-        let n = reader.read(path, ReadSpec::SKELETON)?.len();
-        if n == 0 {
-            return Err(PetError::NotFound(path.to_string()));
-        }
-        self.unlink(&layout::h5_path(traj, path))?;
-        Ok(n)
-    }
 }

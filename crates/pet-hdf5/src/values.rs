@@ -167,7 +167,8 @@ pub fn write_value(g: &Group, name: &str, v: &Value, comp: Compression) -> Resul
     Ok(ds)
 }
 
-fn dtype_of(ds: &Dataset, at: &str) -> Result<DType> {
+/// The pet element type of a dataset written by pet.
+pub fn dtype_of(ds: &Dataset, at: &str) -> Result<DType> {
     let d = ds
         .dtype()
         .and_then(|t| t.to_descriptor())
@@ -200,7 +201,8 @@ fn read_arr<T: H5Type>(ds: &Dataset) -> Result<ArrayD<T>> {
     ds.read_dyn::<T>().map_err(h5("cannot read a dataset"))
 }
 
-fn read_array(ds: &Dataset, dtype: DType) -> Result<Array> {
+/// Reads a whole dataset as an array of `dtype`.
+pub fn read_array(ds: &Dataset, dtype: DType) -> Result<Array> {
     Ok(match dtype {
         DType::Bool => Array::Bool(read_arr(ds)?),
         DType::I8 => Array::I8(read_arr(ds)?),
@@ -293,5 +295,29 @@ pub fn zero_scalar(dtype: DType) -> Result<Scalar> {
     match dtype.width() {
         Some(w) => Scalar::from_le_bytes(dtype, &vec![0u8; w]),
         None => Ok(Scalar::Str(String::new())),
+    }
+}
+
+fn overwrite<T: H5Type>(ds: &Dataset, a: &ArrayD<T>) -> Result<()> {
+    ds.write(a.view()).map_err(h5("cannot write a dataset"))
+}
+
+/// Overwrites an existing dataset of the same shape and type with `a`.
+pub fn overwrite_array(ds: &Dataset, a: &Array) -> Result<()> {
+    match a {
+        Array::Bool(a) => overwrite(ds, a),
+        Array::I8(a) => overwrite(ds, a),
+        Array::I16(a) => overwrite(ds, a),
+        Array::I32(a) => overwrite(ds, a),
+        Array::I64(a) => overwrite(ds, a),
+        Array::U8(a) => overwrite(ds, a),
+        Array::U16(a) => overwrite(ds, a),
+        Array::U32(a) => overwrite(ds, a),
+        Array::U64(a) => overwrite(ds, a),
+        Array::F32(a) => overwrite(ds, a),
+        Array::F64(a) => overwrite(ds, a),
+        Array::C64(a) => overwrite(ds, a),
+        Array::C128(a) => overwrite(ds, a),
+        Array::Str(_) => Err(PetError::invalid("string columns are not used")),
     }
 }

@@ -1,7 +1,8 @@
 """Reads a pet HDF5 store with nothing but h5py and numpy.
 
 Usage: python read_sweep.py STORE.h5
-The store holds trajectory 'mult': x in {1,2,3,4} times y in {6,7,8}, result z = x*y,
+The store holds trajectory 'mult': x in {1,2,3,4} times y in {6,7,8}, result z = x*y
+(a plain scalar, so it lives in the bucket's column dataset),
 an f64 array 'trace' (3x2) and a compressed 5000-element array 'wave' per run.
 Exits non-zero if anything disagrees.
 """
@@ -31,13 +32,20 @@ assert (completed == 1).all() and len(completed) == 12, completed
 assert (runtime >= 0).all(), runtime
 assert summary[5] == "x=2, y=8", summary[5]
 
-# Results: runs are bucketed into run_set_NNNNN groups of 1000.
+# Results: runs are bucketed into run_set_NNNNN groups of 1000. Plain scalar
+# results of all runs of a bucket sit in one column (value + presence mask).
 seen = 0
 for set_name, run_set in traj["results/runs"].items():
     assert set_name.startswith("run_set_"), set_name
+    first = int(set_name[len("run_set_"):]) * 1000
+    zcol = run_set["columns/z"][:]
+    zset = run_set["columns/z.present"][:]
     for run_name, run in run_set.items():
+        if run_name == "columns":
+            continue
         i = int(run_name[len("run_"):])
-        z = run["z"][()]
+        assert zset[i - first] == 1
+        z = zcol[i - first]
         assert z == x[i] * y[i], (i, z)
         trace = run["trace"][:]
         assert trace.shape == (3, 2) and trace[0, 0] == z, trace
