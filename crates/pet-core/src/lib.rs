@@ -34,6 +34,7 @@ pub mod name;
 pub mod run;
 pub mod storage;
 pub mod trajectory;
+pub mod transfer;
 pub mod tree;
 pub mod typed;
 pub mod value;

@@ -57,6 +57,8 @@ CREATE TABLE runs(
     summary TEXT NOT NULL,
     PRIMARY KEY(traj, idx)
 ) WITHOUT ROWID;
+CREATE INDEX nodes_by_run ON nodes(traj, run) WHERE run IS NOT NULL;
+CREATE INDEX items_by_run ON items(traj, run) WHERE run IS NOT NULL;
 CREATE VIEW explored_points AS
     SELECT t.name AS trajectory, i.point AS run, i.path AS parameter, i.dtype AS dtype, i.value AS value
     FROM items i JOIN trajectories t ON t.id = i.traj

@@ -302,25 +302,65 @@ fn put_runs(tx: &Transaction, id: i64, runs: &[&RunInfo]) -> Result<()> {
 
 type RawItem = (String, i64, ItemRow);
 
-fn item_rows(
-    conn: &Connection,
-    id: i64,
-    (exact, lo, hi): (&str, &str, &str),
-    skip_runs: bool,
-) -> Result<Vec<(String, RawItem)>> {
-    let mut st = conn
-        .prepare_cached(if skip_runs {
-            "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items
-             WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4)) AND run IS NULL
-             ORDER BY path, item, point"
+/// Which nodes a read selects.
+enum Filter<'a> {
+    /// `exact` and everything below it (`lo..hi`), optionally without run subtrees.
+    Prefix {
+        exact: &'a str,
+        lo: String,
+        hi: String,
+        skip_runs: bool,
+    },
+    /// Everything run `n` stored.
+    Run(i64),
+}
+
+impl Filter<'_> {
+    fn prefix(prefix: &str, spec: ReadSpec) -> Filter<'_> {
+        let (lo, hi) = if prefix.is_empty() {
+            (String::new(), "\u{10FFFF}".to_string())
         } else {
-            "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items
-             WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))
-             ORDER BY path, item, point"
-        })
-        .map_err(db_err)?;
+            below(prefix)
+        };
+        Filter::Prefix {
+            exact: prefix,
+            lo,
+            hi,
+            skip_runs: !spec.includes(prefix, "results.runs.run_00000000"),
+        }
+    }
+
+    fn clause(&self) -> &'static str {
+        match self {
+            Filter::Prefix {
+                skip_runs: true, ..
+            } => "traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4)) AND run IS NULL",
+            Filter::Prefix { .. } => "traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
+            Filter::Run(_) => "traj = ?1 AND run = ?2",
+        }
+    }
+
+    fn params(&self, id: i64) -> Vec<Sql> {
+        match self {
+            Filter::Prefix { exact, lo, hi, .. } => vec![
+                Sql::Integer(id),
+                Sql::Text(exact.to_string()),
+                Sql::Text(lo.clone()),
+                Sql::Text(hi.clone()),
+            ],
+            Filter::Run(n) => vec![Sql::Integer(id), Sql::Integer(*n)],
+        }
+    }
+}
+
+fn item_rows(conn: &Connection, id: i64, filter: &Filter) -> Result<Vec<(String, RawItem)>> {
+    let sql = format!(
+        "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items WHERE {} ORDER BY path, item, point",
+        filter.clause()
+    );
+    let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
     let rows = st
-        .query_map(params![id, exact, lo, hi], |r| {
+        .query_map(rusqlite::params_from_iter(filter.params(id)), |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 (
@@ -339,6 +379,61 @@ fn item_rows(
         })
         .map_err(db_err)?;
     rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+}
+
+fn query_nodes(
+    c: &Connection,
+    id: i64,
+    filter: &Filter,
+    with_data: bool,
+) -> Result<Vec<NodeRecord>> {
+    let sql = format!(
+        "SELECT path, kind, role, type_info, explored, target, comment, annotations FROM nodes WHERE {} ORDER BY path",
+        filter.clause()
+    );
+    let mut st = c.prepare_cached(&sql).map_err(db_err)?;
+    let raw = st
+        .query_map(rusqlite::params_from_iter(filter.params(id)), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<Vec<u8>>>(7)?,
+            ))
+        })
+        .map_err(db_err)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(db_err)?;
+    let mut items: BTreeMap<String, Vec<RawItem>> = BTreeMap::new();
+    if with_data {
+        for (path, item) in item_rows(c, id, filter)? {
+            items.entry(path).or_default().push(item);
+        }
+    }
+    raw.into_iter()
+        .map(
+            |(path, kind, role, type_info, explored, target, comment, ann)| {
+                let kind = rows::node_kind_from(&kind, role, type_info, explored, target)?;
+                let data = match (&kind, items.remove(&path)) {
+                    (NodeKind::Leaf { role, .. }, Some(it)) => Some(assemble(&path, *role, it)?),
+                    _ => None,
+                };
+                Ok(NodeRecord {
+                    node: Node {
+                        kind,
+                        comment,
+                        annotations: rows::annotations_from(ann)?,
+                        data,
+                    },
+                    path,
+                })
+            },
+        )
+        .collect()
 }
 
 fn assemble(path: &str, role: LeafRole, items: Vec<RawItem>) -> Result<LeafData> {
@@ -492,61 +587,14 @@ impl Store for SqliteStore {
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
         self.reading(|c| {
             let id = traj_id(c, traj)?;
-            let (lo, hi) = if prefix.is_empty() {
-                (String::new(), "\u{10FFFF}".to_string())
-            } else {
-                below(prefix)
-            };
-            let skip_runs = !spec.includes(prefix, "results.runs.run_00000000");
-            let mut st = c
-                .prepare_cached(if skip_runs {
-                    "SELECT path, kind, role, type_info, explored, target, comment, annotations FROM nodes
-                     WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4)) AND run IS NULL ORDER BY path"
-                } else {
-                    "SELECT path, kind, role, type_info, explored, target, comment, annotations FROM nodes
-                     WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4)) ORDER BY path"
-                })
-                .map_err(db_err)?;
-            let raw = st
-                .query_map(params![id, prefix, lo, hi], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, bool>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, Option<Vec<u8>>>(7)?,
-                    ))
-                })
-                .map_err(db_err)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(db_err)?;
-            let mut items: BTreeMap<String, Vec<RawItem>> = BTreeMap::new();
-            if spec.with_data {
-                for (path, item) in item_rows(c, id, (prefix, &lo, &hi), skip_runs)? {
-                    items.entry(path).or_default().push(item);
-                }
-            }
-            raw.into_iter()
-                .map(|(path, kind, role, type_info, explored, target, comment, ann)| {
-                    let kind = rows::node_kind_from(&kind, role, type_info, explored, target)?;
-                    let data = match (&kind, items.remove(&path)) {
-                        (NodeKind::Leaf { role, .. }, Some(it)) => Some(assemble(&path, *role, it)?),
-                        _ => None,
-                    };
-                    Ok(NodeRecord {
-                        node: Node {
-                            kind,
-                            comment,
-                            annotations: rows::annotations_from(ann)?,
-                            data,
-                        },
-                        path,
-                    })
-                })
-                .collect()
+            query_nodes(c, id, &Filter::prefix(prefix, spec), spec.with_data)
+        })
+    }
+
+    fn read_run_nodes(&self, traj: &str, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
+        self.reading(|c| {
+            let id = traj_id(c, traj)?;
+            query_nodes(c, id, &Filter::Run(index as i64), spec.with_data)
         })
     }
 
@@ -563,7 +611,13 @@ impl Store for SqliteStore {
                 .flatten()
                 .and_then(|r| LeafRole::from_name(&r))
                 .ok_or_else(|| PetError::NotFound(path.to_string()))?;
-            let items = item_rows(c, id, (path, "", ""), false)?
+            let exact = Filter::Prefix {
+                exact: path,
+                lo: String::new(),
+                hi: String::new(),
+                skip_runs: false,
+            };
+            let items = item_rows(c, id, &exact)?
                 .into_iter()
                 .map(|(_, it)| it)
                 .collect();

@@ -6,6 +6,7 @@
 //! so persistence is tested, not just caching.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod copy;
 mod faults;
 mod runs;
 mod tree;
@@ -13,6 +14,7 @@ mod values;
 
 use std::sync::Arc;
 
+pub use copy::*;
 pub use faults::*;
 pub use runs::*;
 pub use tree::*;
@@ -87,7 +89,8 @@ macro_rules! conformance_tests {
             duplicate_trajectory_is_refused,
             invalid_run_is_rejected_whole,
             invalid_batch_is_rejected_whole,
-            bad_input_leaves_store_usable
+            bad_input_leaves_store_usable,
+            copy_between_stores_is_lossless
         );
     };
 }

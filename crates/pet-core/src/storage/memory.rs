@@ -146,6 +146,23 @@ impl Store for MemoryStore {
         })
     }
 
+    fn read_run_nodes(&self, traj: &str, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
+        self.with(traj, |t| {
+            Ok(t.nodes
+                .iter()
+                .filter(|(p, _)| name::run_of_path(p) == Some(index))
+                .map(|(p, n)| NodeRecord {
+                    path: p.clone(),
+                    node: if spec.with_data {
+                        n.clone()
+                    } else {
+                        n.skeleton()
+                    },
+                })
+                .collect())
+        })
+    }
+
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData> {
         self.with(traj, |t| {
             t.nodes

@@ -53,6 +53,22 @@ pub trait Store: Send + Sync {
     /// Nodes at `prefix` and below (all nodes for `""`), sorted by path, as `spec` asks.
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>>;
 
+    /// The nodes run `index` stored. The default reads the canonical places,
+    /// `results.runs.run_…` and `derived_parameters.runs.run_…`; backends that
+    /// index nodes by run override it to also find nodes a run placed elsewhere.
+    fn read_run_nodes(&self, traj: &str, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
+        let mut out = Vec::new();
+        for branch in [crate::name::RESULTS, crate::name::DERIVED] {
+            let prefix = format!(
+                "{branch}.{}.{}",
+                crate::name::RUNS,
+                crate::name::run_name(index)
+            );
+            out.extend(self.read_nodes(traj, &prefix, spec)?);
+        }
+        Ok(out)
+    }
+
     /// The data of one leaf.
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData>;
 

@@ -1,0 +1,67 @@
+//! Copying a trajectory from one store to another (any backend to any other),
+//! streaming run by run so memory stays bounded whatever the store's size.
+
+use crate::storage::{ReadSpec, RunRecord, Store};
+use crate::{PetError, Result};
+
+/// How many runs travel together in one `store_runs` batch.
+pub const BATCH: usize = 256;
+
+/// What a copy moved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CopyStats {
+    /// Nodes outside runs.
+    pub nodes: usize,
+    /// Runs (with their nodes).
+    pub runs: usize,
+    /// Nodes inside runs.
+    pub run_nodes: usize,
+}
+
+/// Copies trajectory `name` from `src` to `dst` (where it must not exist yet),
+/// losslessly: info, every node with comments, annotations, links and data, and
+/// the run table. `progress(done, total)` is called after every batch of runs.
+pub fn copy_trajectory(
+    src: &dyn Store,
+    dst: &dyn Store,
+    name: &str,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<CopyStats> {
+    let info = src.info(name)?;
+    if dst.info(name).is_ok() {
+        return Err(PetError::AlreadyExists(format!(
+            "trajectory '{name}' in {}; remove it there or copy into another store",
+            dst.location()
+        )));
+    }
+    let runs = src.read_runs(name)?;
+    let nodes = src.read_nodes(name, "", ReadSpec::DATA.without_runs())?;
+    dst.create(&info)?;
+    let mut stats = CopyStats {
+        nodes: nodes.len(),
+        ..CopyStats::default()
+    };
+    dst.write_nodes(name, &nodes)?;
+    drop(nodes);
+    // Pending runs first, so that the run table is complete even if a run has no nodes.
+    dst.write_runs(name, &runs)?;
+    let total = runs.len();
+    for chunk in runs.chunks(BATCH) {
+        let mut batch = Vec::with_capacity(chunk.len());
+        for info in chunk {
+            let nodes = src.read_run_nodes(name, info.index, ReadSpec::DATA)?;
+            if nodes.is_empty() {
+                continue;
+            }
+            stats.run_nodes += nodes.len();
+            batch.push(RunRecord {
+                info: info.clone(),
+                nodes,
+            });
+        }
+        dst.store_runs(name, &batch)?;
+        stats.runs += chunk.len();
+        progress(stats.runs, total);
+    }
+    Ok(stats)
+}
