@@ -94,12 +94,19 @@ fn check_format(file: &hdf5::File, path: &Path) -> Result<()> {
     }
 }
 
+/// File access settings of every open: the 1.8 object format (compact and
+/// dense link storage), and HDF5's own file locking off. pet locks the journal
+/// instead (close-on-exec), because HDF5's lock descriptor is inherited by child
+/// processes (worker processes, simulators) and would keep the file locked.
+fn builder() -> hdf5::FileBuilder {
+    let mut b = hdf5::File::with_options();
+    b.with_fapl(|p| p.libver_v18().file_locking(false));
+    b
+}
+
 fn create_file(path: &Path) -> Result<hdf5::File> {
     let err = h5("cannot create the HDF5 file");
-    let file = hdf5::File::with_options()
-        .with_fapl(|p| p.libver_v18())
-        .create(path)
-        .map_err(&err)?;
+    let file = builder().create(path).map_err(&err)?;
     let root = file.group("/").map_err(&err)?;
     attrs::put_str(&root, A_FORMAT, FORMAT)?;
     attrs::put_u32(&root, A_VERSION, LAYOUT_VERSION)?;
@@ -115,21 +122,18 @@ impl Shared {
             .map(|m| m.len() > 0)
             .unwrap_or(false);
         if exists {
-            let probe = hdf5::File::open(path).map_err(|e| not_hdf5(path, e))?;
+            let probe = builder().open(path).map_err(|e| not_hdf5(path, e))?;
             check_format(&probe, path)?;
             probe.close().map_err(h5("cannot close the HDF5 file"))?;
         }
         let inner = if read_only {
             journal::check_no_writer(path)?;
-            let file = hdf5::File::open(path).map_err(|e| not_hdf5(path, e))?;
+            let file = builder().open(path).map_err(|e| not_hdf5(path, e))?;
             Inner::new(file, None, opts, path)
         } else {
             let (journal, ops) = Journal::open(path, opts.sync_full)?;
             let file = if exists {
-                hdf5::File::with_options()
-                    .with_fapl(|p| p.libver_v18())
-                    .open_rw(path)
-                    .map_err(|e| not_hdf5(path, e))?
+                builder().open_rw(path).map_err(|e| not_hdf5(path, e))?
             } else {
                 create_file(path)?
             };
