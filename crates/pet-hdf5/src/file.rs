@@ -115,16 +115,39 @@ fn create_file(path: &Path) -> Result<hdf5::File> {
     Ok(file)
 }
 
+/// Opens `path` read-only and checks that it is a pet store we can read.
+fn probe(path: &Path) -> Result<()> {
+    let f = builder().open(path).map_err(|e| not_hdf5(path, e))?;
+    check_format(&f, path)?;
+    f.close().map_err(h5("cannot close the HDF5 file"))
+}
+
 impl Shared {
     /// Opens `path` (absolute) as `opts` says.
     pub fn open(path: &Path, opts: Hdf5Options, read_only: bool) -> Result<Shared> {
         let exists = std::fs::metadata(path)
             .map(|m| m.len() > 0)
             .unwrap_or(false);
+        let crashed = journal::has_records(path);
+        let backup = journal::backup_for(path);
+        let mut restore = false;
         if exists {
-            let probe = builder().open(path).map_err(|e| not_hdf5(path, e))?;
-            check_format(&probe, path)?;
-            probe.close().map_err(h5("cannot close the HDF5 file"))?;
+            if let Err(e) = probe(path) {
+                if read_only || !crashed {
+                    return Err(e);
+                }
+                if !opts.backup || !backup.exists() {
+                    return Err(PetError::Format {
+                        location: path.display().to_string(),
+                        reason: format!(
+                            "{e}; the writer crashed and {} holds its last changes. Keep both files; \
+                             with recovery=backup pet keeps a known-good copy to restore from",
+                            journal::path_for(path).display()
+                        ),
+                    });
+                }
+                restore = true;
+            }
         }
         let inner = if read_only {
             journal::check_no_writer(path)?;
@@ -132,6 +155,12 @@ impl Shared {
             Inner::new(file, None, opts, path)
         } else {
             let (journal, ops) = Journal::open(path, opts.sync_full)?;
+            if restore {
+                // The file was damaged inside an HDF5 flush: go back to the copy
+                // taken at open; the journal holds every change since then.
+                std::fs::copy(&backup, path)
+                    .map_err(|e| io("cannot restore the known-good copy", e))?;
+            }
             let file = if exists {
                 builder().open_rw(path).map_err(|e| not_hdf5(path, e))?
             } else {
@@ -140,6 +169,10 @@ impl Shared {
             let mut inner = Inner::new(file, Some(journal), opts, path);
             if !ops.is_empty() {
                 inner.replay(ops)?;
+            }
+            if opts.backup {
+                inner.checkpoint_and(true)?;
+                std::fs::copy(path, &backup).map_err(|e| io("cannot keep a known-good copy", e))?;
             }
             inner
         };
@@ -170,7 +203,9 @@ impl Drop for Shared {
         if let Some(mut inner) = g.take() {
             // A failed final checkpoint loses nothing: the journal keeps the
             // changes and the next open replays them.
-            let _ = inner.checkpoint();
+            if inner.checkpoint_and(true).is_ok() && inner.opts.backup {
+                let _ = std::fs::remove_file(journal::backup_for(&inner.path));
+            }
             drop(inner);
         }
         drop(g);
@@ -277,9 +312,10 @@ impl Inner {
             }
             return Err(e);
         }
-        let due = self.journal.as_ref().is_some_and(|j| {
-            j.records() >= self.opts.checkpoint_records || j.len() >= self.opts.checkpoint_bytes
-        });
+        let due = !self.opts.backup
+            && self.journal.as_ref().is_some_and(|j| {
+                j.records() >= self.opts.checkpoint_records || j.len() >= self.opts.checkpoint_bytes
+            });
         if due {
             self.checkpoint()?;
         }
@@ -435,8 +471,14 @@ impl Inner {
         Ok(n)
     }
 
-    /// Writes cached run tables, flushes the file and empties the journal.
+    /// Writes cached run tables and columns, flushes the file and empties the
+    /// journal (in backup mode the journal is kept until the file closes).
     pub fn checkpoint(&mut self) -> Result<()> {
+        self.checkpoint_and(!self.opts.backup)
+    }
+
+    /// A checkpoint that empties the journal when `reset` is true.
+    pub fn checkpoint_and(&mut self, reset: bool) -> Result<()> {
         let Some(_) = self.journal.as_ref() else {
             return Ok(());
         };
@@ -462,8 +504,10 @@ impl Inner {
                 .and_then(|f| f.sync_all())
                 .map_err(|e| io("cannot sync the HDF5 file", e))?;
         }
-        if let Some(j) = self.journal.as_mut() {
-            j.reset()?;
+        if reset {
+            if let Some(j) = self.journal.as_mut() {
+                j.reset()?;
+            }
         }
         Ok(())
     }

@@ -46,6 +46,18 @@ fn busy(h5: &Path) -> PetError {
     }
 }
 
+/// True when the journal of `h5` holds changes (its writer stopped before a checkpoint).
+pub fn has_records(h5: &Path) -> bool {
+    std::fs::metadata(path_for(h5)).is_ok_and(|m| m.len() > MAGIC.len() as u64)
+}
+
+/// The last known-good copy kept in `recovery=backup` mode.
+pub fn backup_for(h5: &Path) -> PathBuf {
+    let mut s = h5.as_os_str().to_owned();
+    s.push(".bak");
+    PathBuf::from(s)
+}
+
 /// Tries a shared lock on the journal of `h5` (readers): fails when a writer holds it.
 pub fn check_no_writer(h5: &Path) -> Result<()> {
     let p = path_for(h5);

@@ -19,6 +19,10 @@ pub struct Hdf5Options {
     pub checkpoint_records: usize,
     /// Checkpoint once the journal holds this many bytes.
     pub checkpoint_bytes: u64,
+    /// Keep a copy of the file as it was at open (`<file>.bak`) and the whole
+    /// session's journal, so that even a file damaged by a crash inside an HDF5
+    /// flush is restored (URL `recovery=backup`; costs a copy per open).
+    pub backup: bool,
 }
 
 impl Default for Hdf5Options {
@@ -29,12 +33,13 @@ impl Default for Hdf5Options {
             compression: Compression::DEFAULT,
             checkpoint_records: 2000,
             checkpoint_bytes: 256 << 20,
+            backup: false,
         }
     }
 }
 
 /// Options a URL may carry.
-pub const URL_OPTIONS: [&str; 4] = ["mode", "sync", "compression", "checkpoint"];
+pub const URL_OPTIONS: [&str; 5] = ["mode", "sync", "compression", "checkpoint", "recovery"];
 
 impl Hdf5Options {
     /// Reads options from a parsed `hdf5://` location.
@@ -54,6 +59,15 @@ impl Hdf5Options {
             None | Some("normal") => {}
             Some("full") => o.sync_full = true,
             Some(s) => return Err(bad(format!("sync must be normal or full, not '{s}'"))),
+        }
+        match loc.option("recovery") {
+            None | Some("journal") => {}
+            Some("backup") => o.backup = true,
+            Some(r) => {
+                return Err(bad(format!(
+                    "recovery must be journal or backup, not '{r}'"
+                )))
+            }
         }
         if let Some(c) = loc.option("compression") {
             o.compression = Compression::parse(c).map_err(|e| bad(e.to_string()))?;

@@ -147,7 +147,7 @@ fn many_threads_store_through_one_writer() {
     assert_eq!(t.leaves("results.runs").len(), n);
 }
 
-fn crash_after(reports: usize, url_opts: &str) {
+fn crash_after(reports: usize, url_opts: &str, damage: bool) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("crash.h5");
     let n = 20_000;
@@ -172,8 +172,20 @@ fn crash_after(reports: usize, url_opts: &str) {
             reported.push(i);
         }
     }
-    // Opening replays the journal of the killed writer.
-    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&file).unwrap());
+    if damage {
+        // The worst case: the kill tore an HDF5 flush and the file no longer opens.
+        let mut bytes = std::fs::read(&file).unwrap();
+        bytes[..2048].fill(0);
+        std::fs::write(&file, bytes).unwrap();
+        let e = Hdf5Store::open(&file)
+            .err()
+            .expect("a damaged file must not open");
+        assert!(e.to_string().contains("journal"), "{e}");
+    }
+    // Opening replays the journal of the killed writer (and, in backup mode,
+    // restores a damaged file from the copy taken at open first).
+    let url = format!("hdf5://{}{url_opts}", file.display());
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::from_url(&url).unwrap());
     let mut t = Trajectory::load(store.clone(), "sweep", LoadSpec::default()).unwrap();
     let completed: Vec<usize> = (0..n)
         .filter(|&i| t.run_info(i).unwrap().completed)
@@ -212,16 +224,22 @@ fn crash_after(reports: usize, url_opts: &str) {
     drop(store);
     let journal = dir.path().join("crash.h5.journal");
     assert!(std::fs::metadata(&journal).unwrap().len() <= 8);
+    assert!(!dir.path().join("crash.h5.bak").exists());
 }
 
 #[test]
 fn sigkill_while_storing_loses_no_reported_run_and_leaves_no_half_run() {
     // Frequent checkpoints (every 25 runs) so that kills also land inside HDF5 flushes.
     for reports in [1, 60, 333] {
-        crash_after(reports, "?checkpoint=25");
+        crash_after(reports, "?checkpoint=25", false);
     }
     // A flush after every run: most kills land inside or next to one.
-    crash_after(200, "?checkpoint=1");
+    crash_after(200, "?checkpoint=1", false);
     // Default checkpoints: everything since the last one comes from the journal.
-    crash_after(500, "");
+    crash_after(500, "", false);
+}
+
+#[test]
+fn a_file_damaged_by_a_crash_is_restored_from_the_known_good_copy() {
+    crash_after(150, "?recovery=backup", true);
 }
