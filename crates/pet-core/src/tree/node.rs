@@ -95,6 +95,11 @@ impl LeafData {
                 Some(v) => format!("{} explored len={}", value.type_info(), v.len()),
                 None => value.type_info(),
             },
+            LeafData::Result { items } if items.len() == 1 => items
+                .values()
+                .next()
+                .map(Value::type_info)
+                .unwrap_or_default(),
             LeafData::Result { items } => {
                 let parts: Vec<String> = items
                     .iter()

@@ -1,0 +1,156 @@
+//! `pet ls`, `pet tree`, `pet show`, `pet info`.
+
+use anyhow::{Context, Result};
+
+use pet_core::{name, LoadLevel, LoadSpec, NodeKind};
+
+use crate::{render, stores};
+
+/// Lists the trajectories of a store.
+pub fn ls(url: &str) -> Result<()> {
+    let store = stores::open(url, false)?;
+    let infos = store.list()?;
+    if infos.is_empty() {
+        println!("{url} holds no trajectory");
+    }
+    println!(
+        "{:<30} {:>10} {:>10}  {:<20}  comment",
+        "trajectory", "completed", "runs", "created (UTC)"
+    );
+    for info in infos {
+        let runs = store.read_runs(&info.name)?;
+        let done = runs.iter().filter(|r| r.completed).count();
+        println!(
+            "{:<30} {:>10} {:>10}  {:<20}  {}",
+            info.name,
+            done,
+            runs.len(),
+            pet_env::utc_timestamp(info.created),
+            info.comment
+        );
+    }
+    Ok(())
+}
+
+/// Prints the tree (per-run groups collapsed unless `path` points into them).
+pub fn tree(url: &str, path: Option<&str>, traj: Option<&str>) -> Result<()> {
+    let mut t = stores::load(url, traj, LoadSpec::skeleton())?;
+    let root = match path {
+        Some(p) => {
+            let full = t
+                .resolve_loading(p)
+                .with_context(|| format!("no node '{p}' in {url}"))?;
+            t.load_branch(&full, LoadLevel::Skeleton)?;
+            full
+        }
+        None => String::new(),
+    };
+    println!(
+        "{} ({} runs){}",
+        t.name(),
+        t.len(),
+        if t.info().comment.is_empty() {
+            String::new()
+        } else {
+            format!("  # {}", t.info().comment)
+        }
+    );
+    let base_depth = if root.is_empty() {
+        0
+    } else {
+        name::depth(&root) - 1
+    };
+    let mut shown = 0usize;
+    for (p, node) in t.iter_nodes() {
+        if !root.is_empty() && !pet_core::storage::under(p, &root) {
+            continue;
+        }
+        let depth = name::depth(p) - base_depth;
+        println!("{}", render::tree_line(name::last(p), node, depth));
+        shown += 1;
+        let collapsed =
+            root.is_empty() && name::last(p) == name::RUNS && matches!(node.kind, NodeKind::Group);
+        if collapsed {
+            println!(
+                "{}... one group per run; show one with: pet tree {url} {p}.{}",
+                "  ".repeat(depth + 1),
+                name::run_name(0)
+            );
+        }
+    }
+    if shown == 0 {
+        println!("(empty)");
+    }
+    Ok(())
+}
+
+/// Prints one leaf.
+pub fn show(url: &str, path: &str, traj: Option<&str>) -> Result<()> {
+    let mut t = stores::load(url, traj, LoadSpec::default())?;
+    let full = t
+        .resolve_loading(path)
+        .with_context(|| format!("no node '{path}' in {url}; list them with: pet tree {url}"))?;
+    let node = t.node_loaded(&full)?.clone();
+    println!("{full}");
+    if !node.comment.is_empty() {
+        println!("comment: {}", node.comment);
+    }
+    for (k, v) in &node.annotations {
+        println!("annotation {k}: {v}");
+    }
+    match (&node.kind, &node.data) {
+        (NodeKind::Leaf { role, .. }, Some(d)) => {
+            println!("kind: {}", role.name());
+            println!("{}", render::leaf(d));
+        }
+        (NodeKind::Link { target }, _) => println!("link to {target}"),
+        _ => {
+            println!("group with children:");
+            for c in t.children(&full)? {
+                println!("  {c}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Prints provenance and bookkeeping.
+pub fn info(url: &str, traj: Option<&str>) -> Result<()> {
+    let mut t = stores::load(url, traj, LoadSpec::default())?;
+    let i = t.info().clone();
+    println!("trajectory: {}", i.name);
+    println!("comment: {}", i.comment);
+    println!(
+        "created: {} by pet {}",
+        pet_env::utc_timestamp(i.created),
+        i.pet_version
+    );
+    println!("store: {url}");
+    let done = t.len() - t.pending_runs().len();
+    println!(
+        "runs: {} ({done} completed, {} pending)",
+        t.len(),
+        t.len() - done
+    );
+    println!("explored: {}", t.explored_names().join(", "));
+    let sessions = t.children("config.provenance").unwrap_or_default();
+    if sessions.is_empty() {
+        println!("provenance: none recorded (the trajectory was not run through an Environment)");
+    }
+    for s in sessions {
+        println!("{}:", name::last(&s));
+        for leaf in t.leaves(&s) {
+            let v = t.get(&leaf)?;
+            let shown = match name::last(&leaf) {
+                "started" | "finished" => v
+                    .as_scalar()
+                    .and_then(|x| x.as_f64())
+                    .map(pet_env::utc_timestamp)
+                    .unwrap_or_else(|| v.to_string()),
+                _ => v.to_string(),
+            };
+            println!("  {}: {shown}", name::last(&leaf));
+        }
+    }
+    Ok(())
+}

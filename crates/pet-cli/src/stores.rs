@@ -1,0 +1,48 @@
+//! Opening the store a command names (read-only unless the command writes) and
+//! picking the trajectory.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+
+use pet_core::location::Location;
+use pet_core::{LoadSpec, Store, Trajectory};
+
+/// Opens `url` (a URL or a `.db`/`.sqlite`/`.h5`/`.hdf5` path); file stores are
+/// opened read-only unless `write` is set, so reading never creates a file.
+pub fn open(url: &str, write: bool) -> Result<Arc<dyn Store>> {
+    let mut loc = Location::parse(url)?;
+    if !write && matches!(loc.scheme.as_str(), "sqlite" | "hdf5") && loc.option("mode").is_none() {
+        loc.options.insert("mode".into(), "ro".into());
+    }
+    let target = if loc.scheme.starts_with("mongodb") {
+        url.to_string()
+    } else {
+        loc.to_string()
+    };
+    pet_env::open_store(&target).with_context(|| format!("cannot open store {url}"))
+}
+
+/// The trajectory to work on: `--traj` if given, else the only one in the store.
+pub fn pick(store: &dyn Store, url: &str, traj: Option<&str>) -> Result<String> {
+    if let Some(t) = traj {
+        return Ok(t.to_string());
+    }
+    let names: Vec<String> = store.list()?.into_iter().map(|i| i.name).collect();
+    match names.as_slice() {
+        [] => bail!("{url} holds no trajectory"),
+        [one] => Ok(one.clone()),
+        many => bail!(
+            "{url} holds several trajectories ({}); pick one with --traj NAME",
+            many.join(", ")
+        ),
+    }
+}
+
+/// Opens the store read-only and loads the chosen trajectory with `spec`.
+pub fn load(url: &str, traj: Option<&str>, spec: LoadSpec) -> Result<Trajectory> {
+    let store = open(url, false)?;
+    let name = pick(store.as_ref(), url, traj)?;
+    Trajectory::load(store, &name, spec)
+        .with_context(|| format!("cannot load trajectory '{name}' from {url}"))
+}
