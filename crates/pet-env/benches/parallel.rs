@@ -63,11 +63,24 @@ fn main() {
         assert_eq!(report.results.len(), runs);
         rows.push((*label, secs));
     }
-    let get = |l: &str| rows.iter().find(|(m, _)| *m == l).map(|r| r.1).unwrap_or(f64::NAN);
-    println!("\n{runs} runs of ~10 ms each ({iters} iterations), {} CPUs\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let get = |l: &str| {
+        rows.iter()
+            .find(|(m, _)| *m == l)
+            .map(|r| r.1)
+            .unwrap_or(f64::NAN)
+    };
+    println!(
+        "\n{runs} runs of ~10 ms each ({iters} iterations), {} CPUs\n",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
     println!("| mode | seconds | ms per run |\n|---|---:|---:|");
     for (label, secs) in &rows {
-        println!("| {label} | {secs:.3} | {:.2} |", secs * 1000.0 / runs as f64);
+        println!(
+            "| {label} | {secs:.3} | {:.2} |",
+            secs * 1000.0 / runs as f64
+        );
     }
     let t1 = get("threads, 1 worker") / get("threads, 2 workers");
     let p1 = get("processes, 1 worker") / get("processes, 2 workers");
