@@ -207,6 +207,14 @@ fn main() {
         }
         return;
     }
+    if std::env::var("PET_BENCH_MB_ONLY").is_ok() {
+        // For profilers: only the 1 MB/run case without compression.
+        bench_megabytes(dir.path(), 200, Compression::None, &mut rows);
+        for r in rows {
+            println!("| {} | {} | {:.3} | {} |", r.case, r.n, r.secs, r.extra);
+        }
+        return;
+    }
     let sizes: &[usize] = if quick {
         &[1_000, 10_000]
     } else {

@@ -16,7 +16,7 @@ use crate::layout::{
     self, A_CREATED, A_CREATED_BY, A_FORMAT, A_PET_VERSION, A_TRAJECTORY, A_VERSION, FORMAT,
     LAYOUT_VERSION,
 };
-use crate::ops::{Op, OpRef};
+use crate::ops::{Op, OpRef, Owned};
 use crate::options::Hdf5Options;
 use crate::runtable::RunTable;
 use crate::tree::Tree;
@@ -305,7 +305,7 @@ impl Inner {
                 ),
             });
         };
-        let mark = j.append(&op)?;
+        let mark = j.append(&Op::of(&op))?;
         if let Err(e) = self.apply(&op) {
             if let Some(j) = self.journal.as_mut() {
                 j.undo(mark)?;
@@ -514,14 +514,16 @@ impl Inner {
 
     /// Re-applies the journal of a writer that stopped before its checkpoint.
     fn replay(&mut self, ops: Vec<Op>) -> Result<()> {
-        for op in &ops {
-            let r = match op {
-                Op::Create(i) => self.apply(&OpRef::Create(i)),
-                Op::Remove(t) => self.apply(&OpRef::Remove(t)),
-                Op::Nodes(t, n) => self.apply(&OpRef::Nodes(t, n)),
-                Op::Runs(t, r) => self.apply(&OpRef::Runs(t, r)),
-                Op::StoreRuns(t, r) => self.apply(&OpRef::StoreRuns(t, r)),
-                Op::Delete(t, p) => self.apply(&OpRef::Delete(t, p)),
+        for mut op in ops {
+            let owned = op.take_records()?;
+            let r = match (&op, &owned) {
+                (Op::Create(i), _) => self.apply(&OpRef::Create(i)),
+                (Op::Remove(t), _) => self.apply(&OpRef::Remove(t)),
+                (Op::Nodes(t, _), Owned::Nodes(n)) => self.apply(&OpRef::Nodes(t, n)),
+                (Op::Runs(t, r), _) => self.apply(&OpRef::Runs(t, r)),
+                (Op::StoreRuns(t, _), Owned::Runs(r)) => self.apply(&OpRef::StoreRuns(t, r)),
+                (Op::Delete(t, p), _) => self.apply(&OpRef::Delete(t, p)),
+                _ => Ok(()),
             };
             match r {
                 // Already applied before the crash (or undone by a later op).

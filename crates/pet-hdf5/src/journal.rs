@@ -215,3 +215,47 @@ fn parse(body: &[u8]) -> (Vec<Op>, usize) {
     }
     (ops, at)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn torn_and_corrupt_frames_are_dropped_and_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let h5 = dir.path().join("a.h5");
+        {
+            let (mut j, ops) = Journal::open(&h5, false).unwrap();
+            assert!(ops.is_empty());
+            j.append(&Op::Remove("one".into())).unwrap();
+            j.append(&Op::Remove("two".into())).unwrap();
+        }
+        let p = path_for(&h5);
+        let full = std::fs::read(&p).unwrap();
+        // A torn last frame: only part of it reached the file.
+        std::fs::write(&p, &full[..full.len() - 3]).unwrap();
+        let (j, ops) = Journal::open(&h5, false).unwrap();
+        assert!(matches!(&ops[..], [Op::Remove(t)] if t == "one"));
+        let cut = j.len();
+        drop(j);
+        assert_eq!(std::fs::metadata(&p).unwrap().len(), cut);
+        // A flipped byte fails the checksum.
+        let mut bad = full.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 0xff;
+        std::fs::write(&p, &bad).unwrap();
+        let (_, ops) = Journal::open(&h5, false).unwrap();
+        assert_eq!(ops.len(), 1);
+    }
+
+    #[test]
+    fn a_locked_journal_means_another_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let h5 = dir.path().join("b.h5");
+        let (_j, _) = Journal::open(&h5, false).unwrap();
+        let e = Journal::open(&h5, false).err().unwrap().to_string();
+        assert!(e.contains("another process"), "{e}");
+        assert!(check_no_writer(&h5).is_err());
+    }
+}
