@@ -157,6 +157,7 @@ fn compression_table(dir: &Path) {
     for comp in [
         Compression::None,
         Compression::Lzf,
+        Compression::ShuffleLzf,
         Compression::ShuffleDeflate1,
         Compression::Deflate9,
     ] {
@@ -205,6 +206,10 @@ fn main() {
         for r in rows {
             println!("| {} | {} | {:.3} | {} |", r.case, r.n, r.secs, r.extra);
         }
+        return;
+    }
+    if std::env::var("PET_BENCH_COMP_ONLY").is_ok() {
+        compression_table(dir.path());
         return;
     }
     if std::env::var("PET_BENCH_MB_ONLY").is_ok() {
