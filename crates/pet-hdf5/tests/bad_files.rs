@@ -247,3 +247,38 @@ fn a_corrupted_file_gives_an_error_not_a_panic() {
     let e = outcome.unwrap_err().to_string();
     assert!(!e.is_empty());
 }
+
+#[test]
+fn every_compression_and_sync_full_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let arr = ndarray::Array2::from_shape_fn((64, 100), |(i, j)| (i * 100 + j) as f64 * 0.25);
+    for comp in ["none", "lzf", "shuffle-lzf", "shuffle-deflate1", "deflate9"] {
+        let p = dir.path().join(format!("{comp}.h5"));
+        let url = format!(
+            "hdf5://{}?compression={comp}&sync=full&checkpoint=1",
+            p.display()
+        );
+        {
+            let store: Arc<dyn Store> = Arc::new(Hdf5Store::from_url(&url).unwrap());
+            let mut t = Trajectory::create(store, "t", "").unwrap();
+            t.add_result("a", arr.clone(), "").unwrap();
+            t.add_result(
+                "ints",
+                ndarray::Array1::from_shape_fn(5000, |i| i as i64),
+                "",
+            )
+            .unwrap();
+            t.store().unwrap();
+        }
+        let store: Arc<dyn Store> = Arc::new(Hdf5Store::from_url(&url).unwrap());
+        let mut t = Trajectory::load(store, "t", LoadSpec::all()).unwrap();
+        let back: ndarray::ArrayD<f64> = t.get_as("results.a").unwrap();
+        assert_eq!(back, arr.clone().into_dyn(), "{comp}");
+        let ints: ndarray::ArrayD<i64> = t.get_as("results.ints").unwrap();
+        assert_eq!(ints[[4999]], 4999, "{comp}");
+        drop(t);
+        let f = hdf5::File::open(&p).unwrap();
+        let ds = f.dataset("t/results/a").unwrap();
+        assert_eq!(ds.is_chunked(), comp != "none", "{comp}");
+    }
+}
