@@ -272,7 +272,7 @@ impl Columns {
     }
 
     /// Writes every changed column into the file.
-    pub fn flush(&mut self, groups: &mut crate::tree::Tree<'_>) -> Result<()> {
+    pub fn flush(&mut self, groups: &mut crate::write::Tree<'_>) -> Result<()> {
         for (key, c) in self.cols.iter_mut().filter(|(_, c)| c.dirty) {
             let sg = groups.ensure_group(&key.set_path)?;
             let cg = if sg.link_exists(G_COLUMNS) {

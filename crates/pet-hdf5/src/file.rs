@@ -19,7 +19,7 @@ use crate::layout::{
 use crate::ops::{Op, OpRef, Owned};
 use crate::options::Hdf5Options;
 use crate::runtable::RunTable;
-use crate::tree::Tree;
+use crate::write::Tree;
 
 /// The state behind the lock: the HDF5 file, its journal and cached run tables.
 pub struct Inner {
@@ -27,7 +27,7 @@ pub struct Inner {
     pub file: hdf5::File,
     journal: Option<Journal>,
     runs: HashMap<String, RunTable>,
-    known: crate::tree::GroupCache,
+    known: crate::write::GroupCache,
     columns: Columns,
     /// Options the file was opened with.
     pub opts: Hdf5Options,
@@ -458,7 +458,7 @@ impl Inner {
     pub fn delete(&mut self, traj: &str, path: &str) -> Result<usize> {
         self.traj_group(traj)?;
         self.flush_columns()?;
-        let n = crate::tree::Reader {
+        let n = crate::read::Reader {
             file: &self.file,
             traj,
         }

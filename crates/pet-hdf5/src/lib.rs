@@ -32,13 +32,15 @@ mod error;
 mod file;
 mod journal;
 mod layout;
+mod nodes;
 mod ops;
 mod options;
+mod read;
 mod registry;
 mod runtable;
 mod store;
-mod tree;
 mod values;
+mod write;
 
 pub use compression::Compression;
 pub use layout::{LAYOUT_VERSION, RUNS_PER_SET};

@@ -10,8 +10,8 @@ use pet_core::{name, LeafData, NodeRecord, PetError, Result};
 use crate::file::Shared;
 use crate::ops::OpRef;
 use crate::options::Hdf5Options;
+use crate::read::Reader;
 use crate::registry;
-use crate::tree::Reader;
 
 /// A pet store in one HDF5 file. Cheap to share between threads (`Arc`); every
 /// handle of one file in a process shares a single writer; a second process
