@@ -10,12 +10,10 @@ use pet_core::{name, NodeRecord, PetError, Result};
 
 use crate::attrs;
 use crate::columns::{column_value, Columns, Slot};
-use crate::error::{corrupt, h5, io};
+use crate::error::{h5, io};
+use crate::format::{builder, create_file, not_hdf5, probe};
 use crate::journal::{self, Journal};
-use crate::layout::{
-    self, A_CREATED, A_CREATED_BY, A_FORMAT, A_PET_VERSION, A_TRAJECTORY, A_VERSION, FORMAT,
-    LAYOUT_VERSION,
-};
+use crate::layout::{self, A_CREATED, A_PET_VERSION, A_TRAJECTORY};
 use crate::ops::{Op, OpRef, Owned};
 use crate::options::Hdf5Options;
 use crate::runtable::RunTable;
@@ -41,85 +39,6 @@ pub struct Shared {
     /// True when opened without write access.
     pub read_only: bool,
     inner: Mutex<Option<Inner>>,
-}
-
-fn not_hdf5(path: &Path, e: hdf5::Error) -> PetError {
-    let msg = e.to_string();
-    if msg.contains("signature") || msg.contains("not an HDF5") {
-        corrupt(
-            &path.display().to_string(),
-            "the file is not an HDF5 file (no HDF5 signature); check the path — pet opens or creates .h5 files it wrote, and left this file untouched",
-        )
-    } else if msg.contains("lock") {
-        PetError::Backend {
-            backend: "hdf5",
-            message: format!(
-                "{} is locked by another process that has it open for writing: {msg}",
-                path.display()
-            ),
-        }
-    } else {
-        corrupt(
-            &path.display().to_string(),
-            format!("HDF5 cannot open it: {msg}"),
-        )
-    }
-}
-
-/// Checks the root attributes that mark a pet store of a layout we can read.
-fn check_format(file: &hdf5::File, path: &Path) -> Result<()> {
-    let at = path.display().to_string();
-    let root = file.group("/").map_err(h5("cannot open the root group"))?;
-    match attrs::get_str(&root, A_FORMAT)? {
-        Some(f) if f == FORMAT => {}
-        _ => {
-            let members = root.member_names().unwrap_or_default();
-            return Err(corrupt(
-                &at,
-                format!(
-                    "an HDF5 file, but not a pet store (no {A_FORMAT}='{FORMAT}' root attribute; it holds {:?}); \
-                     pet does not write into other programs' files — give a new file name",
-                    members.iter().take(5).collect::<Vec<_>>()
-                ),
-            ));
-        }
-    }
-    match attrs::get_u32(&root, A_VERSION)? {
-        Some(v) if v <= LAYOUT_VERSION => Ok(()),
-        Some(v) => Err(corrupt(
-            &at,
-            format!("layout version {v} is newer than this pet understands ({LAYOUT_VERSION}); upgrade pet to read it"),
-        )),
-        None => Err(corrupt(&at, format!("the {A_VERSION} root attribute is missing"))),
-    }
-}
-
-/// File access settings of every open: the 1.8 object format (compact and
-/// dense link storage), and HDF5's own file locking off. pet locks the journal
-/// instead (close-on-exec), because HDF5's lock descriptor is inherited by child
-/// processes (worker processes, simulators) and would keep the file locked.
-fn builder() -> hdf5::FileBuilder {
-    let mut b = hdf5::File::with_options();
-    b.with_fapl(|p| p.libver_v18().file_locking(false));
-    b
-}
-
-fn create_file(path: &Path) -> Result<hdf5::File> {
-    let err = h5("cannot create the HDF5 file");
-    let file = builder().create(path).map_err(&err)?;
-    let root = file.group("/").map_err(&err)?;
-    attrs::put_str(&root, A_FORMAT, FORMAT)?;
-    attrs::put_u32(&root, A_VERSION, LAYOUT_VERSION)?;
-    attrs::put_str(&root, A_CREATED_BY, &format!("pet {}", pet_core::VERSION))?;
-    file.flush().map_err(err)?;
-    Ok(file)
-}
-
-/// Opens `path` read-only and checks that it is a pet store we can read.
-fn probe(path: &Path) -> Result<()> {
-    let f = builder().open(path).map_err(|e| not_hdf5(path, e))?;
-    check_format(&f, path)?;
-    f.close().map_err(h5("cannot close the HDF5 file"))
 }
 
 impl Shared {

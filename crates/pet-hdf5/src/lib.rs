@@ -30,6 +30,7 @@ mod columns;
 mod compression;
 mod error;
 mod file;
+mod format;
 mod journal;
 mod layout;
 mod nodes;
