@@ -47,6 +47,8 @@ impl Shared {
         let exists = std::fs::metadata(path)
             .map(|m| m.len() > 0)
             .unwrap_or(false);
+        // Another writer first: its file may look inconsistent while it writes.
+        journal::check_unlocked(path)?;
         let crashed = journal::has_records(path);
         let backup = journal::backup_for(path);
         let mut restore = false;

@@ -58,16 +58,19 @@ pub fn backup_for(h5: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Tries a shared lock on the journal of `h5` (readers): fails when a writer holds it.
-pub fn check_no_writer(h5: &Path) -> Result<()> {
-    let p = path_for(h5);
-    let Ok(f) = File::open(&p) else {
-        return Ok(());
-    };
-    if !matches!(FileExt::try_lock_shared(&f), Ok(true)) {
-        return Err(busy(h5));
+/// Fails when another process writes `h5` (it holds the journal's lock).
+pub fn check_unlocked(h5: &Path) -> Result<()> {
+    match File::open(path_for(h5)) {
+        Ok(f) if !matches!(FileExt::try_lock_shared(&f), Ok(true)) => Err(busy(h5)),
+        _ => Ok(()),
     }
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+}
+
+/// For readers: fails when a writer holds the journal or left changes in it.
+pub fn check_no_writer(h5: &Path) -> Result<()> {
+    check_unlocked(h5)?;
+    let p = path_for(h5);
+    let len = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
     if len > MAGIC.len() as u64 {
         return Err(PetError::Format {
             location: h5.display().to_string(),
