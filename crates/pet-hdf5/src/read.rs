@@ -293,6 +293,7 @@ impl Reader<'_> {
                     out.extend(self.read(b, spec)?);
                 }
             }
+            out.sort_by(|a, b| a.path.cmp(&b.path));
             return Ok(out);
         }
         let hp = layout::h5_path(self.traj, prefix);
