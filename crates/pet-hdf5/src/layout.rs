@@ -24,8 +24,10 @@ pub const A_PET_VERSION: &str = "pet_version";
 pub const A_TRAJECTORY: &str = "pet_trajectory";
 /// Comment of a node or trajectory.
 pub const A_COMMENT: &str = "comment";
-/// Annotations of a node (CBOR map).
+/// Annotations of a node that are not plain scalars (CBOR map).
 pub const A_ANNOTATIONS: &str = "pet_annotations";
+/// Prefix of the typed attributes holding scalar annotations (`annotation.seed`).
+pub const ANN_PREFIX: &str = "annotation.";
 /// Marks a leaf and holds its type description.
 pub const A_TYPE: &str = "pet_type";
 /// Kind of a value dataset when the HDF5 type alone does not say it.

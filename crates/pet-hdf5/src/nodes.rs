@@ -8,7 +8,8 @@ use pet_core::{codec, name, Annotations, LeafData, Result, Value};
 
 use crate::attrs;
 use crate::error::h5;
-use crate::layout::{A_ANNOTATIONS, A_COMMENT, A_LINKS, A_TYPE};
+use crate::layout::{ANN_PREFIX, A_ANNOTATIONS, A_COMMENT, A_LINKS, A_TYPE};
+use crate::values::{has_nul, read_scalar_attr, write_scalar_attr};
 
 /// Link metadata kept in the parent group's `pet_links` attribute.
 pub type LinkMeta = BTreeMap<String, (String, String, Annotations)>;
@@ -54,14 +55,31 @@ pub fn put_links(g: &Location, m: &LinkMeta) -> Result<()> {
 /// Writes comment and annotations (`fresh`: the object has none yet).
 pub fn put_meta(loc: &Location, comment: &str, ann: &Annotations, fresh: bool) -> Result<()> {
     if !fresh {
-        attrs::remove(loc, A_COMMENT)?;
-        attrs::remove(loc, A_ANNOTATIONS)?;
+        for n in loc.attr_names().map_err(h5("cannot list attributes"))? {
+            if n == A_COMMENT || n == A_ANNOTATIONS || n.starts_with(ANN_PREFIX) {
+                loc.delete_attr(&n)
+                    .map_err(h5("cannot delete an attribute"))?;
+            }
+        }
     }
     if !comment.is_empty() {
         attrs::put_str(loc, A_COMMENT, comment)?;
     }
-    if !ann.is_empty() {
-        attrs::put_bytes(loc, A_ANNOTATIONS, &codec::to_cbor(ann)?)?;
+    // Scalar annotations become typed attributes h5py shows as they are; the
+    // others (arrays, dicts...) go into one CBOR attribute.
+    let mut rest = Annotations::new();
+    for (k, v) in ann {
+        match v {
+            Value::Scalar(s) if !has_nul(v) => {
+                write_scalar_attr(loc, &format!("{ANN_PREFIX}{k}"), s)?
+            }
+            other => {
+                rest.insert(k.clone(), other.clone());
+            }
+        }
+    }
+    if !rest.is_empty() {
+        attrs::put_bytes(loc, A_ANNOTATIONS, &codec::to_cbor(&rest)?)?;
     }
     Ok(())
 }
@@ -75,7 +93,7 @@ pub fn get_meta(loc: &Location) -> Result<(String, Annotations, Option<String>)>
     } else {
         String::new()
     };
-    let ann = if has(A_ANNOTATIONS) {
+    let mut ann = if has(A_ANNOTATIONS) {
         match attrs::get_bytes(loc, A_ANNOTATIONS)? {
             Some(b) => codec::from_cbor(&b)?,
             None => Annotations::new(),
@@ -83,6 +101,11 @@ pub fn get_meta(loc: &Location) -> Result<(String, Annotations, Option<String>)>
     } else {
         Annotations::new()
     };
+    for n in names.iter().filter(|n| n.starts_with(ANN_PREFIX)) {
+        let a = loc.attr(n).map_err(h5("cannot open an attribute"))?;
+        let s = read_scalar_attr(&a, n)?;
+        ann.insert(n[ANN_PREFIX.len()..].to_string(), Value::Scalar(s));
+    }
     let ty = if has(A_TYPE) {
         attrs::get_str(loc, A_TYPE)?
     } else {

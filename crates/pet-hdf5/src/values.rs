@@ -3,7 +3,7 @@
 //! (lists, dicts, sparse, tables, user types) as CBOR bytes with a kind attribute.
 
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor, VarLenUnicode};
-use hdf5::{Dataset, Group, H5Type};
+use hdf5::{Attribute, Container, Dataset, Group, H5Type, Location};
 use ndarray::{ArrayD, IxDyn};
 use num_complex::{Complex32, Complex64};
 use pet_core::value::{Array, DType, Kind, Quantity, Scalar};
@@ -168,7 +168,7 @@ pub fn write_value(g: &Group, name: &str, v: &Value, comp: Compression) -> Resul
 }
 
 /// The pet element type of a dataset written by pet.
-pub fn dtype_of(ds: &Dataset, at: &str) -> Result<DType> {
+pub fn dtype_of(ds: &Container, at: &str) -> Result<DType> {
     let d = ds
         .dtype()
         .and_then(|t| t.to_descriptor())
@@ -197,12 +197,12 @@ pub fn dtype_of(ds: &Dataset, at: &str) -> Result<DType> {
     })
 }
 
-fn read_arr<T: H5Type>(ds: &Dataset) -> Result<ArrayD<T>> {
+fn read_arr<T: H5Type>(ds: &Container) -> Result<ArrayD<T>> {
     ds.read_dyn::<T>().map_err(h5("cannot read a dataset"))
 }
 
 /// Reads a whole dataset as an array of `dtype`.
-pub fn read_array(ds: &Dataset, dtype: DType) -> Result<Array> {
+pub fn read_array(ds: &Container, dtype: DType) -> Result<Array> {
     Ok(match dtype {
         DType::Bool => Array::Bool(read_arr(ds)?),
         DType::I8 => Array::I8(read_arr(ds)?),
@@ -320,4 +320,38 @@ pub fn overwrite_array(ds: &Dataset, a: &Array) -> Result<()> {
         Array::C128(a) => overwrite(ds, a),
         Array::Str(_) => Err(PetError::invalid("string columns are not used")),
     }
+}
+
+fn scalar_attr<T: H5Type>(loc: &Location, name: &str, v: &T) -> Result<()> {
+    loc.new_attr::<T>()
+        .create(name)
+        .and_then(|a| a.write_scalar(v))
+        .map_err(h5("cannot write an attribute"))
+}
+
+/// Writes a scalar as a typed attribute (strings as variable-length UTF-8).
+pub fn write_scalar_attr(loc: &Location, name: &str, s: &Scalar) -> Result<()> {
+    match s {
+        Scalar::Bool(v) => scalar_attr(loc, name, v),
+        Scalar::I8(v) => scalar_attr(loc, name, v),
+        Scalar::I16(v) => scalar_attr(loc, name, v),
+        Scalar::I32(v) => scalar_attr(loc, name, v),
+        Scalar::I64(v) => scalar_attr(loc, name, v),
+        Scalar::U8(v) => scalar_attr(loc, name, v),
+        Scalar::U16(v) => scalar_attr(loc, name, v),
+        Scalar::U32(v) => scalar_attr(loc, name, v),
+        Scalar::U64(v) => scalar_attr(loc, name, v),
+        Scalar::F32(v) => scalar_attr(loc, name, v),
+        Scalar::F64(v) => scalar_attr(loc, name, v),
+        Scalar::C64(v) => scalar_attr(loc, name, v),
+        Scalar::C128(v) => scalar_attr(loc, name, v),
+        Scalar::Str(v) => scalar_attr(loc, name, &vlen(v)?),
+    }
+}
+
+/// Reads a scalar attribute written by [`write_scalar_attr`].
+pub fn read_scalar_attr(a: &Attribute, at: &str) -> Result<Scalar> {
+    read_array(a, dtype_of(a, at)?)?
+        .get_flat(0)
+        .ok_or_else(|| corrupt(at, "an empty attribute"))
 }

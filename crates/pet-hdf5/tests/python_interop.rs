@@ -18,7 +18,9 @@ fn h5py_reads_parameters_run_table_and_arrays() {
     {
         let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&file).unwrap());
         let mut t = Trajectory::create(store, "mult", "x times y").unwrap();
-        t.add_parameter("x", 0i64, "").unwrap();
+        t.add_parameter("x", 0i64, "first factor").unwrap();
+        t.annotate("x", "source", "grid").unwrap();
+        t.annotate("x", "step", 1i64).unwrap();
         t.add_parameter("y", 0i64, "").unwrap();
         t.explore_cartesian([("x", vals([1i64, 2, 3, 4])), ("y", vals([6i64, 7, 8]))])
             .unwrap();

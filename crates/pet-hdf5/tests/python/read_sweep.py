@@ -21,7 +21,11 @@ assert traj.attrs["comment"] == "x times y"
 x = traj["parameters/x/explored"][:]
 y = traj["parameters/y/explored"][:]
 assert len(x) == 12 and len(y) == 12, (x, y)
-assert traj["parameters/x"].attrs["pet_type"].startswith("i64")
+xa = traj["parameters/x"].attrs
+assert xa["pet_type"].startswith("i64"), dict(xa)
+# Comments and scalar annotations are plain typed attributes.
+assert xa["comment"] == "first factor", dict(xa)
+assert xa["annotation.source"] == "grid" and xa["annotation.step"] == 1, dict(xa)
 
 # Run bookkeeping: one column dataset per field, indexed by run.
 rt = traj["run_table"]
