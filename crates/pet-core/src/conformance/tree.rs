@@ -86,6 +86,15 @@ pub fn links_round_trip(fx: &dyn Fixture) {
 /// leaf loads its data.
 pub fn skeleton_load_has_no_data(fx: &dyn Fixture) {
     sample(fx, "skel");
+    let all = fx
+        .open()
+        .read_nodes("skel", "", crate::storage::ReadSpec::SKELETON)
+        .unwrap();
+    let paths: Vec<&str> = all.iter().map(|r| r.path.as_str()).collect();
+    let mut sorted = paths.clone();
+    sorted.sort_unstable();
+    assert_eq!(paths, sorted, "read_nodes must return nodes sorted by path");
+    assert!(all.iter().all(|r| r.node.data.is_none()));
     let mut t =
         Trajectory::load(fx.open(), "skel", LoadSpec::uniform(LoadLevel::Skeleton)).unwrap();
     let n = t.node("results.summary.trace").unwrap();
