@@ -5,7 +5,9 @@ set -euo pipefail
 need=()
 command -v cc >/dev/null 2>&1 || need+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
-command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+# The interop tests make Python venvs (pandas, h5py, the MongoDB test server).
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 # pet-hdf5 links the system HDF5 library (found through pkg-config).
 dpkg -s libhdf5-dev >/dev/null 2>&1 || need+=(libhdf5-dev)
 if [ ${#need[@]} -gt 0 ]; then
