@@ -27,6 +27,7 @@ impl MongoStore {
 
     pub(crate) fn remove_nodes(&self, traj: &str, path: &str) -> Result<usize> {
         self.check_traj(traj)?;
+        self.forget(traj, path);
         let docs: Vec<_> = self
             .find_nodes(
                 traj,

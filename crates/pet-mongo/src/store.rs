@@ -1,5 +1,8 @@
 //! [`MongoStore`]: the [`Store`] implementation over one MongoDB database.
 
+use std::collections::HashSet;
+use std::sync::{Mutex, MutexGuard};
+
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::sync::{Client, Database};
 
@@ -20,6 +23,9 @@ pub struct MongoStore {
     pub(crate) opts: MongoOptions,
     shown: String,
     database: String,
+    /// Trajectories and groups this handle has seen exist (`traj`, `traj\0path`),
+    /// so storing a run does not ask again; forgotten on this handle's deletions.
+    known: Mutex<HashSet<String>>,
 }
 
 impl MongoStore {
@@ -48,6 +54,7 @@ impl MongoStore {
             opts: target.opts,
             shown: target.shown,
             database: target.database,
+            known: Mutex::new(HashSet::new()),
         })
     }
 
@@ -63,6 +70,9 @@ impl MongoStore {
 
     /// `NotFound` unless the trajectory exists.
     pub(crate) fn check_traj(&self, traj: &str) -> Result<()> {
+        if self.is_known(traj) {
+            return Ok(());
+        }
         let found = self
             .colls
             .trajs
@@ -71,9 +81,35 @@ impl MongoStore {
             .run()
             .map_err(|e| self.ctx.map(e))?;
         match found {
-            Some(_) => Ok(()),
+            Some(_) => {
+                self.remember([traj.to_string()]);
+                Ok(())
+            }
             None => Err(PetError::NotFound(format!("trajectory '{traj}'"))),
         }
+    }
+
+    fn known(&self) -> MutexGuard<'_, HashSet<String>> {
+        self.known.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// True when this handle has seen `key` exist.
+    pub(crate) fn is_known(&self, key: &str) -> bool {
+        self.known().contains(key)
+    }
+
+    /// Records keys seen to exist.
+    pub(crate) fn remember(&self, keys: impl IntoIterator<Item = String>) {
+        self.known().extend(keys);
+    }
+
+    /// Forgets `traj` (when `path` is empty) or its groups at and below `path`.
+    pub(crate) fn forget(&self, traj: &str, path: &str) {
+        let group = format!("{traj}\0");
+        self.known().retain(|k| match k.strip_prefix(&group) {
+            Some(p) => !(path.is_empty() || pet_core::storage::under(p, path)),
+            None => !(path.is_empty() && k == traj),
+        });
     }
 
     /// Every node document of `traj` matching `filter`, with `projection`.
@@ -128,6 +164,80 @@ impl MongoStore {
             rest = tail;
         }
         Ok(dups)
+    }
+}
+
+impl MongoStore {
+    /// Writes run information: new runs in one insert, changed ones as updates,
+    /// unchanged ones not at all. Never touches a run's committed `wid`.
+    fn put_run_infos(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
+        if runs.is_empty() {
+            return Ok(());
+        }
+        let filter = if runs.len() > 500 {
+            doc! { "traj": traj }
+        } else {
+            let list: Vec<i64> = runs.iter().map(|r| r.index as i64).collect();
+            doc! { "traj": traj, "idx": { "$in": list } }
+        };
+        let mut existing = std::collections::HashMap::new();
+        for d in self
+            .colls
+            .runs
+            .find(filter)
+            .projection(doc! { "wid": 0 })
+            .run()
+            .map_err(|e| self.ctx.map(e))?
+        {
+            let info = run_from(&d.map_err(|e| self.ctx.map(e))?)?;
+            existing.insert(info.index, info);
+        }
+        let upsert = |r: &RunInfo| {
+            doc! {
+                "q": { "traj": traj, "idx": r.index as i64 },
+                "u": { "$set": run_fields(r) },
+                "upsert": true,
+            }
+        };
+        let mut fresh = Vec::new();
+        let mut statements = Vec::new();
+        for r in runs {
+            match existing.get(&r.index) {
+                None => {
+                    let mut d = doc! { "traj": traj, "idx": r.index as i64 };
+                    d.extend(run_fields(r));
+                    fresh.push((d, r));
+                }
+                Some(old) if old == r => {}
+                Some(_) => statements.push(upsert(r)),
+            }
+        }
+        if !fresh.is_empty() {
+            let docs: Vec<Document> = fresh.iter().map(|(d, _)| d.clone()).collect();
+            match self.colls.runs.insert_many(docs).ordered(false).run() {
+                Ok(_) => {}
+                // Another writer created some of them meanwhile: set those instead.
+                Err(e) if is_duplicate(&e) => {
+                    statements.extend(fresh.iter().map(|(_, r)| upsert(r)));
+                }
+                Err(e) => return Err(self.ctx.map(e)),
+            }
+        }
+        for attempt in 0..3 {
+            let dups = self.bulk_update("runs", statements.clone())?;
+            if dups.is_empty() {
+                return Ok(());
+            }
+            statements = dups
+                .iter()
+                .filter_map(|&i| statements.get(i).cloned())
+                .collect();
+            std::thread::sleep(std::time::Duration::from_millis(5 << attempt));
+        }
+        Err(PetError::Backend {
+            backend: "mongodb",
+            message: "run documents kept colliding with another writer; retry".into(),
+        })
     }
 }
 
@@ -225,7 +335,9 @@ impl Store for MongoStore {
     }
 
     fn remove_trajectory(&self, traj: &str) -> Result<()> {
+        self.forget(traj, "");
         self.check_traj(traj)?;
+        self.forget(traj, "");
         let m = |e| self.ctx.map(e);
         self.colls
             .nodes
@@ -254,32 +366,7 @@ impl Store for MongoStore {
 
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
         self.check_traj(traj)?;
-        let statements: Vec<Document> = runs
-            .iter()
-            .map(|r| {
-                doc! {
-                    "q": { "traj": traj, "idx": r.index as i64 },
-                    "u": { "$set": run_fields(r) },
-                    "upsert": true,
-                }
-            })
-            .collect();
-        let dups = self.bulk_update("runs", statements.clone())?;
-        if !dups.is_empty() {
-            // Another writer created the same run documents at the same moment: now they exist.
-            let again: Vec<Document> = dups
-                .iter()
-                .filter_map(|&i| statements.get(i).cloned())
-                .collect();
-            let still = self.bulk_update("runs", again)?;
-            if !still.is_empty() {
-                return Err(PetError::Backend {
-                    backend: "mongodb",
-                    message: "run documents kept colliding with another writer; retry".into(),
-                });
-            }
-        }
-        Ok(())
+        self.put_run_infos(traj, runs)
     }
 
     fn store_run(&self, traj: &str, run: &RunRecord) -> Result<()> {

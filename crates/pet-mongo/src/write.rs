@@ -32,6 +32,12 @@ fn group_upsert(traj: &str, path: &str) -> Document {
 impl MongoStore {
     /// Creates the missing groups among `paths` (plain documents, no `wid`).
     fn ensure_groups(&self, traj: &str, paths: &BTreeSet<String>) -> Result<()> {
+        let key = |p: &str| format!("{traj}\0{p}");
+        let paths: BTreeSet<String> = paths
+            .iter()
+            .filter(|p| !self.is_known(&key(p)))
+            .cloned()
+            .collect();
         if paths.is_empty() {
             return Ok(());
         }
@@ -48,7 +54,9 @@ impl MongoStore {
             .map(|p| group_upsert(traj, p))
             .collect();
         // A unique-index collision means another writer created the group: fine.
-        self.bulk_update("nodes", missing).map(|_| ())
+        self.bulk_update("nodes", missing)?;
+        self.remember(paths.iter().map(|p| key(p)));
+        Ok(())
     }
 
     pub(crate) fn put_nodes(&self, traj: &str, nodes: &[NodeRecord]) -> Result<()> {
@@ -135,13 +143,6 @@ impl MongoStore {
             return Ok(());
         }
         let idxs: Vec<i64> = runs.iter().map(|r| r.info.index as i64).collect();
-        // Documents of these runs from before: older versions and orphans of
-        // interrupted attempts, removed once the new versions are committed.
-        let before = self.find_nodes(
-            traj,
-            doc! { "run": { "$in": idxs.clone() } },
-            Some(doc! { "path": 1, "wid": 1, "blobs": 1 }),
-        )?;
         let mut outer: BTreeSet<String> = BTreeSet::new();
         let mut spill = Spill::new(self.opts.inline_max);
         let mut docs = Vec::new();
@@ -180,13 +181,37 @@ impl MongoStore {
         self.ensure_groups(traj, &outer)?;
         let meta = doc! { "traj": traj, "runs": idxs.clone() };
         self.colls.bucket.put(&self.ctx, &spill.blobs, &meta)?;
-        if !docs.is_empty() {
-            self.colls
-                .nodes
-                .insert_many(docs)
-                .run()
-                .map_err(|e| self.ctx.map(e))?;
-        }
+        // Documents of these runs from before (older versions, and orphans of
+        // interrupted attempts) are looked up while the new versions go in; they are
+        // removed once the new versions are committed.
+        let (before, inserted) = std::thread::scope(|s| {
+            let before = s.spawn(|| {
+                self.find_nodes(
+                    traj,
+                    doc! { "run": { "$in": idxs.clone() } },
+                    Some(doc! { "path": 1, "wid": 1, "blobs": 1 }),
+                )
+            });
+            let inserted = if docs.is_empty() {
+                Ok(())
+            } else {
+                self.colls
+                    .nodes
+                    .insert_many(docs)
+                    .run()
+                    .map(|_| ())
+                    .map_err(|e| self.ctx.map(e))
+            };
+            let before = before.join().unwrap_or_else(|_| {
+                Err(PetError::Backend {
+                    backend: "mongodb",
+                    message: "the lookup of older run versions failed".into(),
+                })
+            });
+            (before, inserted)
+        });
+        inserted?;
+        let before = before?;
         // The commit: one single-document write per run.
         let commits: Vec<Document> = runs
             .iter()
@@ -215,7 +240,11 @@ impl MongoStore {
         // Older versions of these runs are now invisible: remove them.
         let mut stale = Vec::new();
         let mut stale_blobs = Vec::new();
+        let fresh: BTreeSet<ObjectId> = wids.values().copied().collect();
         for d in before {
+            if wid_of(&d).is_some_and(|w| fresh.contains(&w)) {
+                continue;
+            }
             let shadowed = match wid_of(&d) {
                 Some(_) => true,
                 None => d.get_str("path").is_ok_and(|p| mine.contains(p)),

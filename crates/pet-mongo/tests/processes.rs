@@ -142,7 +142,7 @@ fn four_processes_store_runs_at_once_and_lose_none() {
 
 fn crash_after(reports: usize) {
     let fx = common::FreshDb::with(crash_opts("unused"));
-    let n = 100_000;
+    let n = 1_000;
     sweep(&fx.db, n);
     let mut child = spawn_child("crash", &fx.db, "0");
     let stdout = child.stdout.take().unwrap();
