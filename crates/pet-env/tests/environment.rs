@@ -446,12 +446,19 @@ fn rerunning_a_changed_program_extends_or_refuses() {
 
 #[test]
 fn store_urls_name_missing_features_and_read_config() {
-    let e = pet_env::open_store("hdf5:///tmp/none.h5")
-        .err()
-        .unwrap()
-        .to_string();
     if !cfg!(feature = "hdf5") {
+        let e = pet_env::open_store("hdf5:///tmp/none.h5")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("`hdf5` feature"), "{e}");
+    }
+    if !cfg!(feature = "mongo") {
+        let e = pet_env::open_store("mongodb://127.0.0.1:1/x")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("`mongo` feature"), "{e}");
     }
     let e = pet_env::open_store("ftp://x/y").err().unwrap().to_string();
     assert!(e.contains("unknown store type 'ftp'"), "{e}");
