@@ -289,7 +289,7 @@ fn info_from(d: &Document) -> Result<TrajectoryInfo> {
 
 impl Store for MongoStore {
     fn location(&self) -> String {
-        format!("{}/{}", self.shown.trim_end_matches('/'), self.database)
+        format!("{}/{}", self.shown, self.database)
     }
 
     fn list(&self) -> Result<Vec<TrajectoryInfo>> {

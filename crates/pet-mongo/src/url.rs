@@ -46,7 +46,7 @@ pub struct Target {
     pub ctx: ErrCtx,
     /// Effective pet options.
     pub opts: MongoOptions,
-    /// The URL without credentials, for display.
+    /// `scheme://hosts` without credentials or database, for display.
     pub shown: String,
 }
 
@@ -68,8 +68,10 @@ pub fn validate_database(url: &str, db: &str) -> Result<()> {
     Ok(())
 }
 
+/// The host list of `rest` (no path), with credentials masked.
 fn without_credentials(rest: &str) -> String {
-    match rest.split_once('@') {
+    let rest = rest.split('/').next().unwrap_or("");
+    match rest.rsplit_once('@') {
         Some((_, hosts)) => format!("***@{hosts}"),
         None => rest.to_string(),
     }

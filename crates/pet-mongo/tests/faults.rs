@@ -88,7 +88,13 @@ fn url_database_and_options_are_used() {
     let uri = common::server_uri().replace("/?", &format!("/{db}?"));
     let store = MongoStore::open(&format!("{uri}&inline_max=1024")).unwrap();
     assert_eq!(store.database_name(), db);
-    assert!(store.location().ends_with(&db), "{}", store.location());
+    let loc = store.location();
+    assert!(
+        loc.ends_with(&format!("/{db}")) && loc.matches(&db).count() == 1,
+        "{loc}"
+    );
+    // The location is itself a URL that opens the same store.
+    assert_eq!(MongoStore::open(&loc).unwrap().database_name(), db);
     store.drop_database().unwrap();
 }
 
