@@ -4,8 +4,19 @@
 use crate::storage::{ReadSpec, RunRecord, Store};
 use crate::{PetError, Result};
 
-/// How many runs travel together in one `store_runs` batch.
+/// At most this many runs travel together in one `store_runs` batch...
 pub const BATCH: usize = 256;
+/// ...and at most about this many bytes of values.
+pub const BATCH_BYTES: usize = 32 << 20;
+
+fn record_bytes(r: &RunRecord) -> usize {
+    r.nodes
+        .iter()
+        .filter_map(|n| n.node.data.as_ref())
+        .flat_map(|d| d.values())
+        .map(crate::Value::approx_bytes)
+        .sum()
+}
 
 /// What a copy moved.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -46,22 +57,27 @@ pub fn copy_trajectory(
     // Pending runs first, so that the run table is complete even if a run has no nodes.
     dst.write_runs(name, &runs)?;
     let total = runs.len();
-    for chunk in runs.chunks(BATCH) {
-        let mut batch = Vec::with_capacity(chunk.len());
-        for info in chunk {
-            let nodes = src.read_run_nodes(name, info.index, ReadSpec::DATA)?;
-            if nodes.is_empty() {
-                continue;
-            }
+    let mut batch: Vec<RunRecord> = Vec::new();
+    let mut bytes = 0;
+    for (k, info) in runs.iter().enumerate() {
+        let nodes = src.read_run_nodes(name, info.index, ReadSpec::DATA)?;
+        if !nodes.is_empty() {
             stats.run_nodes += nodes.len();
-            batch.push(RunRecord {
+            let rec = RunRecord {
                 info: info.clone(),
                 nodes,
-            });
+            };
+            bytes += record_bytes(&rec);
+            batch.push(rec);
         }
-        dst.store_runs(name, &batch)?;
-        stats.runs += chunk.len();
-        progress(stats.runs, total);
+        stats.runs += 1;
+        let last = k + 1 == total;
+        if batch.len() >= BATCH || bytes >= BATCH_BYTES || last {
+            dst.store_runs(name, &batch)?;
+            batch.clear();
+            bytes = 0;
+            progress(stats.runs, total);
+        }
     }
     Ok(stats)
 }

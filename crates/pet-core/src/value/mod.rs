@@ -256,6 +256,37 @@ impl Value {
         })
     }
 
+    /// Approximate payload size in bytes (for batching and memory bounds).
+    pub fn approx_bytes(&self) -> usize {
+        match self {
+            Value::Scalar(Scalar::Str(s)) => s.len() + 8,
+            Value::Scalar(_) => 16,
+            Value::Array(a) => match a {
+                Array::Str(x) => x.iter().map(|s| s.len() + 8).sum(),
+                other => other.len() * other.dtype().width().unwrap_or(8),
+            },
+            Value::List(v) | Value::Tuple(v) => {
+                v.iter().map(Value::approx_bytes).sum::<usize>() + 8
+            }
+            Value::Dict(d) => {
+                d.iter()
+                    .map(|(k, v)| k.len() + v.approx_bytes())
+                    .sum::<usize>()
+                    + 8
+            }
+            Value::Sparse(s) => {
+                (s.major.len() + s.minor.len()) * 8 + Value::Array(s.data.clone()).approx_bytes()
+            }
+            Value::Table(t) => t
+                .columns()
+                .iter()
+                .map(|(n, c)| n.len() + Value::Array(c.clone()).approx_bytes())
+                .sum(),
+            Value::Quantity(q) => q.value.approx_bytes() + q.unit.len(),
+            Value::User(u) => u.payload.len() + u.type_name.len(),
+        }
+    }
+
     /// Equality that treats NaN as equal to NaN at the same position (for round-trip checks).
     pub fn same_as(&self, other: &Value) -> bool {
         fn canon(v: &Value) -> Vec<u8> {
