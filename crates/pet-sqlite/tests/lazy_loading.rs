@@ -34,10 +34,19 @@ fn skeleton_load_of_100k_runs_touches_no_result_data() {
     assert_eq!(lazy.len(), n);
     assert!(lazy.pending_runs().is_empty());
     assert!(lazy.node_count() < 20, "{} nodes", lazy.node_count());
-    assert!(lazy.iter_nodes().all(|(_, node)| node.data.is_none()), "a skeleton load brought data");
+    assert!(
+        lazy.iter_nodes().all(|(_, node)| node.data.is_none()),
+        "a skeleton load brought data"
+    );
     // Touching one result loads that result only.
-    assert_eq!(lazy.get_as::<f64>("results.runs.run_00054321.y").unwrap(), 108_642.0);
-    let with_data = lazy.iter_nodes().filter(|(_, node)| node.data.is_some()).count();
+    assert_eq!(
+        lazy.get_as::<f64>("results.runs.run_00054321.y").unwrap(),
+        108_642.0
+    );
+    let with_data = lazy
+        .iter_nodes()
+        .filter(|(_, node)| node.data.is_some())
+        .count();
     assert_eq!(with_data, 1);
 
     // The full skeleton (every run's nodes) still carries no data.
@@ -45,5 +54,8 @@ fn skeleton_load_of_100k_runs_touches_no_result_data() {
     let leaves = skel.leaves("results.runs");
     assert_eq!(leaves.len(), n);
     assert!(skel.iter_nodes().all(|(_, node)| node.data.is_none()));
-    assert_eq!(skel.get_as::<f64>("results.runs.run_00000007.y").unwrap(), 14.0);
+    assert_eq!(
+        skel.get_as::<f64>("results.runs.run_00000007.y").unwrap(),
+        14.0
+    );
 }
