@@ -6,7 +6,7 @@ use super::Trajectory;
 use crate::name::{self, RESULTS};
 use crate::run::Run;
 use crate::storage::{RunInfo, RunRecord};
-use crate::tree::{LeafData, Node};
+use crate::tree::LeafData;
 use crate::value::{FromValue, Value};
 use crate::{PetError, Result};
 
@@ -159,9 +159,10 @@ impl Trajectory {
         Ok(Run::new(self, index))
     }
 
-    /// Takes a finished run into memory (info and nodes). When `stored` is true the
-    /// store already holds it, so only the skeleton stays in memory (data auto-loads);
-    /// otherwise the run is kept whole and written by the next [`Trajectory::store`].
+    /// Takes a finished run into memory. When `stored` is true the store already
+    /// holds it: the run table is updated and the run's nodes stay in the store
+    /// (touching them auto-loads them); otherwise the run is kept whole in memory
+    /// and written by the next [`Trajectory::store`].
     pub fn record_run(&mut self, record: &RunRecord, stored: bool) -> Result<()> {
         let index = record.info.index;
         if index >= self.runs.len() {
@@ -172,12 +173,14 @@ impl Trajectory {
         }
         let dirty = !stored;
         for n in &record.nodes {
-            let node: Node = if dirty {
-                n.node.clone()
-            } else {
-                n.node.skeleton()
-            };
-            self.insert_node(n.path.clone(), node, dirty);
+            if dirty {
+                self.insert_node(n.path.clone(), n.node.clone(), true);
+            } else if self.nodes.contains_key(&n.path) {
+                // Replace what memory held; runs not in memory stay in the store
+                // (touching them auto-loads), so a million-run sweep keeps only
+                // its run table in memory.
+                self.insert_node(n.path.clone(), n.node.skeleton(), false);
+            }
         }
         self.runs[index] = record.info.clone();
         if dirty {
