@@ -340,7 +340,7 @@ pub fn read_set(
         let arr = read_array(&ds, dtype_of(&ds, &leaf)?)?;
         for (i, &m) in mask.iter().enumerate() {
             let run = set_index * RUNS_PER_SET + i;
-            if m == 1 && only.map_or(true, |o| o == run) {
+            if m == 1 && only.is_none_or(|o| o == run) {
                 if let Some(s) = arr.get_flat(i) {
                     out.push((run, leaf.clone(), s));
                 }
