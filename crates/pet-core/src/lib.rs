@@ -41,6 +41,8 @@ pub mod value;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(feature = "conformance")]
+pub mod testkit;
 
 pub use error::{PetError, Result};
 pub use run::Run;

@@ -1,0 +1,15 @@
+//! Test and benchmark support shared by the storage backends' integration tests and benches.
+//!
+//! Each submodule holds one concept: re-running the test binary as a child and
+//! checking a store after a crash ([`crash`]), the Python interop runner
+//! ([`python`]), bad-file checks ([`files`]), a file-based conformance fixture
+//! ([`fixture`]), explored sweeps to store runs into ([`sweep`]) and benchmark
+//! scaffolding ([`bench`]).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod bench;
+pub mod crash;
+pub mod files;
+pub mod fixture;
+pub mod python;
+pub mod sweep;
