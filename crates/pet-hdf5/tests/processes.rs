@@ -3,54 +3,38 @@
 //! `PET_HDF5_CHILD` set.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 
-use pet_core::{vals, LoadLevel, LoadSpec, PetError, Store, Trajectory};
+use pet_core::testkit::crash::{self, say};
+use pet_core::testkit::sweep::create_int_sweep;
+use pet_core::{LoadSpec, PetError, Store, Trajectory};
 use pet_hdf5::Hdf5Store;
 
 const CHILD: &str = "PET_HDF5_CHILD";
 
 fn spawn_child(role: &str, file: &Path, url_opts: &str) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "child_entry",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-            "-q",
-        ])
-        .env(CHILD, role)
-        .env("PET_FILE", file)
-        .env("PET_URL_OPTS", url_opts)
+    let envs = [
+        ("PET_FILE", file.as_os_str()),
+        ("PET_URL_OPTS", OsStr::new(url_opts)),
+    ];
+    crash::child_command(CHILD, role, envs)
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn child")
 }
 
 fn sweep(file: &Path, n: usize) {
-    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(file).unwrap());
-    let mut t = Trajectory::create(store, "sweep", "").unwrap();
-    t.add_parameter("i", 0i64, "").unwrap();
-    t.explore([("i", vals(0..n as i64))]).unwrap();
-    t.store().unwrap();
-}
-
-fn say(line: &str) {
-    let out = std::io::stdout();
-    let mut lock = out.lock();
-    writeln!(lock, "{line}").unwrap();
-    lock.flush().unwrap();
+    create_int_sweep(Arc::new(Hdf5Store::open(file).unwrap()), "sweep", n);
 }
 
 /// Entry point of child processes; does nothing in a normal test run.
 #[test]
 fn child_entry() {
-    let Ok(role) = std::env::var(CHILD) else {
+    let Some(role) = crash::child_role(CHILD) else {
         return;
     };
     let file = std::env::var("PET_FILE").unwrap();
@@ -66,17 +50,7 @@ fn child_entry() {
         // Stores runs one by one and reports each one stored, until killed.
         "crash" => {
             let t = Trajectory::load(store.clone(), "sweep", LoadSpec::default()).unwrap();
-            for i in 0..t.len() {
-                let mut run = t.run(i).unwrap();
-                let v: i64 = run.param("i").unwrap();
-                run.add_result("a", v).unwrap();
-                run.add_result("b", ndarray::Array1::from_elem(3000, v as f64))
-                    .unwrap();
-                run.add_result_items("c", [("x", (v * 2).into()), ("y", "done".into())], "")
-                    .unwrap();
-                store.store_run("sweep", &run.finish()).unwrap();
-                say(&format!("stored {i}"));
-            }
+            crash::store_runs_reporting(&t, &store, "sweep", 3000);
         }
         other => panic!("unknown child role {other}"),
     }
@@ -89,11 +63,7 @@ fn a_second_process_gets_a_clear_error_while_one_writes() {
     sweep(&file, 10);
     let mut child = spawn_child("holder", &file, "");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    loop {
-        if lines.next().expect("holder ended early").unwrap() == "open" {
-            break;
-        }
-    }
+    crash::wait_for_line(&mut lines, "open");
     for url in [
         format!("hdf5://{}", file.display()),
         format!("hdf5://{}?mode=ro", file.display()),
@@ -142,9 +112,7 @@ fn many_threads_store_through_one_writer() {
     drop(t);
     let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&file).unwrap());
     let mut t = Trajectory::load(store, "sweep", LoadSpec::default()).unwrap();
-    assert!(t.pending_runs().is_empty(), "lost {:?}", t.pending_runs());
-    t.load_branch("results.runs", LoadLevel::Data).unwrap();
-    assert_eq!(t.leaves("results.runs").len(), n);
+    crash::check_all_stored(&mut t, n, 1, 1);
 }
 
 fn crash_after(reports: usize, url_opts: &str, damage: bool) {
@@ -153,25 +121,7 @@ fn crash_after(reports: usize, url_opts: &str, damage: bool) {
     let n = 20_000;
     sweep(&file, n);
     let mut child = spawn_child("crash", &file, url_opts);
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let mut reported = Vec::new();
-    while reported.len() < reports {
-        let line = lines.next().expect("child ended early").unwrap();
-        if let Some(i) = line.strip_prefix("stored ") {
-            reported.push(i.parse::<usize>().unwrap());
-        }
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    for line in lines.map_while(Result::ok) {
-        if let Some(i) = line
-            .strip_prefix("stored ")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            reported.push(i);
-        }
-    }
+    let reported = crash::kill_after_reports(&mut child, reports);
     if damage {
         // The worst case: the kill tore an HDF5 flush and the file no longer opens.
         let mut bytes = std::fs::read(&file).unwrap();
@@ -187,39 +137,10 @@ fn crash_after(reports: usize, url_opts: &str, damage: bool) {
     let url = format!("hdf5://{}{url_opts}", file.display());
     let store: Arc<dyn Store> = Arc::new(Hdf5Store::from_url(&url).unwrap());
     let mut t = Trajectory::load(store.clone(), "sweep", LoadSpec::default()).unwrap();
-    let completed: Vec<usize> = (0..n)
-        .filter(|&i| t.run_info(i).unwrap().completed)
-        .collect();
-    for &i in &reported {
-        assert!(
-            t.run_info(i).unwrap().completed,
-            "run {i} was reported stored but is not complete ({url_opts}, kill after {reports})"
-        );
-    }
-    assert!(completed.len() >= reported.len());
-    assert!(
-        completed.len() < n,
-        "the child should have been killed mid-way"
-    );
-    t.load_branch("results.runs", LoadLevel::Data).unwrap();
-    for &i in &completed {
-        let base = format!("results.runs.run_{i:08}");
-        assert_eq!(t.get_as::<i64>(&format!("{base}.a")).unwrap(), i as i64);
-        let b: ndarray::ArrayD<f64> = t.get_as(&format!("{base}.b")).unwrap();
-        assert_eq!(b.len(), 3000);
-        assert!(b.iter().all(|&x| x == i as f64));
-        assert_eq!(
-            t.get_item(&format!("{base}.c"), "y").unwrap(),
-            "done".into()
-        );
-    }
-    // Nothing half-stored: every stored leaf belongs to a completed run.
-    let leaves = t.leaves("results.runs");
-    assert_eq!(leaves.len(), 3 * completed.len(), "half-stored runs found");
+    let context = format!(" ({url_opts}, kill after {reports})");
+    let completed = crash::check_after_crash(&mut t, n, &reported, 3000, &context);
     // The file takes new runs after the crash, and the journal was emptied.
-    let mut run = t.run(completed.len()).unwrap();
-    run.add_result("a", -1i64).unwrap();
-    store.store_run("sweep", &run.finish()).unwrap();
+    crash::store_after_crash(&t, &store, "sweep", completed.len());
     drop(t);
     drop(store);
     let journal = dir.path().join("crash.h5.journal");

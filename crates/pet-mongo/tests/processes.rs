@@ -5,12 +5,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use pet_core::{vals, LoadLevel, LoadSpec, Store, Trajectory};
+use pet_core::testkit::crash;
+use pet_core::testkit::sweep::create_int_sweep;
+use pet_core::{LoadSpec, Store, Trajectory};
 use pet_mongo::{MongoOptions, MongoStore};
 
 const CHILD: &str = "PET_MONGO_CHILD";
@@ -25,44 +25,27 @@ fn crash_opts(db: &str) -> MongoOptions {
 }
 
 fn spawn_child(role: &str, db: &str, args: &str) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "child_entry",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-            "-q",
-        ])
-        .env(CHILD, role)
-        .env(common::URI_VAR, common::server_uri())
-        .env("PET_DB", db)
-        .env("PET_ARGS", args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+    let uri = common::server_uri();
+    let envs = [
+        (common::URI_VAR, uri.as_str()),
+        ("PET_DB", db),
+        ("PET_ARGS", args),
+    ];
+    crash::child_command(CHILD, role, envs)
         .spawn()
         .expect("spawn child")
 }
 
 fn sweep(db: &str, n: usize) {
-    let store: Arc<dyn Store> = Arc::new(common::open_db(db));
-    let mut t = Trajectory::create(store, "sweep", "").unwrap();
-    t.add_parameter("i", 0i64, "").unwrap();
-    t.explore([("i", vals(0..n as i64))]).unwrap();
-    t.store().unwrap();
+    create_int_sweep(Arc::new(common::open_db(db)), "sweep", n);
 }
 
 /// Entry point of child processes; does nothing in a normal test run.
 #[test]
 fn child_entry() {
-    let Ok(role) = std::env::var(CHILD) else {
+    let Some((role, db, args)) = crash::child_db_args(CHILD) else {
         return;
     };
-    let db = std::env::var("PET_DB").unwrap();
-    let args: Vec<usize> = std::env::var("PET_ARGS")
-        .unwrap()
-        .split(',')
-        .map(|s| s.parse().unwrap())
-        .collect();
     let opts = if role == "crash" {
         crash_opts(&db)
     } else {
@@ -88,22 +71,7 @@ fn child_entry() {
             }
         }
         // Stores runs one by one and reports each one stored, until killed.
-        "crash" => {
-            let out = std::io::stdout();
-            for i in 0..t.len() {
-                let mut run = t.run(i).unwrap();
-                let v: i64 = run.param("i").unwrap();
-                run.add_result("a", v).unwrap();
-                run.add_result("b", ndarray::Array1::from_elem(2000, v as f64))
-                    .unwrap();
-                run.add_result_items("c", [("x", (v * 2).into()), ("y", "done".into())], "")
-                    .unwrap();
-                store.store_run("sweep", &run.finish()).unwrap();
-                let mut lock = out.lock();
-                writeln!(lock, "stored {i}").unwrap();
-                lock.flush().unwrap();
-            }
-        }
+        "crash" => crash::store_runs_reporting(&t, &store, "sweep", 2000),
         other => panic!("unknown child role {other}"),
     }
 }
@@ -122,22 +90,7 @@ fn four_processes_store_runs_at_once_and_lose_none() {
     }
     let store: Arc<dyn Store> = Arc::new(fx.store());
     let mut t = Trajectory::load(store, "sweep", LoadSpec::default()).unwrap();
-    assert_eq!(t.len(), n);
-    assert!(
-        t.pending_runs().is_empty(),
-        "lost {} runs: {:?}",
-        t.pending_runs().len(),
-        t.pending_runs()
-    );
-    t.load_branch("results.runs", LoadLevel::Data).unwrap();
-    assert_eq!(t.leaves("results.runs").len(), 2 * n);
-    for i in 0..n {
-        assert_eq!(
-            t.get_as::<i64>(&format!("results.runs.run_{i:08}.v"))
-                .unwrap(),
-            3 * i as i64
-        );
-    }
+    crash::check_all_stored(&mut t, n, 2, 1);
 }
 
 fn crash_after(reports: usize) {
@@ -145,62 +98,10 @@ fn crash_after(reports: usize) {
     let n = 1_000;
     sweep(&fx.db, n);
     let mut child = spawn_child("crash", &fx.db, "0");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let mut reported = Vec::new();
-    while reported.len() < reports {
-        let line = lines.next().expect("child ended early").unwrap();
-        if let Some(i) = line.strip_prefix("stored ") {
-            reported.push(i.parse::<usize>().unwrap());
-        }
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    for line in lines.map_while(Result::ok) {
-        if let Some(i) = line
-            .strip_prefix("stored ")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            reported.push(i);
-        }
-    }
+    let reported = crash::kill_after_reports(&mut child, reports);
     let store = Arc::new(MongoStore::open_with(&common::server_uri(), crash_opts(&fx.db)).unwrap());
     let dyn_store: Arc<dyn Store> = store.clone();
-    let check = |t: &mut Trajectory| -> Vec<usize> {
-        let completed: Vec<usize> = (0..n)
-            .filter(|&i| t.run_info(i).unwrap().completed)
-            .collect();
-        for &i in &reported {
-            assert!(
-                t.run_info(i).unwrap().completed,
-                "run {i} was reported stored but is not complete"
-            );
-        }
-        assert!(completed.len() >= reported.len());
-        assert!(
-            completed.len() < n,
-            "the child should have been killed mid-way"
-        );
-        t.load_branch("results.runs", LoadLevel::Data).unwrap();
-        for &i in &completed {
-            let base = format!("results.runs.run_{i:08}");
-            assert_eq!(t.get_as::<i64>(&format!("{base}.a")).unwrap(), i as i64);
-            let b: ndarray::ArrayD<f64> = t.get_as(&format!("{base}.b")).unwrap();
-            assert_eq!(b.len(), 2000);
-            assert!(b.iter().all(|&x| x == i as f64));
-            assert_eq!(
-                t.get_item(&format!("{base}.c"), "y").unwrap(),
-                "done".into()
-            );
-        }
-        // Nothing half-stored: every visible leaf belongs to a completed run.
-        assert_eq!(
-            t.leaves("results.runs").len(),
-            3 * completed.len(),
-            "half-stored runs found"
-        );
-        completed
-    };
+    let check = |t: &mut Trajectory| crash::check_after_crash(t, n, &reported, 2000, "");
     let mut t = Trajectory::load(dyn_store.clone(), "sweep", LoadSpec::default()).unwrap();
     let completed = check(&mut t);
     // Leftovers of the interrupted run go; what is visible stays the same.
@@ -209,9 +110,7 @@ fn crash_after(reports: usize) {
     assert_eq!(check(&mut t), completed);
     // The store takes new runs after the crash, including the interrupted one.
     let next = completed.len();
-    let mut run = t.run(next).unwrap();
-    run.add_result("a", -1i64).unwrap();
-    dyn_store.store_run("sweep", &run.finish()).unwrap();
+    crash::store_after_crash(&t, &dyn_store, "sweep", next);
     let mut back = Trajectory::load(dyn_store, "sweep", LoadSpec::default()).unwrap();
     assert_eq!(
         back.get_as::<i64>(&format!("results.runs.run_{next:08}.a"))

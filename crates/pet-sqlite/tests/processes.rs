@@ -2,55 +2,35 @@
 //! Child processes are this test binary re-run with `PET_SQLITE_CHILD` set.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use pet_core::{vals, LoadLevel, LoadSpec, Store, Trajectory};
+use pet_core::testkit::crash;
+use pet_core::testkit::sweep::create_int_sweep;
+use pet_core::{LoadSpec, Store, Trajectory};
 use pet_sqlite::SqliteStore;
 
 const CHILD: &str = "PET_SQLITE_CHILD";
 
 fn spawn_child(role: &str, db: &Path, args: &str) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "child_entry",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-            "-q",
-        ])
-        .env(CHILD, role)
-        .env("PET_DB", db)
-        .env("PET_ARGS", args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+    let envs = [("PET_DB", db.as_os_str()), ("PET_ARGS", OsStr::new(args))];
+    crash::child_command(CHILD, role, envs)
         .spawn()
         .expect("spawn child")
 }
 
-fn sweep(db: &Path, name: &str, n: usize) {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db).unwrap());
-    let mut t = Trajectory::create(store, name, "").unwrap();
-    t.add_parameter("i", 0i64, "").unwrap();
-    t.explore([("i", vals(0..n as i64))]).unwrap();
-    t.store().unwrap();
+fn open(db: impl AsRef<Path>) -> Arc<dyn Store> {
+    Arc::new(SqliteStore::open(db.as_ref()).unwrap())
 }
 
 /// Entry point of child processes; does nothing in a normal test run.
 #[test]
 fn child_entry() {
-    let Ok(role) = std::env::var(CHILD) else {
+    let Some((role, db, args)) = crash::child_db_args(CHILD) else {
         return;
     };
-    let db = std::env::var("PET_DB").unwrap();
-    let args: Vec<usize> = std::env::var("PET_ARGS")
-        .unwrap()
-        .split(',')
-        .map(|s| s.parse().unwrap())
-        .collect();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
+    let store = open(&db);
     let t = Trajectory::load(store.clone(), "sweep", LoadSpec::default()).unwrap();
     match role.as_str() {
         // args: process index, processes, threads
@@ -72,22 +52,7 @@ fn child_entry() {
             });
         }
         // Stores runs one by one and reports each one stored, until killed.
-        "crash" => {
-            let out = std::io::stdout();
-            for i in 0..t.len() {
-                let mut run = t.run(i).unwrap();
-                let v: i64 = run.param("i").unwrap();
-                run.add_result("a", v).unwrap();
-                run.add_result("b", ndarray::Array1::from_elem(2000, v as f64))
-                    .unwrap();
-                run.add_result_items("c", [("x", (v * 2).into()), ("y", "done".into())], "")
-                    .unwrap();
-                store.store_run("sweep", &run.finish()).unwrap();
-                let mut lock = out.lock();
-                writeln!(lock, "stored {i}").unwrap();
-                lock.flush().unwrap();
-            }
-        }
+        "crash" => crash::store_runs_reporting(&t, &store, "sweep", 2000),
         other => panic!("unknown child role {other}"),
     }
 }
@@ -98,7 +63,7 @@ fn two_processes_two_threads_thousand_runs_each_lose_nothing() {
     let db = dir.path().join("shared.db");
     let (procs, threads, per_lane) = (2, 2, 1000);
     let n = procs * threads * per_lane;
-    sweep(&db, "sweep", n);
+    create_int_sweep(open(&db), "sweep", n);
     let children: Vec<_> = (0..procs)
         .map(|p| spawn_child("writer", &db, &format!("{p},{procs},{threads}")))
         .collect();
@@ -106,85 +71,22 @@ fn two_processes_two_threads_thousand_runs_each_lose_nothing() {
         let out = c.wait_with_output().unwrap();
         assert!(out.status.success(), "writer failed: {out:?}");
     }
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
-    let mut t = Trajectory::load(store, "sweep", LoadSpec::default()).unwrap();
-    assert_eq!(t.len(), n);
-    assert!(
-        t.pending_runs().is_empty(),
-        "lost {} runs",
-        t.pending_runs().len()
-    );
-    t.load_branch("results.runs", LoadLevel::Data).unwrap();
-    assert_eq!(t.leaves("results.runs").len(), n);
-    for i in (0..n).step_by(37) {
-        assert_eq!(
-            t.get_as::<i64>(&format!("results.runs.run_{i:08}.v"))
-                .unwrap(),
-            3 * i as i64
-        );
-    }
+    let mut t = Trajectory::load(open(&db), "sweep", LoadSpec::default()).unwrap();
+    crash::check_all_stored(&mut t, n, 1, 37);
 }
 
 fn crash_after(reports: usize) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.db");
     let n = 100_000;
-    sweep(&db, "sweep", n);
+    create_int_sweep(open(&db), "sweep", n);
     let mut child = spawn_child("crash", &db, "0");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let mut reported = Vec::new();
-    while reported.len() < reports {
-        let line = lines.next().expect("child ended early").unwrap();
-        if let Some(i) = line.strip_prefix("stored ") {
-            reported.push(i.parse::<usize>().unwrap());
-        }
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    for line in lines.map_while(Result::ok) {
-        if let Some(i) = line
-            .strip_prefix("stored ")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            reported.push(i);
-        }
-    }
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
+    let reported = crash::kill_after_reports(&mut child, reports);
+    let store = open(&db);
     let mut t = Trajectory::load(store.clone(), "sweep", LoadSpec::default()).unwrap();
-    let completed: Vec<usize> = (0..n)
-        .filter(|&i| t.run_info(i).unwrap().completed)
-        .collect();
-    for &i in &reported {
-        assert!(
-            t.run_info(i).unwrap().completed,
-            "run {i} was reported stored but is not complete"
-        );
-    }
-    assert!(completed.len() >= reported.len());
-    assert!(
-        completed.len() < n,
-        "the child should have been killed mid-way"
-    );
-    t.load_branch("results.runs", LoadLevel::Data).unwrap();
-    for &i in &completed {
-        let base = format!("results.runs.run_{i:08}");
-        assert_eq!(t.get_as::<i64>(&format!("{base}.a")).unwrap(), i as i64);
-        let b: ndarray::ArrayD<f64> = t.get_as(&format!("{base}.b")).unwrap();
-        assert_eq!(b.len(), 2000);
-        assert!(b.iter().all(|&x| x == i as f64));
-        assert_eq!(
-            t.get_item(&format!("{base}.c"), "y").unwrap(),
-            "done".into()
-        );
-    }
-    // Nothing half-stored: every stored leaf belongs to a completed run.
-    let leaves = t.leaves("results.runs");
-    assert_eq!(leaves.len(), 3 * completed.len(), "half-stored runs found");
+    let completed = crash::check_after_crash(&mut t, n, &reported, 2000, "");
     // The file takes new runs after the crash.
-    let mut run = t.run(completed.len()).unwrap();
-    run.add_result("a", -1i64).unwrap();
-    store.store_run("sweep", &run.finish()).unwrap();
+    crash::store_after_crash(&t, &store, "sweep", completed.len());
 }
 
 #[test]
