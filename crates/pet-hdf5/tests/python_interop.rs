@@ -4,15 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
+use pet_core::testkit::python;
 use pet_core::{vals, Store, Trajectory};
 use pet_hdf5::Hdf5Store;
 
 #[test]
 fn h5py_reads_parameters_run_table_and_arrays() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("mult.h5");
     {
@@ -26,11 +25,7 @@ fn h5py_reads_parameters_run_table_and_arrays() {
             .unwrap();
         t.store().unwrap();
         for i in 0..t.len() {
-            let mut run = t.run(i).unwrap();
-            let z = run.param::<i64>("x").unwrap() * run.param::<i64>("y").unwrap();
-            run.add_result("z", z).unwrap();
-            run.add_result("trace", ndarray::Array2::from_elem((3, 2), z as f64))
-                .unwrap();
+            let (mut run, z) = python::mult_run(&t, i);
             run.add_result(
                 "wave",
                 ndarray::Array1::from_shape_fn(5000, |k| (k as i64 * z) as f64),
@@ -40,27 +35,11 @@ fn h5py_reads_parameters_run_table_and_arrays() {
             t.store_run(&rec).unwrap();
         }
     }
-    let py = Command::new("bash")
-        .arg(root.join("scripts/pyenv.sh"))
-        .arg("h5py")
-        .output()
-        .unwrap();
-    assert!(
-        py.status.success(),
-        "could not set up the Python venv: {}",
-        String::from_utf8_lossy(&py.stderr)
+    let python = python::interop_python(&["h5py"]);
+    python::run_script(
+        &python,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/read_sweep.py"),
+        [&file],
+        "12 runs, all completed",
     );
-    let python = String::from_utf8(py.stdout).unwrap().trim().to_string();
-    let out = Command::new(python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/read_sweep.py"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("12 runs, all completed"), "{stdout}");
 }

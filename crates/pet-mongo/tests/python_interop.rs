@@ -6,10 +6,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use mongodb::bson::{doc, oid::ObjectId};
+use pet_core::testkit::python;
 use pet_core::{vals, Store, Trajectory};
 
 #[test]
@@ -23,11 +23,7 @@ fn pymongo_reads_parameters_results_and_arrays() {
         .unwrap();
     t.store().unwrap();
     for i in 0..11 {
-        let mut run = t.run(i).unwrap();
-        let z = run.param::<i64>("x").unwrap() * run.param::<i64>("y").unwrap();
-        run.add_result("z", z).unwrap();
-        run.add_result("trace", ndarray::Array2::from_elem((3, 2), z as f64))
-            .unwrap();
+        let (run, _) = python::mult_run(&t, i);
         let rec = run.finish();
         if i == 0 {
             // Run 0's array goes to GridFS.
@@ -58,33 +54,15 @@ fn pymongo_reads_parameters_results_and_arrays() {
         })
         .run()
         .unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut python = root.join("target/mongo-venv/bin/python");
+    let mut python = python::workspace_root().join("target/mongo-venv/bin/python");
     if !python.exists() {
         // Against PET_MONGODB_URI no test server venv was made: use the interop venv.
-        let py = Command::new("bash")
-            .arg(root.join("scripts/pyenv.sh"))
-            .arg("pymongo")
-            .output()
-            .unwrap();
-        assert!(
-            py.status.success(),
-            "{}",
-            String::from_utf8_lossy(&py.stderr)
-        );
-        python = String::from_utf8(py.stdout).unwrap().trim().into();
+        python = python::interop_python(&["pymongo"]);
     }
-    let out = Command::new(python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/read_sweep.py"))
-        .arg(common::server_uri())
-        .arg(&fx.db)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    python::run_script(
+        &python,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/read_sweep.py"),
+        [common::server_uri(), fx.db.clone()],
+        "11 runs, all completed",
     );
-    assert!(stdout.contains("11 runs, all completed"), "{stdout}");
 }

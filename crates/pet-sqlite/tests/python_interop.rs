@@ -3,15 +3,14 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
+use pet_core::testkit::python;
 use pet_core::{vals, Store, Trajectory};
 use pet_sqlite::SqliteStore;
 
 #[test]
 fn pandas_reads_parameters_and_scalar_results() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("mult.db");
     {
@@ -23,35 +22,16 @@ fn pandas_reads_parameters_and_scalar_results() {
             .unwrap();
         t.store().unwrap();
         for i in 0..t.len() {
-            let mut run = t.run(i).unwrap();
-            let z = run.param::<i64>("x").unwrap() * run.param::<i64>("y").unwrap();
-            run.add_result("z", z).unwrap();
-            run.add_result("trace", ndarray::Array2::from_elem((3, 2), z as f64))
-                .unwrap();
+            let (run, _) = python::mult_run(&t, i);
             let rec = run.finish();
             t.store_run(&rec).unwrap();
         }
     }
-    let py = Command::new("bash")
-        .arg(root.join("scripts/pyenv.sh"))
-        .output()
-        .unwrap();
-    assert!(
-        py.status.success(),
-        "could not set up the Python venv: {}",
-        String::from_utf8_lossy(&py.stderr)
+    let python = python::interop_python(&[]);
+    python::run_script(
+        &python,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/read_sweep.py"),
+        [&db],
+        "12 runs, all completed",
     );
-    let python = String::from_utf8(py.stdout).unwrap().trim().to_string();
-    let out = Command::new(python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/read_sweep.py"))
-        .arg(&db)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("12 runs, all completed"), "{stdout}");
 }
