@@ -5,21 +5,16 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use pet_core::testkit::files;
 use pet_core::{LoadSpec, PetError, Store, Trajectory};
 use pet_hdf5::{Hdf5Store, LAYOUT_VERSION};
 
 fn small_store(path: &Path) {
-    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(path).unwrap());
-    let mut t = Trajectory::create(store, "t", "").unwrap();
-    t.add_parameter("x", 1.5, "").unwrap();
-    t.store().unwrap();
+    files::small_store(Arc::new(Hdf5Store::open(path).unwrap()));
 }
 
 fn open_err(path: &Path) -> PetError {
-    match Hdf5Store::open(path) {
-        Ok(_) => panic!("{} opened", path.display()),
-        Err(e) => e,
-    }
+    files::open_err(Hdf5Store::open(path), path)
 }
 
 fn journal(path: &Path) -> std::path::PathBuf {
@@ -32,7 +27,7 @@ fn journal(path: &Path) -> std::path::PathBuf {
 fn random_bytes_are_not_a_store() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("noise.h5");
-    let bytes: Vec<u8> = (0..5000u32).map(|i| (i * 31 % 256) as u8).collect();
+    let bytes = files::noise_bytes();
     std::fs::write(&p, &bytes).unwrap();
     let e = open_err(&p);
     assert!(
@@ -116,22 +111,10 @@ fn read_only_files_open_for_reading_and_refuse_writes() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("ro.h5");
     small_store(&p);
-    let mut perm = std::fs::metadata(&p).unwrap().permissions();
-    perm.set_readonly(true);
-    std::fs::set_permissions(&p, perm).unwrap();
+    files::make_read_only(&p);
     let store = Hdf5Store::open(&p).unwrap();
     assert!(store.is_read_only());
-    let store: Arc<dyn Store> = Arc::new(store);
-    let mut t = Trajectory::load(store.clone(), "t", LoadSpec::all()).unwrap();
-    assert_eq!(t.get_as::<f64>("x").unwrap(), 1.5);
-    t.add_parameter("y", 2.0, "").unwrap();
-    let e = t.store().unwrap_err().to_string();
-    assert!(
-        e.contains("read-only") && e.contains("nothing was changed"),
-        "{e}"
-    );
-    let e = Trajectory::create(store, "u", "").unwrap_err().to_string();
-    assert!(e.contains("read-only"), "{e}");
+    files::check_read_only(Arc::new(store));
 }
 
 #[test]
@@ -143,12 +126,7 @@ fn mode_ro_url_never_writes() {
     let url = format!("hdf5://{}?mode=ro", p.display());
     let store = Hdf5Store::from_url(&url).unwrap();
     assert!(store.is_read_only());
-    assert!(store
-        .remove_trajectory("t")
-        .unwrap_err()
-        .to_string()
-        .contains("read-only"));
-    assert_eq!(store.list().unwrap().len(), 1);
+    files::check_mode_ro(&store);
     drop(store);
     assert_eq!(std::fs::read(&p).unwrap(), before);
     let missing = format!("hdf5://{}?mode=ro", dir.path().join("missing.h5").display());
@@ -162,28 +140,20 @@ fn mode_ro_url_never_writes() {
 #[test]
 fn bad_urls_and_paths_say_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let e = Hdf5Store::open(dir.path()).err().unwrap().to_string();
-    assert!(e.contains("directory"), "{e}");
-    let e = Hdf5Store::from_url("hdf5:///tmp/x.h5?colour=blue")
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(e.contains("colour") && e.contains("compression"), "{e}");
-    let e = Hdf5Store::from_url("sqlite:///tmp/x.db")
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(e.contains("not hdf5"), "{e}");
-    let e = Hdf5Store::from_url("hdf5:///tmp/x.h5?mode=write")
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(e.contains("ro or rw"), "{e}");
-    let e = Hdf5Store::from_url("hdf5:///tmp/x.h5?compression=zip")
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(e.contains("lzf"), "{e}");
+    files::err_containing(Hdf5Store::open(dir.path()), &["directory"]);
+    files::err_containing(
+        Hdf5Store::from_url("hdf5:///tmp/x.h5?colour=blue"),
+        &["colour", "compression"],
+    );
+    files::err_containing(Hdf5Store::from_url("sqlite:///tmp/x.db"), &["not hdf5"]);
+    files::err_containing(
+        Hdf5Store::from_url("hdf5:///tmp/x.h5?mode=write"),
+        &["ro or rw"],
+    );
+    files::err_containing(
+        Hdf5Store::from_url("hdf5:///tmp/x.h5?compression=zip"),
+        &["lzf"],
+    );
 }
 
 #[test]
@@ -217,35 +187,9 @@ fn a_foreign_journal_is_refused() {
 fn a_corrupted_file_gives_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bad.h5");
-    {
-        let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&p).unwrap());
-        let mut t = Trajectory::create(store, "t", "").unwrap();
-        for i in 0..50 {
-            t.add_result(
-                &format!("r{i}"),
-                ndarray::Array1::from_elem(500, i as f64),
-                "",
-            )
-            .unwrap();
-        }
-        t.store().unwrap();
-    }
-    let mut bytes = std::fs::read(&p).unwrap();
-    let len = bytes.len();
-    for b in &mut bytes[len / 3..(len / 3 + 20000).min(len)] {
-        *b = 0x5a;
-    }
-    std::fs::write(&p, bytes).unwrap();
-    let outcome = Hdf5Store::open(&p).and_then(|s| {
-        let store: Arc<dyn Store> = Arc::new(s);
-        let mut t = Trajectory::load(store, "t", LoadSpec::all())?;
-        for i in 0..50 {
-            t.get(&format!("results.r{i}"))?;
-        }
-        Ok(())
+    files::check_corrupted_file(&p, 50, |p| {
+        Ok(Arc::new(Hdf5Store::open(p)?) as Arc<dyn Store>)
     });
-    let e = outcome.unwrap_err().to_string();
-    assert!(!e.is_empty());
 }
 
 #[test]

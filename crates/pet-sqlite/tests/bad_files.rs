@@ -5,34 +5,23 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use pet_core::{LoadSpec, PetError, Store, Trajectory};
+use pet_core::testkit::files;
+use pet_core::{PetError, Store};
 use pet_sqlite::{SqliteStore, SCHEMA_VERSION};
 
 fn small_store(path: &Path) {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(path).unwrap());
-    let mut t = Trajectory::create(store, "t", "").unwrap();
-    t.add_parameter("x", 1.5, "").unwrap();
-    t.store().unwrap();
+    files::small_store(Arc::new(SqliteStore::open(path).unwrap()));
 }
 
 fn open_err(path: &Path) -> String {
-    match SqliteStore::open(path) {
-        Ok(_) => panic!("{} opened", path.display()),
-        Err(e) => e.to_string(),
-    }
+    files::open_err(SqliteStore::open(path), path).to_string()
 }
 
 #[test]
 fn random_bytes_are_not_a_store() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("noise.db");
-    std::fs::write(
-        &p,
-        (0..5000u32)
-            .map(|i| (i * 31 % 256) as u8)
-            .collect::<Vec<_>>(),
-    )
-    .unwrap();
+    std::fs::write(&p, files::noise_bytes()).unwrap();
     let e = open_err(&p);
     assert!(e.contains("not an SQLite database"), "{e}");
     assert_eq!(
@@ -104,22 +93,10 @@ fn read_only_files_open_for_reading_and_refuse_writes() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("ro.db");
     small_store(&p);
-    let mut perm = std::fs::metadata(&p).unwrap().permissions();
-    perm.set_readonly(true);
-    std::fs::set_permissions(&p, perm).unwrap();
+    files::make_read_only(&p);
     let store = SqliteStore::open(&p).unwrap();
     assert!(store.is_read_only());
-    let store: Arc<dyn Store> = Arc::new(store);
-    let mut t = Trajectory::load(store.clone(), "t", LoadSpec::all()).unwrap();
-    assert_eq!(t.get_as::<f64>("x").unwrap(), 1.5);
-    t.add_parameter("y", 2.0, "").unwrap();
-    let e = t.store().unwrap_err().to_string();
-    assert!(
-        e.contains("read-only") && e.contains("nothing was changed"),
-        "{e}"
-    );
-    let e = Trajectory::create(store, "u", "").unwrap_err().to_string();
-    assert!(e.contains("read-only"), "{e}");
+    files::check_read_only(Arc::new(store));
 }
 
 #[test]
@@ -130,12 +107,7 @@ fn mode_ro_url_never_writes() {
     let url = format!("sqlite://{}?mode=ro", p.display());
     let store = SqliteStore::from_url(&url).unwrap();
     assert!(store.is_read_only());
-    assert!(store
-        .remove_trajectory("t")
-        .unwrap_err()
-        .to_string()
-        .contains("read-only"));
-    assert_eq!(store.list().unwrap().len(), 1);
+    files::check_mode_ro(&store);
     let missing = format!(
         "sqlite://{}?mode=ro",
         dir.path().join("missing.db").display()
@@ -150,23 +122,16 @@ fn mode_ro_url_never_writes() {
 #[test]
 fn bad_urls_and_paths_say_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let e = SqliteStore::open(dir.path()).err().unwrap().to_string();
-    assert!(e.contains("directory"), "{e}");
-    let e = SqliteStore::from_url("sqlite:///tmp/x.db?colour=blue")
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(e.contains("colour") && e.contains("busy_timeout"), "{e}");
-    let e = SqliteStore::from_url("hdf5:///tmp/x.h5")
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(e.contains("not sqlite"), "{e}");
-    let e = SqliteStore::from_url("sqlite:///tmp/x.db?mode=write")
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(e.contains("ro or rw"), "{e}");
+    files::err_containing(SqliteStore::open(dir.path()), &["directory"]);
+    files::err_containing(
+        SqliteStore::from_url("sqlite:///tmp/x.db?colour=blue"),
+        &["colour", "busy_timeout"],
+    );
+    files::err_containing(SqliteStore::from_url("hdf5:///tmp/x.h5"), &["not sqlite"]);
+    files::err_containing(
+        SqliteStore::from_url("sqlite:///tmp/x.db?mode=write"),
+        &["ro or rw"],
+    );
 }
 
 #[test]
@@ -181,33 +146,7 @@ fn parent_directories_are_created() {
 fn a_corrupted_file_gives_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bad.db");
-    {
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&p).unwrap());
-        let mut t = Trajectory::create(store, "t", "").unwrap();
-        for i in 0..200 {
-            t.add_result(
-                &format!("r{i}"),
-                ndarray::Array1::from_elem(500, i as f64),
-                "",
-            )
-            .unwrap();
-        }
-        t.store().unwrap();
-    }
-    let mut bytes = std::fs::read(&p).unwrap();
-    let len = bytes.len();
-    for b in &mut bytes[len / 3..len / 3 + 20000] {
-        *b = 0x5a;
-    }
-    std::fs::write(&p, bytes).unwrap();
-    let outcome = SqliteStore::open(&p).and_then(|s| {
-        let store: Arc<dyn Store> = Arc::new(s);
-        let mut t = Trajectory::load(store, "t", LoadSpec::all())?;
-        for i in 0..200 {
-            t.get(&format!("results.r{i}"))?;
-        }
-        Ok(())
+    files::check_corrupted_file(&p, 200, |p| {
+        Ok(Arc::new(SqliteStore::open(p)?) as Arc<dyn Store>)
     });
-    let e = outcome.unwrap_err().to_string();
-    assert!(!e.is_empty());
 }
