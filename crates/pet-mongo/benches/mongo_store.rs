@@ -10,22 +10,15 @@ mod common;
 use std::sync::Arc;
 use std::time::Instant;
 
-use pet_core::{vals, LoadSpec, Store, Trajectory};
-
-fn prepare(db: &str, n: usize) -> Trajectory {
-    let store: Arc<dyn Store> = Arc::new(common::open_db(db));
-    let mut t = Trajectory::create(store, "bench", "bench").expect("create");
-    t.add_parameter("x", 0.0, "").expect("param");
-    t.explore([("x", vals((0..n).map(|i| i as f64)))])
-        .expect("explore");
-    t.store().expect("store");
-    t
-}
+use pet_core::testkit::bench;
+use pet_core::testkit::sweep::create_float_sweep;
+use pet_core::{LoadSpec, Store, Trajectory};
 
 /// Stores `n` runs with `writers` threads, each with its own store; returns seconds.
 fn bench(n: usize, writers: usize, megabyte: bool) -> f64 {
     let fx = common::FreshDb::new();
-    let t = prepare(&fx.db, n);
+    let store: Arc<dyn Store> = Arc::new(common::open_db(&fx.db));
+    let t = create_float_sweep(&store, "bench", n);
     let stores: Vec<Arc<dyn Store>> = (0..writers)
         .map(|_| Arc::new(fx.store()) as Arc<dyn Store>)
         .collect();
@@ -55,7 +48,7 @@ fn bench(n: usize, writers: usize, megabyte: bool) -> f64 {
 }
 
 fn main() {
-    let quick = std::env::var("PET_BENCH_QUICK").is_ok();
+    let quick = bench::quick();
     let (floats, megs) = if quick { (200, 24) } else { (2000, 200) };
     let uri = common::server_uri();
     let server = if std::env::var(common::URI_VAR).is_ok() {

@@ -173,20 +173,7 @@ fn oversized_value_is_refused_whole() {
 /// `PET_MONGODB_URI` is set), since it kills it.
 #[test]
 fn server_killed_mid_session_gives_bounded_clear_errors() {
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/mongo-test-server.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .arg("--watch")
-        .arg(std::process::id().to_string())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = String::from_utf8(out.stdout).unwrap();
+    let line = common::start_server();
     let mut parts = line.split_whitespace();
     let uri = parts.next().unwrap().replace("/?", "/dying?");
     let pid: i32 = parts.next().unwrap().parse().unwrap();

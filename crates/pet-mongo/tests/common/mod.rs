@@ -29,21 +29,13 @@ pub fn server_uri() -> String {
     }
     SERVER
         .get_or_init(|| {
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/mongo-test-server.sh");
             let started = Instant::now();
-            let out = Command::new("bash")
-                .arg(&script)
-                .arg("--watch")
-                .arg(std::process::id().to_string())
-                .output()
-                .expect("run scripts/mongo-test-server.sh");
-            assert!(
-                out.status.success(),
-                "could not start the MongoDB test server (set {URI_VAR} to use a running MongoDB):\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let line = String::from_utf8(out.stdout).unwrap();
-            let uri = line.split_whitespace().next().expect("URI line").to_string();
+            let line = start_server();
+            let uri = line
+                .split_whitespace()
+                .next()
+                .expect("URI line")
+                .to_string();
             eprintln!(
                 "test server {uri} ready in {:.1} s",
                 started.elapsed().as_secs_f64()
@@ -51,6 +43,25 @@ pub fn server_uri() -> String {
             uri
         })
         .clone()
+}
+
+/// Starts a SecantusDB server of this test process's own through
+/// `scripts/mongo-test-server.sh` (a watchdog stops it when the process is gone)
+/// and returns the script's line: URI, then the server's pid.
+pub fn start_server() -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/mongo-test-server.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg("--watch")
+        .arg(std::process::id().to_string())
+        .output()
+        .expect("run scripts/mongo-test-server.sh");
+    assert!(
+        out.status.success(),
+        "could not start the MongoDB test server (set {URI_VAR} to use a running MongoDB):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A database name no other test (or test run) uses.
