@@ -340,15 +340,64 @@ impl Filter<'_> {
         }
     }
 
-    fn params(&self, id: i64) -> Vec<Sql> {
+    /// One parameter set per query; a prefix read that skips runs is split into
+    /// index ranges around the per-run subtrees, so a million runs are not scanned.
+    fn param_sets(&self, id: i64) -> Vec<Vec<Sql>> {
         match self {
-            Filter::Prefix { exact, lo, hi, .. } => vec![
-                Sql::Integer(id),
-                Sql::Text(exact.to_string()),
-                Sql::Text(lo.clone()),
-                Sql::Text(hi.clone()),
-            ],
-            Filter::Run(n) => vec![Sql::Integer(id), Sql::Integer(*n)],
+            Filter::Prefix {
+                exact,
+                lo,
+                hi,
+                skip_runs,
+            } => {
+                let mut pieces = vec![(lo.clone(), hi.clone())];
+                if *skip_runs {
+                    for branch in [name::DERIVED, name::RESULTS] {
+                        let hole = (
+                            format!("{branch}.{}.run_", name::RUNS),
+                            format!("{branch}.{}.run`", name::RUNS),
+                        );
+                        pieces = pieces
+                            .into_iter()
+                            .flat_map(|(l, h)| {
+                                if hole.1 <= l || hole.0 >= h {
+                                    return vec![(l, h)];
+                                }
+                                let mut v = Vec::new();
+                                if l < hole.0 {
+                                    v.push((l, hole.0.clone()));
+                                }
+                                if hole.1 < h {
+                                    v.push((hole.1.clone(), h));
+                                }
+                                v
+                            })
+                            .collect();
+                    }
+                }
+                if pieces.is_empty() {
+                    pieces.push((String::new(), String::new()));
+                }
+                pieces
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, (l, h))| {
+                        // The exact path sorts before its subtree: ask for it once.
+                        let exact = if k == 0 {
+                            exact.to_string()
+                        } else {
+                            String::new()
+                        };
+                        vec![
+                            Sql::Integer(id),
+                            Sql::Text(exact),
+                            Sql::Text(l),
+                            Sql::Text(h),
+                        ]
+                    })
+                    .collect()
+            }
+            Filter::Run(n) => vec![vec![Sql::Integer(id), Sql::Integer(*n)]],
         }
     }
 }
@@ -359,26 +408,32 @@ fn item_rows(conn: &Connection, id: i64, filter: &Filter) -> Result<Vec<(String,
         filter.clause()
     );
     let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
-    let rows = st
-        .query_map(rusqlite::params_from_iter(filter.params(id)), |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                (
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    ItemRow {
-                        kind: r.get(3)?,
-                        dtype: r.get(4)?,
-                        shape: r.get(5)?,
-                        unit: r.get(6)?,
-                        value: r.get::<_, Sql>(7)?,
-                        data: r.get(8)?,
-                    },
-                ),
-            ))
-        })
-        .map_err(db_err)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    let mut out = Vec::new();
+    for params in filter.param_sets(id) {
+        let rows = st
+            .query_map(rusqlite::params_from_iter(params), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    (
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        ItemRow {
+                            kind: r.get(3)?,
+                            dtype: r.get(4)?,
+                            shape: r.get(5)?,
+                            unit: r.get(6)?,
+                            value: r.get::<_, Sql>(7)?,
+                            data: r.get(8)?,
+                        },
+                    ),
+                ))
+            })
+            .map_err(db_err)?;
+        for row in rows {
+            out.push(row.map_err(db_err)?);
+        }
+    }
+    Ok(out)
 }
 
 fn query_nodes(
@@ -392,22 +447,26 @@ fn query_nodes(
         filter.clause()
     );
     let mut st = c.prepare_cached(&sql).map_err(db_err)?;
-    let raw = st
-        .query_map(rusqlite::params_from_iter(filter.params(id)), |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, bool>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, Option<Vec<u8>>>(7)?,
-            ))
-        })
-        .map_err(db_err)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(db_err)?;
+    let mut raw = Vec::new();
+    for params in filter.param_sets(id) {
+        let rows = st
+            .query_map(rusqlite::params_from_iter(params), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, bool>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, Option<Vec<u8>>>(7)?,
+                ))
+            })
+            .map_err(db_err)?;
+        for row in rows {
+            raw.push(row.map_err(db_err)?);
+        }
+    }
     let mut items: BTreeMap<String, Vec<RawItem>> = BTreeMap::new();
     if with_data {
         for (path, item) in item_rows(c, id, filter)? {
