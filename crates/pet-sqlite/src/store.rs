@@ -402,32 +402,22 @@ impl Filter<'_> {
     }
 }
 
-fn item_rows(conn: &Connection, id: i64, filter: &Filter) -> Result<Vec<(String, RawItem)>> {
-    let sql = format!(
-        "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items WHERE {} ORDER BY path, item, point",
-        filter.clause()
-    );
+/// Runs `select` (a query whose WHERE is `filter.clause()`) once per parameter set
+/// of the filter and collects the mapped rows in order.
+fn select_all<T>(
+    conn: &Connection,
+    select: &str,
+    order: &str,
+    id: i64,
+    filter: &Filter,
+    map: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let sql = format!("{select} WHERE {} ORDER BY {order}", filter.clause());
     let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
     let mut out = Vec::new();
     for params in filter.param_sets(id) {
         let rows = st
-            .query_map(rusqlite::params_from_iter(params), |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    (
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        ItemRow {
-                            kind: r.get(3)?,
-                            dtype: r.get(4)?,
-                            shape: r.get(5)?,
-                            unit: r.get(6)?,
-                            value: r.get::<_, Sql>(7)?,
-                            data: r.get(8)?,
-                        },
-                    ),
-                ))
-            })
+            .query_map(rusqlite::params_from_iter(params), &map)
             .map_err(db_err)?;
         for row in rows {
             out.push(row.map_err(db_err)?);
@@ -436,37 +426,58 @@ fn item_rows(conn: &Connection, id: i64, filter: &Filter) -> Result<Vec<(String,
     Ok(out)
 }
 
+fn item_rows(conn: &Connection, id: i64, filter: &Filter) -> Result<Vec<(String, RawItem)>> {
+    select_all(
+        conn,
+        "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items",
+        "path, item, point",
+        id,
+        filter,
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    ItemRow {
+                        kind: r.get(3)?,
+                        dtype: r.get(4)?,
+                        shape: r.get(5)?,
+                        unit: r.get(6)?,
+                        value: r.get::<_, Sql>(7)?,
+                        data: r.get(8)?,
+                    },
+                ),
+            ))
+        },
+    )
+}
+
 fn query_nodes(
     c: &Connection,
     id: i64,
     filter: &Filter,
     with_data: bool,
 ) -> Result<Vec<NodeRecord>> {
-    let sql = format!(
-        "SELECT path, kind, role, type_info, explored, target, comment, annotations FROM nodes WHERE {} ORDER BY path",
-        filter.clause()
-    );
-    let mut st = c.prepare_cached(&sql).map_err(db_err)?;
-    let mut raw = Vec::new();
-    for params in filter.param_sets(id) {
-        let rows = st
-            .query_map(rusqlite::params_from_iter(params), |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, bool>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, Option<Vec<u8>>>(7)?,
-                ))
-            })
-            .map_err(db_err)?;
-        for row in rows {
-            raw.push(row.map_err(db_err)?);
-        }
-    }
+    let raw = select_all(
+        c,
+        "SELECT path, kind, role, type_info, explored, target, comment, annotations FROM nodes",
+        "path",
+        id,
+        filter,
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<Vec<u8>>>(7)?,
+            ))
+        },
+    )?;
     let mut items: BTreeMap<String, Vec<RawItem>> = BTreeMap::new();
     if with_data {
         for (path, item) in item_rows(c, id, filter)? {

@@ -28,6 +28,18 @@ impl MemTraj {
     }
 }
 
+/// A node as a record, with or without its data as `spec` asks.
+fn record(path: &str, node: &Node, spec: ReadSpec) -> NodeRecord {
+    NodeRecord {
+        path: path.to_string(),
+        node: if spec.with_data {
+            node.clone()
+        } else {
+            node.skeleton()
+        },
+    }
+}
+
 /// Keeps trajectories in process memory; nothing survives the process.
 #[derive(Default)]
 pub struct MemoryStore {
@@ -134,14 +146,7 @@ impl Store for MemoryStore {
                 .range(prefix.to_string()..)
                 .take_while(|(p, _)| p.starts_with(prefix))
                 .filter(|(p, _)| under(p, prefix) && spec.includes(prefix, p))
-                .map(|(p, n)| NodeRecord {
-                    path: p.clone(),
-                    node: if spec.with_data {
-                        n.clone()
-                    } else {
-                        n.skeleton()
-                    },
-                })
+                .map(|(p, n)| record(p, n, spec))
                 .collect())
         })
     }
@@ -151,14 +156,7 @@ impl Store for MemoryStore {
             Ok(t.nodes
                 .iter()
                 .filter(|(p, _)| name::run_of_path(p) == Some(index))
-                .map(|(p, n)| NodeRecord {
-                    path: p.clone(),
-                    node: if spec.with_data {
-                        n.clone()
-                    } else {
-                        n.skeleton()
-                    },
-                })
+                .map(|(p, n)| record(p, n, spec))
                 .collect())
         })
     }
