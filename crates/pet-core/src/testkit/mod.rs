@@ -4,7 +4,7 @@
 //! checking a store after a crash ([`crash`]), the Python interop runner
 //! ([`python`]), bad-file checks ([`files`]), a file-based conformance fixture
 //! ([`fixture`]), explored sweeps to store runs into ([`sweep`]) and benchmark
-//! scaffolding ([`bench`]).
+//! scaffolding ([`mod@bench`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod bench;
