@@ -330,19 +330,11 @@ impl Filter<'_> {
         }
     }
 
-    fn clause(&self) -> &'static str {
-        match self {
-            Filter::Prefix {
-                skip_runs: true, ..
-            } => "traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4)) AND run IS NULL",
-            Filter::Prefix { .. } => "traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
-            Filter::Run(_) => "traj = ?1 AND run = ?2",
-        }
-    }
-
-    /// One parameter set per query; a prefix read that skips runs is split into
-    /// index ranges around the per-run subtrees, so a million runs are not scanned.
-    fn param_sets(&self, id: i64) -> Vec<Vec<Sql>> {
+    /// The queries that together select the nodes: `(WHERE clause, parameters)`.
+    /// Ranges and the exact path are separate queries so that every one of them is
+    /// an index range scan; a prefix read that skips runs is split around the
+    /// per-run subtrees, so a million runs are never scanned.
+    fn queries(&self, id: i64) -> Vec<(&'static str, Vec<Sql>)> {
         match self {
             Filter::Prefix {
                 exact,
@@ -375,35 +367,39 @@ impl Filter<'_> {
                             .collect();
                     }
                 }
-                if pieces.is_empty() {
-                    pieces.push((String::new(), String::new()));
+                let (exact_clause, range_clause) = if *skip_runs {
+                    (
+                        "traj = ?1 AND path = ?2 AND run IS NULL",
+                        "traj = ?1 AND path >= ?2 AND path < ?3 AND run IS NULL",
+                    )
+                } else {
+                    (
+                        "traj = ?1 AND path = ?2",
+                        "traj = ?1 AND path >= ?2 AND path < ?3",
+                    )
+                };
+                let mut out = vec![(
+                    exact_clause,
+                    vec![Sql::Integer(id), Sql::Text(exact.to_string())],
+                )];
+                for (l, h) in pieces.into_iter().filter(|(l, h)| l < h) {
+                    out.push((
+                        range_clause,
+                        vec![Sql::Integer(id), Sql::Text(l), Sql::Text(h)],
+                    ));
                 }
-                pieces
-                    .into_iter()
-                    .enumerate()
-                    .map(|(k, (l, h))| {
-                        // The exact path sorts before its subtree: ask for it once.
-                        let exact = if k == 0 {
-                            exact.to_string()
-                        } else {
-                            String::new()
-                        };
-                        vec![
-                            Sql::Integer(id),
-                            Sql::Text(exact),
-                            Sql::Text(l),
-                            Sql::Text(h),
-                        ]
-                    })
-                    .collect()
+                out
             }
-            Filter::Run(n) => vec![vec![Sql::Integer(id), Sql::Integer(*n)]],
+            Filter::Run(n) => vec![(
+                "traj = ?1 AND run = ?2",
+                vec![Sql::Integer(id), Sql::Integer(*n)],
+            )],
         }
     }
 }
 
-/// Runs `select` (a query whose WHERE is `filter.clause()`) once per parameter set
-/// of the filter and collects the mapped rows in order.
+/// Runs `select` once per query of `filter` and collects the mapped rows, in
+/// order (the exact path sorts before its subtree, ranges are in order).
 fn select_all<T>(
     conn: &Connection,
     select: &str,
@@ -412,10 +408,10 @@ fn select_all<T>(
     filter: &Filter,
     map: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>> {
-    let sql = format!("{select} WHERE {} ORDER BY {order}", filter.clause());
-    let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
     let mut out = Vec::new();
-    for params in filter.param_sets(id) {
+    for (clause, params) in filter.queries(id) {
+        let sql = format!("{select} WHERE {clause} ORDER BY {order}");
+        let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
         let rows = st
             .query_map(rusqlite::params_from_iter(params), &map)
             .map_err(db_err)?;
