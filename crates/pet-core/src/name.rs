@@ -36,6 +36,20 @@ pub fn run_index(name: &str) -> Option<usize> {
     }
 }
 
+/// True when a path names the current run with `crun` or `$`.
+pub fn has_crun(path: &str) -> bool {
+    path.split('.').any(|p| CRUN.contains(&p))
+}
+
+/// `path` with every `crun`/`$` part replaced by the name of run `index`.
+pub fn replace_crun(path: &str, index: usize) -> String {
+    let run = run_name(index);
+    path.split('.')
+        .map(|p| if CRUN.contains(&p) { run.as_str() } else { p })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// The run a path belongs to: the first part that is a run name
 /// (`results.runs.run_00000042.z` → 42).
 pub fn run_of_path(path: &str) -> Option<usize> {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::name::{self, CRUN, DERIVED, RESULTS, RUNS};
+use crate::name::{self, DERIVED, RESULTS, RUNS};
 use crate::storage::{RunInfo, RunRecord};
 use crate::tree::{LeafData, LeafRole, Node, NodeRecord};
 use crate::value::{FromValue, Value};
@@ -53,15 +53,10 @@ impl<'a> Run<'a> {
     }
 
     fn run_path(&self, branch: &str, name: &str) -> Result<String> {
-        let run = name::run_name(self.index);
-        let path = if name.split('.').any(|p| CRUN.contains(&p)) {
-            let replaced: Vec<&str> = name
-                .split('.')
-                .map(|p| if CRUN.contains(&p) { run.as_str() } else { p })
-                .collect();
-            format!("{branch}.{}", replaced.join("."))
+        let path = if name::has_crun(name) {
+            format!("{branch}.{}", name::replace_crun(name, self.index))
         } else {
-            format!("{branch}.{RUNS}.{run}.{name}")
+            format!("{branch}.{RUNS}.{}.{name}", name::run_name(self.index))
         };
         name::validate_path(&path)?;
         Ok(path)

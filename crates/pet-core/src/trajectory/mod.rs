@@ -16,7 +16,7 @@ pub use explore::{cartesian_product, vals};
 pub use merge::MergeOptions;
 pub use runs::RunPoint;
 
-use crate::name::{self, BRANCHES, CRUN};
+use crate::name::{self, BRANCHES};
 use crate::storage::{RunInfo, Store, TrajectoryInfo};
 use crate::tree::{Node, NodeKind};
 use crate::{PetError, Result};
@@ -103,18 +103,13 @@ impl Trajectory {
 
     /// Replaces `crun`/`$` parts with the current run's name.
     pub(crate) fn expand_crun(&self, path: &str) -> Result<String> {
-        if !path.split('.').any(|p| CRUN.contains(&p)) {
+        if !name::has_crun(path) {
             return Ok(path.to_string());
         }
         let idx = self
             .current
             .ok_or_else(|| PetError::NoCurrentRun(path.to_string()))?;
-        let run = name::run_name(idx);
-        Ok(path
-            .split('.')
-            .map(|p| if CRUN.contains(&p) { run.as_str() } else { p })
-            .collect::<Vec<_>>()
-            .join("."))
+        Ok(name::replace_crun(path, idx))
     }
 
     /// Resolves a full path or a shortcut to the full path of an existing node
