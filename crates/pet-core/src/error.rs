@@ -1,12 +1,21 @@
 //! The error type of pet-core and of every storage backend built on it.
+//!
+//! Messages say what went wrong and what to do, in the library's own terms;
+//! front ends (the `pet` command) add their own advice. Variants can be matched,
+//! and driver errors are kept as the [`std::error::Error::source`] of
+//! [`PetError::Backend`].
 
 use thiserror::Error;
 
 /// Result alias used throughout pet.
 pub type Result<T, E = PetError> = std::result::Result<T, E>;
 
+/// An underlying error kept as the cause of a [`PetError`].
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Everything that can go wrong in pet-core; backends map their own failures onto these variants.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum PetError {
     /// A node or trajectory name breaks the naming rules.
     #[error("invalid name '{name}': {reason}")]
@@ -16,8 +25,11 @@ pub enum PetError {
         /// Why it was rejected and what is allowed.
         reason: String,
     },
-    /// No node exists at this path.
-    #[error("'{0}' is not part of the trajectory; list the tree with `pet tree` or load the branch first")]
+    /// The store holds no trajectory of this name.
+    #[error("the store holds no trajectory '{0}'; check the name against the store's list of trajectories")]
+    NoTrajectory(String),
+    /// No node exists at this path of a trajectory.
+    #[error("'{0}' is not part of the trajectory; check the name, or load the branch that holds it first")]
     NotFound(String),
     /// A shortcut matched more than one node.
     #[error("shortcut '{name}' is ambiguous; use one of the full paths: {}", candidates.join(", "))]
@@ -30,6 +42,9 @@ pub enum PetError {
     /// A node already exists at this path.
     #[error("'{0}' already exists; remove it first or pick another name")]
     AlreadyExists(String),
+    /// The store already holds a trajectory of this name.
+    #[error("the store already holds a trajectory '{0}'; load it, remove it first, or pick another name")]
+    TrajectoryExists(String),
     /// A parameter was changed after it was read.
     #[error("parameter '{0}' is locked because it was already read; call unlock() on it before changing it")]
     Locked(String),
@@ -74,6 +89,22 @@ pub enum PetError {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// The URL names a backend this build of pet leaves out.
+    #[error("'{url}' needs the {backend} store, which this build of pet leaves out; enable the `{feature}` feature (pet = {{ version = \"{version}\", features = [\"{feature}\"] }}) and rebuild", version = crate::VERSION)]
+    NotCompiled {
+        /// The URL or path.
+        url: String,
+        /// The backend's display name (`HDF5`).
+        backend: &'static str,
+        /// The cargo feature that compiles it in.
+        feature: &'static str,
+    },
+    /// A write was asked of a store opened read-only.
+    #[error("{location} is open read-only, so nothing was changed; open it for writing (mode=rw, and write permission on the file) or write to a copy")]
+    ReadOnly {
+        /// The store's location.
+        location: String,
+    },
     /// The file or database is not a pet store or was written by an incompatible version.
     #[error("'{location}' is not a usable pet store: {reason}")]
     Format {
@@ -90,13 +121,16 @@ pub enum PetError {
         /// What failed.
         reason: String,
     },
-    /// The backend failed (I/O, database, server).
+    /// The backend failed (I/O, database, server); the driver's error is the source.
     #[error("{backend} store error: {message}")]
     Backend {
         /// Which backend reported it.
         backend: &'static str,
-        /// The backend's message plus advice.
+        /// What pet was doing, the driver's message, and advice.
         message: String,
+        /// The driver's error, when there is one.
+        #[source]
+        source: Option<Cause>,
     },
 }
 
@@ -113,5 +147,66 @@ impl PetError {
     /// Shorthand for an invalid value error.
     pub fn invalid(msg: impl Into<String>) -> Self {
         PetError::InvalidValue(msg.into())
+    }
+
+    /// A backend failure that keeps the driver's error as its source.
+    pub fn backend(
+        backend: &'static str,
+        message: impl Into<String>,
+        source: impl Into<Cause>,
+    ) -> Self {
+        PetError::Backend {
+            backend,
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A backend failure with no underlying error to keep.
+    pub fn backend_msg(backend: &'static str, message: impl Into<String>) -> Self {
+        PetError::Backend {
+            backend,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// True for "this trajectory or path does not exist".
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, PetError::NotFound(_) | PetError::NoTrajectory(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn backend_errors_keep_their_cause() {
+        let io = std::io::Error::other("disk on fire");
+        let e = PetError::backend("sqlite", "cannot write: disk on fire", io);
+        assert_eq!(
+            e.source().map(|s| s.to_string()).as_deref(),
+            Some("disk on fire")
+        );
+        assert!(e.to_string().starts_with("sqlite store error: "));
+    }
+
+    #[test]
+    fn messages_quote_names_once_and_name_no_cli_command() {
+        let t = PetError::NoTrajectory("x".into()).to_string();
+        assert!(t.contains("no trajectory 'x'"), "{t}");
+        for e in [
+            PetError::NoTrajectory("x".into()),
+            PetError::NotFound("a.b".into()),
+            PetError::TrajectoryExists("x".into()),
+            PetError::ReadOnly {
+                location: "sqlite://a.db".into(),
+            },
+        ] {
+            let m = e.to_string();
+            assert!(!m.contains("''") && !m.contains("`pet "), "{m}");
+        }
     }
 }

@@ -33,6 +33,7 @@ pub mod location;
 pub mod name;
 pub mod run;
 pub mod storage;
+pub mod time;
 pub mod trajectory;
 pub mod transfer;
 pub mod tree;
@@ -46,7 +47,11 @@ pub mod testkit;
 
 pub use error::{PetError, Result};
 pub use run::Run;
-pub use storage::{LoadLevel, LoadSpec, MemoryStore, RunInfo, RunRecord, Store, TrajectoryInfo};
+pub use storage::{
+    Access, Descriptor, LoadLevel, LoadSpec, MemoryStore, RunInfo, RunRecord, Store,
+    TrajectoryInfo,
+};
+pub use time::now;
 pub use trajectory::{cartesian_product, vals, MergeOptions, RunPoint, Trajectory};
 pub use tree::{Annotations, LeafData, LeafRole, Node, NodeKind, NodeRecord};
 pub use typed::Parameters;
@@ -57,11 +62,3 @@ pub use value::{
 
 /// The version of pet recorded in every trajectory.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// Seconds since the Unix epoch, as f64.
-pub fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}

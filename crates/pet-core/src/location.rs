@@ -7,7 +7,8 @@ use crate::{PetError, Result};
 /// A parsed store location.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
-    /// `sqlite`, `hdf5`, `mongodb`, `memory`.
+    /// The URL's scheme, lower case (`sqlite`, `mongodb+srv`); empty for a bare
+    /// path until the backend list resolves it by extension.
     pub scheme: String,
     /// Everything between `scheme://` and `?` (a file path, or host and database).
     pub rest: String,
@@ -17,8 +18,8 @@ pub struct Location {
 
 impl Location {
     /// Parses a URL (`sqlite:///abs/a.db`, `sqlite://rel/a.db`, `hdf5://x.h5?mode=ro`)
-    /// or a bare path whose extension names the backend (`.db`/`.sqlite` → sqlite,
-    /// `.h5`/`.hdf5` → hdf5).
+    /// or a bare path (`results/a.db`, scheme left empty). Which backends exist
+    /// is not known here: [`crate::storage::descriptor::resolve`] picks one.
     pub fn parse(url: &str) -> Result<Location> {
         let bad = |reason: &str| PetError::BadLocation {
             url: url.to_string(),
@@ -35,40 +36,43 @@ impl Location {
         }
         let (scheme, rest) = match body.split_once("://") {
             Some((s, r)) => (s.to_ascii_lowercase(), r.to_string()),
-            None => {
-                let lower = body.to_ascii_lowercase();
-                let scheme = if lower.ends_with(".db")
-                    || lower.ends_with(".sqlite")
-                    || lower.ends_with(".sqlite3")
-                {
-                    "sqlite"
-                } else if lower.ends_with(".h5") || lower.ends_with(".hdf5") {
-                    "hdf5"
-                } else {
-                    return Err(bad(
-                        "no scheme and an unknown file extension; write sqlite://FILE, hdf5://FILE or mongodb://HOST/DB, or use a .db/.sqlite/.h5/.hdf5 file name",
-                    ));
-                };
-                (scheme.to_string(), body.to_string())
-            }
+            // A bare path: the backend list picks the scheme from its extension
+            // (`storage::descriptor::resolve`).
+            None => (String::new(), body.to_string()),
         };
-        if scheme.is_empty()
-            || !scheme
+        if !scheme.is_empty()
+            && !scheme
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '+')
         {
             return Err(bad(
-                "the scheme must be letters, like sqlite://, hdf5:// or mongodb://",
+                "the scheme must be letters, digits or '+', like sqlite:// or mongodb+srv://",
             ));
         }
+        if body.split_once("://").is_some_and(|(s, _)| s.is_empty()) {
+            return Err(bad("the URL has '://' but no scheme before it"));
+        }
         if rest.is_empty() && scheme != "memory" {
-            return Err(bad("the location after :// is empty"));
+            return Err(bad("the location is empty; give a file name or a URL"));
         }
         Ok(Location {
             scheme,
             rest,
             options,
         })
+    }
+
+    /// True for a bare path (no `scheme://`).
+    pub fn is_bare(&self) -> bool {
+        self.scheme.is_empty()
+    }
+
+    /// The file extension of the path, lower case (`h5` for `runs/A.H5`).
+    pub fn extension(&self) -> Option<String> {
+        std::path::Path::new(&self.rest)
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
     }
 
     /// An option's value, if given.
@@ -93,7 +97,11 @@ impl Location {
 
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}://{}", self.scheme, self.rest)?;
+        if self.is_bare() {
+            write!(f, "{}", self.rest)?;
+        } else {
+            write!(f, "{}://{}", self.scheme, self.rest)?;
+        }
         let q: Vec<String> = self
             .options
             .iter()
@@ -118,13 +126,13 @@ mod tests {
             ("sqlite", "/tmp/a.db")
         );
         assert_eq!(l.option("mode"), Some("ro"));
-        assert_eq!(Location::parse("results/ca.h5").unwrap().scheme, "hdf5");
-        assert_eq!(Location::parse("x.sqlite").unwrap().scheme, "sqlite");
-        assert!(Location::parse("x.txt")
-            .unwrap_err()
-            .to_string()
-            .contains("sqlite://"));
+        let bare = Location::parse("results/ca.H5").unwrap();
+        assert!(bare.is_bare());
+        assert_eq!(bare.extension().as_deref(), Some("h5"));
+        assert_eq!(bare.to_string(), "results/ca.H5");
         assert!(Location::parse("sqlite://").is_err());
+        assert!(Location::parse("://x").is_err());
+        assert!(Location::parse("sq lite://x").is_err());
         assert!(l
             .check_options(&["mode"])
             .unwrap_err()

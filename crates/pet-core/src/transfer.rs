@@ -40,10 +40,7 @@ pub fn copy_trajectory(
 ) -> Result<CopyStats> {
     let info = src.info(name)?;
     if dst.info(name).is_ok() {
-        return Err(PetError::AlreadyExists(format!(
-            "trajectory '{name}' in {}; remove it there or copy into another store",
-            dst.location()
-        )));
+        return Err(PetError::TrajectoryExists(name.to_string()));
     }
     let runs = src.read_runs(name)?;
     let nodes = src.read_nodes(name, "", ReadSpec::DATA.without_runs())?;

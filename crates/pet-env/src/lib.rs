@@ -45,7 +45,7 @@ mod worker;
 
 pub use environment::{Environment, FailedRun, RunReport};
 pub use error::{BoxError, EnvError, RunResult};
-pub use logging::utc_timestamp;
+
 pub use open::{open_store, store_url, url_from_config, CONFIG_FILE, STORE_ENV};
 pub use options::{EnvOptions, GitPolicy, Mode};
 pub use provenance::{git_state, GitInfo};

@@ -15,21 +15,21 @@ fn result_node(path: &str, v: Value) -> NodeRecord {
     }
 }
 
-/// Missing trajectories, paths and leaves are `NotFound`.
+/// Missing trajectories are `NoTrajectory`; missing paths and leaves are `NotFound`.
 pub fn missing_things_are_not_found(fx: &dyn Fixture) {
     let store = fx.open();
-    assert!(matches!(store.info("ghost"), Err(PetError::NotFound(_))));
+    assert!(matches!(store.info("ghost"), Err(PetError::NoTrajectory(_))));
     assert!(matches!(
         Trajectory::load(store.clone(), "ghost", LoadSpec::all()),
-        Err(PetError::NotFound(_))
+        Err(PetError::NoTrajectory(_))
     ));
     assert!(matches!(
         store.read_runs("ghost"),
-        Err(PetError::NotFound(_))
+        Err(PetError::NoTrajectory(_))
     ));
     assert!(matches!(
         store.remove_trajectory("ghost"),
-        Err(PetError::NotFound(_))
+        Err(PetError::NoTrajectory(_))
     ));
     let rec = RunRecord {
         info: RunInfo::pending(0, String::new()),
@@ -37,7 +37,7 @@ pub fn missing_things_are_not_found(fx: &dyn Fixture) {
     };
     assert!(matches!(
         store.store_run("ghost", &rec),
-        Err(PetError::NotFound(_))
+        Err(PetError::NoTrajectory(_))
     ));
     let mut t = Trajectory::create(store.clone(), "present", "").unwrap();
     t.add_parameter("x", 1.0, "").unwrap();
@@ -60,13 +60,13 @@ pub fn duplicate_trajectory_is_refused(fx: &dyn Fixture) {
     t.add_parameter("x", 1.0, "").unwrap();
     t.store().unwrap();
     let e = Trajectory::create(fx.open(), "dup", "again").unwrap_err();
-    assert!(matches!(e, PetError::AlreadyExists(_)), "{e}");
+    assert!(matches!(e, PetError::TrajectoryExists(_)), "{e}");
     let back = reload(fx, "dup");
     assert_eq!(back.info().comment, "original");
     assert!(back.node("x").is_ok());
     assert!(matches!(
         fx.open().create(&TrajectoryInfo::new("dup", "").unwrap()),
-        Err(PetError::AlreadyExists(_))
+        Err(PetError::TrajectoryExists(_))
     ));
     let bad = TrajectoryInfo {
         name: "a b".into(),
@@ -222,3 +222,11 @@ pub fn bad_input_leaves_store_usable(fx: &dyn Fixture) {
     );
     assert!(back.node("results.mixed").is_err());
 }
+
+super::register![
+    missing_things_are_not_found,
+    duplicate_trajectory_is_refused,
+    invalid_run_is_rejected_whole,
+    invalid_batch_is_rejected_whole,
+    bad_input_leaves_store_usable,
+];

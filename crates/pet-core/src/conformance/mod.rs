@@ -6,19 +6,15 @@
 //! so persistence is tested, not just caching.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod copy;
-mod faults;
-mod runs;
-mod tree;
-mod values;
+pub mod checks;
+pub mod copy;
+pub mod faults;
+pub mod runs;
+pub mod tree;
+pub mod values;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-
-pub use copy::*;
-pub use faults::*;
-pub use runs::*;
-pub use tree::*;
-pub use values::*;
 
 use crate::storage::{LoadSpec, MemoryStore, Store};
 use crate::Trajectory;
@@ -27,6 +23,56 @@ use crate::Trajectory;
 pub trait Fixture {
     /// Opens the store; every call opens the same location.
     fn open(&self) -> Arc<dyn Store>;
+
+    /// Opens the same location read-only (`mode=ro`).
+    fn open_read_only(&self) -> Arc<dyn Store>;
+}
+
+/// A conformance case: one behaviour, checked on a fresh fixture.
+pub type Case = fn(&dyn Fixture);
+
+/// Registers the cases of one file as its `CASES`, beside their functions.
+/// [`every_case_is_registered`] checks that no case function is left out.
+macro_rules! register {
+    ($($case:ident),* $(,)?) => {
+        /// The cases of this file, by name.
+        pub const CASES: &[(&str, super::Case)] = &[$((stringify!($case), $case as super::Case)),*];
+    };
+}
+use register;
+
+/// Every group of cases, by file: what [`conformance_tests!`](crate::conformance_tests) runs.
+pub const GROUPS: &[(&str, &[(&str, Case)])] = &[
+    ("values", values::CASES),
+    ("tree", tree::CASES),
+    ("runs", runs::CASES),
+    ("faults", faults::CASES),
+    ("checks", checks::CASES),
+    ("copy", copy::CASES),
+];
+
+/// Runs every case of `group`, each on a fresh fixture from `fresh`; every
+/// case runs even when an earlier one fails, and the panic names all that failed.
+pub fn run_group(group: &str, fresh: &dyn Fn() -> Box<dyn Fixture>) {
+    let Some((_, cases)) = GROUPS.iter().find(|(g, _)| *g == group) else {
+        panic!("no conformance group '{group}'");
+    };
+    let mut failed = Vec::new();
+    for (name, case) in cases.iter() {
+        let fx = fresh();
+        match catch_unwind(AssertUnwindSafe(|| case(fx.as_ref()))) {
+            Ok(()) => eprintln!("conformance {group}::{name} ... ok"),
+            Err(_) => {
+                eprintln!("conformance {group}::{name} ... FAILED");
+                failed.push(*name);
+            }
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "conformance cases failed in {group}: {}",
+        failed.join(", ")
+    );
 }
 
 /// Fixture for the in-memory store (re-opening returns the same store).
@@ -49,6 +95,10 @@ impl Fixture for MemoryFixture {
     fn open(&self) -> Arc<dyn Store> {
         self.0.clone()
     }
+
+    fn open_read_only(&self) -> Arc<dyn Store> {
+        Arc::new(self.0.read_only_view())
+    }
 }
 
 /// Loads `name` completely through a freshly opened store.
@@ -56,8 +106,8 @@ pub fn reload(fx: &dyn Fixture, name: &str) -> Trajectory {
     Trajectory::load(fx.open(), name, LoadSpec::all()).unwrap()
 }
 
-/// Expands to one `#[test]` per conformance case, each with a fresh fixture
-/// built by the given expression.
+/// Expands to one `#[test]` per group of conformance cases ([`GROUPS`]), each
+/// case on a fresh fixture built by the given expression.
 ///
 /// ```ignore
 /// pet_core::conformance_tests!(my_backend::tests::TempFixture::new());
@@ -65,47 +115,64 @@ pub fn reload(fx: &dyn Fixture, name: &str) -> Trajectory {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fixture:expr) => {
-        $crate::__conformance_cases!(
-            $fixture;
-            scalars_round_trip,
-            arrays_round_trip,
-            containers_round_trip,
-            sparse_table_unit_user_round_trip,
-            large_array_round_trip,
-            explored_parameters_round_trip,
-            comments_and_annotations_round_trip,
-            links_round_trip,
-            skeleton_load_has_no_data,
-            load_levels_per_branch,
-            metadata_update_keeps_data,
-            delete_nodes_and_trajectories,
-            trajectories_are_isolated,
-            runs_store_and_reload,
-            concurrent_run_stores,
-            expand_after_runs,
-            merge_trajectories,
-            many_runs_skeleton,
-            missing_things_are_not_found,
-            duplicate_trajectory_is_refused,
-            invalid_run_is_rejected_whole,
-            invalid_batch_is_rejected_whole,
-            bad_input_leaves_store_usable,
-            copy_between_stores_is_lossless
-        );
+        $crate::__conformance_groups!($fixture; values, tree, runs, faults, checks, copy);
     };
 }
 
 /// Internal helper of [`conformance_tests!`].
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __conformance_cases {
-    ($fixture:expr; $($case:ident),*) => {
+macro_rules! __conformance_groups {
+    ($fixture:expr; $($group:ident),*) => {
         $(
             #[test]
-            fn $case() {
-                let fx = $fixture;
-                $crate::conformance::$case(&fx);
+            fn $group() {
+                $crate::conformance::run_group(stringify!($group), &|| {
+                    ::std::boxed::Box::new($fixture) as ::std::boxed::Box<dyn $crate::conformance::Fixture>
+                });
             }
         )*
+        #[test]
+        fn every_conformance_group_runs() {
+            let ran = [$(stringify!($group)),*];
+            for (g, _) in $crate::conformance::GROUPS {
+                assert!(ran.contains(g), "conformance group {g} is not run");
+            }
+        }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GROUPS;
+
+    /// Every `pub fn NAME(fx: &dyn Fixture)` in a case file is in that file's `CASES`.
+    #[test]
+    fn every_case_is_registered() {
+        let sources = [
+            ("values", include_str!("values.rs")),
+            ("tree", include_str!("tree.rs")),
+            ("runs", include_str!("runs.rs")),
+            ("faults", include_str!("faults.rs")),
+            ("checks", include_str!("checks.rs")),
+            ("copy", include_str!("copy.rs")),
+        ];
+        assert_eq!(sources.len(), GROUPS.len());
+        for (group, src) in sources {
+            let cases = GROUPS.iter().find(|(g, _)| *g == group).unwrap().1;
+            let defined: Vec<&str> = src
+                .lines()
+                .filter_map(|l| l.strip_prefix("pub fn "))
+                .filter(|l| l.contains("(fx: &dyn Fixture)"))
+                .filter_map(|l| l.split('(').next())
+                .collect();
+            assert!(!defined.is_empty(), "{group}");
+            for name in defined {
+                assert!(
+                    cases.iter().any(|(n, _)| *n == name),
+                    "case {group}::{name} is defined but not registered"
+                );
+            }
+        }
+    }
 }

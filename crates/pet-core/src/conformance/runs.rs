@@ -226,3 +226,11 @@ pub fn many_runs_skeleton(fx: &dyn Fixture) {
         Err(crate::PetError::NoSuchRun { .. })
     ));
 }
+
+super::register![
+    runs_store_and_reload,
+    concurrent_run_stores,
+    expand_after_runs,
+    merge_trajectories,
+    many_runs_skeleton,
+];

@@ -194,7 +194,7 @@ pub fn delete_nodes_and_trajectories(fx: &dyn Fixture) {
     assert_eq!(names, ["keep"]);
     assert!(matches!(
         Trajectory::load(fx.open(), "del", LoadSpec::all()),
-        Err(PetError::NotFound(_))
+        Err(PetError::NoTrajectory(_))
     ));
     assert_eq!(reload(fx, "keep").get_as::<f64>("tau").unwrap(), 20.0);
 }
@@ -230,3 +230,13 @@ pub fn trajectories_are_isolated(fx: &dyn Fixture) {
     assert_eq!(ra.len(), 1);
     assert_eq!(reload(fx, "beta").len(), 3);
 }
+
+super::register![
+    comments_and_annotations_round_trip,
+    links_round_trip,
+    skeleton_load_has_no_data,
+    load_levels_per_branch,
+    metadata_update_keeps_data,
+    delete_nodes_and_trajectories,
+    trajectories_are_isolated,
+];

@@ -438,3 +438,12 @@ pub fn explored_parameters_round_trip(fx: &dyn Fixture) {
         other => panic!("{other:?}"),
     }
 }
+
+super::register![
+    scalars_round_trip,
+    arrays_round_trip,
+    containers_round_trip,
+    sparse_table_unit_user_round_trip,
+    large_array_round_trip,
+    explored_parameters_round_trip,
+];

@@ -1,9 +1,11 @@
 //! An in-memory store: the reference backend used to test everything above the storage trait.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{under, validate_records, ReadSpec, RunInfo, RunRecord, Store, TrajectoryInfo};
+use super::descriptor::{Access, Descriptor, UrlOptions};
+use super::{under, Backend, ReadSpec, RunInfo, RunRecord, Store, TrajectoryInfo};
+use crate::location::Location;
 use crate::name;
 use crate::tree::{LeafData, Node, NodeRecord};
 use crate::{PetError, Result};
@@ -40,16 +42,46 @@ fn record(path: &str, node: &Node, spec: ReadSpec) -> NodeRecord {
     }
 }
 
+/// The memory backend: `memory://`, a fresh empty store per open.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "memory",
+    feature: "(always built in)",
+    schemes: &["memory"],
+    extensions: &[],
+    file: false,
+    options: UrlOptions::Only(&[]),
+    example: "memory://",
+    open: Some(open),
+};
+
+fn open(loc: &Location, default: Access) -> Result<Arc<dyn Store>> {
+    let store = MemoryStore::new();
+    Ok(Arc::new(if Access::from_location(loc, default)?.is_read_only() {
+        store.read_only_view()
+    } else {
+        store
+    }))
+}
+
 /// Keeps trajectories in process memory; nothing survives the process.
 #[derive(Default)]
 pub struct MemoryStore {
-    trajs: Mutex<BTreeMap<String, MemTraj>>,
+    trajs: Arc<Mutex<BTreeMap<String, MemTraj>>>,
+    read_only: bool,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A handle on the same trajectories that refuses every write.
+    pub fn read_only_view(&self) -> Self {
+        MemoryStore {
+            trajs: self.trajs.clone(),
+            read_only: true,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, MemTraj>> {
@@ -62,14 +94,18 @@ impl MemoryStore {
         let mut g = self.lock();
         let t = g
             .get_mut(traj)
-            .ok_or_else(|| PetError::NotFound(format!("trajectory '{traj}'")))?;
+            .ok_or_else(|| PetError::NoTrajectory(traj.to_string()))?;
         f(t)
     }
 }
 
-impl Store for MemoryStore {
+impl Backend for MemoryStore {
     fn location(&self) -> String {
         "memory://".into()
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     fn list(&self) -> Result<Vec<TrajectoryInfo>> {
@@ -81,13 +117,9 @@ impl Store for MemoryStore {
     }
 
     fn create(&self, info: &TrajectoryInfo) -> Result<()> {
-        name::validate_part(&info.name)?;
         let mut g = self.lock();
         if g.contains_key(&info.name) {
-            return Err(PetError::AlreadyExists(format!(
-                "trajectory '{}'",
-                info.name
-            )));
+            return Err(PetError::TrajectoryExists(info.name.clone()));
         }
         g.insert(
             info.name.clone(),
@@ -103,19 +135,18 @@ impl Store for MemoryStore {
         self.with(traj, |t| {
             t.info
                 .clone()
-                .ok_or_else(|| PetError::NotFound(format!("trajectory '{traj}'")))
+                .ok_or_else(|| PetError::NoTrajectory(traj.to_string()))
         })
     }
 
     fn remove_trajectory(&self, traj: &str) -> Result<()> {
         match self.lock().remove(traj) {
             Some(_) => Ok(()),
-            None => Err(PetError::NotFound(format!("trajectory '{traj}'"))),
+            None => Err(PetError::NoTrajectory(traj.to_string())),
         }
     }
 
     fn write_nodes(&self, traj: &str, nodes: &[NodeRecord]) -> Result<()> {
-        validate_records(nodes)?;
         self.with(traj, |t| {
             nodes.iter().for_each(|n| t.put(n));
             Ok(())
@@ -131,11 +162,12 @@ impl Store for MemoryStore {
         })
     }
 
-    fn store_run(&self, traj: &str, run: &RunRecord) -> Result<()> {
-        run.validate()?;
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
         self.with(traj, |t| {
-            run.nodes.iter().for_each(|n| t.put(n));
-            t.runs.insert(run.info.index, run.info.clone());
+            for run in runs {
+                run.nodes.iter().for_each(|n| t.put(n));
+                t.runs.insert(run.info.index, run.info.clone());
+            }
             Ok(())
         })
     }

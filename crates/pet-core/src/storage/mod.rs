@@ -1,27 +1,34 @@
-//! The storage API every backend implements, the records it exchanges, and the in-memory store.
+//! The storage API: [`Store`] (what everyone uses, with the checks every
+//! backend needs), [`Backend`] (what a backend implements), the records they
+//! exchange, backend descriptors, shared file-store steps, and the in-memory store.
 
+pub mod backend;
+pub mod descriptor;
+pub mod file;
 pub mod memory;
 pub mod records;
 
+pub use backend::Backend;
+pub use descriptor::{Access, Descriptor, OpenFn};
 pub use memory::MemoryStore;
 pub use records::{LoadLevel, LoadSpec, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 
 use crate::tree::{LeafData, NodeRecord};
-use crate::Result;
+use crate::{name, PetError, Result};
 
-/// A place where trajectories live. Object-safe and synchronous; implementations
-/// must be usable from many threads at once (`&self` everywhere).
+/// A place where trajectories live. Object-safe and synchronous; usable from
+/// many threads at once (`&self` everywhere).
 ///
-/// Conventions every backend follows (the conformance suite checks them):
-/// - paths are full dotted paths (`results.runs.run_00000001.z`);
-/// - writing a node creates its missing ancestor groups and never changes existing ones;
-/// - writing a leaf whose `data` is `None` updates its metadata and keeps the stored data;
-/// - [`Store::store_run`] is atomic: after a crash the run is either whole or absent;
-/// - a missing trajectory or path is [`crate::PetError::NotFound`];
-/// - creating an existing trajectory is [`crate::PetError::AlreadyExists`].
+/// Implemented for every [`Backend`]: each method checks its input (names,
+/// records, runs) and refuses writes to a read-only store with
+/// [`PetError::ReadOnly`] before the backend sees the call, so no backend can
+/// forget a check and nothing of a refused call is stored.
 pub trait Store: Send + Sync {
     /// Where this store lives, as a URL (`sqlite:///tmp/a.db`, `memory://`).
     fn location(&self) -> String;
+
+    /// True when writes are refused.
+    fn is_read_only(&self) -> bool;
 
     /// All trajectories in the store.
     fn list(&self) -> Result<Vec<TrajectoryInfo>>;
@@ -41,33 +48,20 @@ pub trait Store: Send + Sync {
     /// Inserts or replaces run information.
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()>;
 
-    /// Stores one finished run (its info and its nodes) as one atomic step.
-    fn store_run(&self, traj: &str, run: &RunRecord) -> Result<()>;
+    /// Stores finished runs: each run whole or not at all; a batch with one
+    /// invalid run stores none of them.
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()>;
 
-    /// Stores several finished runs. Each run is atomic; a backend may commit the
-    /// whole batch in one transaction (all or none), which is much faster.
-    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
-        runs.iter().try_for_each(|r| self.store_run(traj, r))
+    /// Stores one finished run (its info and its nodes) as one atomic step.
+    fn store_run(&self, traj: &str, run: &RunRecord) -> Result<()> {
+        self.store_runs(traj, std::slice::from_ref(run))
     }
 
     /// Nodes at `prefix` and below (all nodes for `""`), sorted by path, as `spec` asks.
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>>;
 
-    /// The nodes run `index` stored. The default reads the canonical places,
-    /// `results.runs.run_…` and `derived_parameters.runs.run_…`; backends that
-    /// index nodes by run override it to also find nodes a run placed elsewhere.
-    fn read_run_nodes(&self, traj: &str, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
-        let mut out = Vec::new();
-        for branch in [crate::name::RESULTS, crate::name::DERIVED] {
-            let prefix = format!(
-                "{branch}.{}.{}",
-                crate::name::RUNS,
-                crate::name::run_name(index)
-            );
-            out.extend(self.read_nodes(traj, &prefix, spec)?);
-        }
-        Ok(out)
-    }
+    /// Every node run `index` stored, wherever the run placed it.
+    fn read_run_nodes(&self, traj: &str, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>>;
 
     /// The data of one leaf.
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData>;
@@ -77,6 +71,104 @@ pub trait Store: Send + Sync {
 
     /// Deletes the node at `path` and everything below it; returns how many nodes went.
     fn delete(&self, traj: &str, path: &str) -> Result<usize>;
+}
+
+impl<B: Backend + ?Sized> Store for B {
+    fn location(&self) -> String {
+        Backend::location(self)
+    }
+
+    fn is_read_only(&self) -> bool {
+        Backend::is_read_only(self)
+    }
+
+    fn list(&self) -> Result<Vec<TrajectoryInfo>> {
+        Backend::list(self)
+    }
+
+    fn create(&self, info: &TrajectoryInfo) -> Result<()> {
+        name::validate_part(&info.name)?;
+        writable(self)?;
+        Backend::create(self, info)
+    }
+
+    fn info(&self, traj: &str) -> Result<TrajectoryInfo> {
+        trajectory_name(traj)?;
+        Backend::info(self, traj)
+    }
+
+    fn remove_trajectory(&self, traj: &str) -> Result<()> {
+        trajectory_name(traj)?;
+        writable(self)?;
+        Backend::remove_trajectory(self, traj)
+    }
+
+    fn write_nodes(&self, traj: &str, nodes: &[NodeRecord]) -> Result<()> {
+        trajectory_name(traj)?;
+        validate_records(nodes)?;
+        writable(self)?;
+        Backend::write_nodes(self, traj, nodes)
+    }
+
+    fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
+        trajectory_name(traj)?;
+        runs.iter().try_for_each(RunInfo::validate)?;
+        writable(self)?;
+        Backend::write_runs(self, traj, runs)
+    }
+
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
+        trajectory_name(traj)?;
+        runs.iter().try_for_each(RunRecord::validate)?;
+        writable(self)?;
+        Backend::store_runs(self, traj, runs)
+    }
+
+    fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
+        trajectory_name(traj)?;
+        if !prefix.is_empty() {
+            name::validate_path(prefix)?;
+        }
+        Backend::read_nodes(self, traj, prefix, spec)
+    }
+
+    fn read_run_nodes(&self, traj: &str, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
+        trajectory_name(traj)?;
+        Backend::read_run_nodes(self, traj, index, spec)
+    }
+
+    fn read_data(&self, traj: &str, path: &str) -> Result<LeafData> {
+        trajectory_name(traj)?;
+        name::validate_path(path)?;
+        Backend::read_data(self, traj, path)
+    }
+
+    fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {
+        trajectory_name(traj)?;
+        Backend::read_runs(self, traj)
+    }
+
+    fn delete(&self, traj: &str, path: &str) -> Result<usize> {
+        trajectory_name(traj)?;
+        name::validate_path(path)?;
+        writable(self)?;
+        Backend::delete(self, traj, path)
+    }
+}
+
+/// Refuses writes to a read-only store.
+fn writable<B: Backend + ?Sized>(b: &B) -> Result<()> {
+    if b.is_read_only() {
+        return Err(PetError::ReadOnly {
+            location: b.location(),
+        });
+    }
+    Ok(())
+}
+
+/// A trajectory name that breaks the rules cannot exist: say so before asking the backend.
+fn trajectory_name(traj: &str) -> Result<()> {
+    name::validate_part(traj)
 }
 
 /// True when `path` is `prefix` or lies below it (`""` matches everything).

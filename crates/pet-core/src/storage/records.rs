@@ -68,6 +68,19 @@ impl RunInfo {
     pub fn runtime(&self) -> Option<f64> {
         Some(self.finished? - self.started?)
     }
+
+    /// Checks that the name matches the index (`run_00000042` for 42).
+    pub fn validate(&self) -> Result<()> {
+        if self.name != name::run_name(self.index) {
+            return Err(PetError::invalid(format!(
+                "run {} must be named {}, not '{}'",
+                self.index,
+                name::run_name(self.index),
+                self.name
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// A whole run as stores receive it: its info and the nodes it produced.
@@ -81,16 +94,9 @@ pub struct RunRecord {
 
 impl RunRecord {
     /// Checks that every node is valid, lies under `results` or `derived_parameters`,
-    /// and appears once; backends call this before writing anything.
+    /// and appears once; [`Store`](super::Store) calls this before a backend writes anything.
     pub fn validate(&self) -> Result<()> {
-        if self.info.name != name::run_name(self.info.index) {
-            return Err(PetError::invalid(format!(
-                "run {} must be named {}, not '{}'",
-                self.info.index,
-                name::run_name(self.info.index),
-                self.info.name
-            )));
-        }
+        self.info.validate()?;
         let mut seen = BTreeSet::new();
         for n in &self.nodes {
             n.validate()?;

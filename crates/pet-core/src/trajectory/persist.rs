@@ -79,16 +79,19 @@ impl Trajectory {
     /// returns how many nodes were read.
     pub fn load_run(&mut self, index: usize, level: LoadLevel) -> Result<usize> {
         self.run_info(index)?;
-        let mut n = 0;
-        for branch in [name::RESULTS, name::DERIVED] {
-            let path = format!("{branch}.{}.{}", name::RUNS, name::run_name(index));
-            match self.load_branch(&path, level) {
-                Ok(k) => n += k,
-                Err(PetError::NotFound(_)) => {}
-                Err(e) => return Err(e),
-            }
+        if level == LoadLevel::Nothing {
+            return Ok(0);
         }
-        Ok(n)
+        let store = self
+            .store
+            .clone()
+            .ok_or_else(|| PetError::NoStore(self.info.name.clone()))?;
+        let spec = ReadSpec {
+            with_data: level == LoadLevel::Data,
+            include_runs: true,
+        };
+        let records = store.read_run_nodes(&self.info.name, index, spec)?;
+        Ok(self.absorb(records))
     }
 
     /// Reads nodes at and below `prefix` into memory without marking them dirty;
@@ -102,6 +105,12 @@ impl Trajectory {
         if records.is_empty() && !BRANCHES.contains(&prefix) {
             return Err(PetError::NotFound(prefix.to_string()));
         }
+        Ok(self.absorb(records))
+    }
+
+    /// Puts records read from the store into memory without marking them dirty;
+    /// returns how many.
+    fn absorb(&mut self, records: Vec<NodeRecord>) -> usize {
         let n = records.len();
         for NodeRecord { path, mut node } in records {
             if node.data.is_none() {
@@ -116,7 +125,7 @@ impl Trajectory {
             }
             self.insert_node(path, node, false);
         }
-        Ok(n)
+        n
     }
 
     /// Writes every change since the last store or load: new and changed nodes,
@@ -194,10 +203,5 @@ impl Trajectory {
     /// parameters and run information (no results).
     pub fn snapshot(&self) -> Result<Self> {
         Self::from_parts(self.info.clone(), self.param_records(), self.runs.clone())
-    }
-
-    /// The info this trajectory was created with (for stores listing it).
-    pub fn trajectory_info(&self) -> &TrajectoryInfo {
-        &self.info
     }
 }
