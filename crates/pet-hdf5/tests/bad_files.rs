@@ -145,7 +145,10 @@ fn bad_urls_and_paths_say_what_to_do() {
         Hdf5Store::from_url("hdf5:///tmp/x.h5?colour=blue"),
         &["colour", "compression"],
     );
-    files::err_containing(Hdf5Store::from_url("sqlite:///tmp/x.db"), &["not hdf5"]);
+    files::err_containing(
+        Hdf5Store::from_url("sqlite:///tmp/x.db"),
+        &["unknown store type 'sqlite'", "hdf5://FILE"],
+    );
     files::err_containing(
         Hdf5Store::from_url("hdf5:///tmp/x.h5?mode=write"),
         &["ro or rw"],

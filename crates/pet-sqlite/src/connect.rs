@@ -1,38 +1,13 @@
-//! Opening connections (pragmas, read-only detection) and mapping SQLite errors
-//! to pet errors that say what to do.
+//! Opening connections with pet's pragmas, and retrying while another writer holds the lock.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, ErrorCode, OpenFlags};
+use rusqlite::{Connection, OpenFlags};
 
-use pet_core::{PetError, Result};
+use pet_core::Result;
 
-/// Maps an SQLite error to a pet error with advice.
-pub fn db_err(e: rusqlite::Error) -> PetError {
-    let advice = match e.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-            " (another writer held the database past the busy timeout; raise it with ?busy_timeout=SECONDS)"
-        }
-        Some(ErrorCode::ReadOnly) => " (the store is read-only; open a writable copy to change it)",
-        Some(ErrorCode::DiskFull) => " (the disk is full; free space and retry: nothing of this step was stored)",
-        Some(ErrorCode::CannotOpen) => " (check that the directory exists and is writable)",
-        Some(ErrorCode::NotADatabase) => " (the file is not an SQLite database, or it is corrupt)",
-        _ => "",
-    };
-    PetError::Backend {
-        backend: "sqlite",
-        message: format!("{e}{advice}"),
-    }
-}
-
-/// True for errors that mean "another connection holds the lock, try again".
-pub fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-    )
-}
+use crate::error::{db_err, is_busy, open_err};
 
 /// Runs `f`, retrying while the database is busy, until `timeout` has passed.
 pub fn retry_busy<T>(
@@ -68,13 +43,13 @@ pub fn open_connection(
     };
     let location = path.display().to_string();
     let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| crate::schema::open_err(&location, e))?;
+        .map_err(|e| open_err(&location, e))?;
     conn.busy_timeout(busy).map_err(db_err)?;
     // Reading the schema is the first thing that fails on a file that is not a database.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })
-    .map_err(|e| crate::schema::open_err(&location, e))?;
+    .map_err(|e| open_err(&location, e))?;
     if !read_only {
         retry_busy(busy, || {
             conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))

@@ -25,9 +25,14 @@
 //! ```
 
 mod connect;
+mod error;
+mod options;
+mod read;
 mod rows;
 mod schema;
 mod store;
+mod write;
 
+pub use options::{SqliteOptions, DESCRIPTOR};
 pub use schema::SCHEMA_VERSION;
-pub use store::{SqliteOptions, SqliteStore};
+pub use store::SqliteStore;

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::connect::db_err;
+use crate::error::{db_err, open_err};
 use pet_core::{PetError, Result};
 
 /// The schema version this build writes and reads.
@@ -165,15 +165,4 @@ fn check(conn: &Connection, location: &str) -> Result<()> {
     }
     // Older versions would be migrated here; version 1 is the first.
     Ok(())
-}
-
-/// Maps an error met while opening to a `Format` error when the file is not a database.
-pub fn open_err(location: &str, e: rusqlite::Error) -> PetError {
-    match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => PetError::Format {
-            location: location.to_string(),
-            reason: "the file is not an SQLite database (wrong file, or corrupt)".into(),
-        },
-        _ => db_err(e),
-    }
 }

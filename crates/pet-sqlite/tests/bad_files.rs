@@ -127,7 +127,10 @@ fn bad_urls_and_paths_say_what_to_do() {
         SqliteStore::from_url("sqlite:///tmp/x.db?colour=blue"),
         &["colour", "busy_timeout"],
     );
-    files::err_containing(SqliteStore::from_url("hdf5:///tmp/x.h5"), &["not sqlite"]);
+    files::err_containing(
+        SqliteStore::from_url("hdf5:///tmp/x.h5"),
+        &["unknown store type 'hdf5'", "sqlite://FILE"],
+    );
     files::err_containing(
         SqliteStore::from_url("sqlite:///tmp/x.db?mode=write"),
         &["ro or rw"],

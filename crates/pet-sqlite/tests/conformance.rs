@@ -1,15 +1,7 @@
-//! The SQLite store passes the whole pet-core conformance suite, each case on a fresh file.
+//! The SQLite store passes the whole pet-core conformance suite, each case on a
+//! fresh file opened through the backend's descriptor.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-use std::sync::Arc;
-
 use pet_core::testkit::fixture::TempFile;
-use pet_core::Store;
-use pet_sqlite::SqliteStore;
 
-fn open(path: &Path) -> Arc<dyn Store> {
-    Arc::new(SqliteStore::open(path).unwrap())
-}
-
-pet_core::conformance_tests!(TempFile::new("store.db", open));
+pet_core::conformance_tests!(TempFile::new("store.db", &pet_sqlite::DESCRIPTOR));

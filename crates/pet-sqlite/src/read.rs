@@ -1,0 +1,273 @@
+//! Reading rows back: which nodes a read selects (as index range scans),
+//! and assembling nodes and leaf data from rows.
+
+use std::collections::BTreeMap;
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OptionalExtension};
+
+use pet_core::storage::ReadSpec;
+use pet_core::{name, LeafData, LeafRole, Node, NodeKind, NodeRecord, PetError, Result};
+
+use crate::error::db_err;
+use crate::rows::{self, ItemRow};
+
+/// `[lo, hi)` bounds of the paths strictly below `prefix` ('/' follows '.').
+pub fn below(prefix: &str) -> (String, String) {
+    (format!("{prefix}."), format!("{prefix}/"))
+}
+
+/// The row id of a trajectory.
+pub fn traj_id(conn: &Connection, traj: &str) -> Result<i64> {
+    conn.prepare_cached("SELECT id FROM trajectories WHERE name = ?1")
+        .and_then(|mut st| st.query_row([traj], |r| r.get(0)).optional())
+        .map_err(db_err)?
+        .ok_or_else(|| PetError::NoTrajectory(traj.to_string()))
+}
+
+/// One item row: item name, explored point (-1 for the default), the row.
+pub type RawItem = (String, i64, ItemRow);
+
+/// Which nodes a read selects.
+pub enum Filter<'a> {
+    /// `exact` and everything below it (`lo..hi`), optionally without run subtrees.
+    Prefix {
+        exact: &'a str,
+        lo: String,
+        hi: String,
+        skip_runs: bool,
+    },
+    /// Everything run `n` stored.
+    Run(i64),
+}
+
+impl Filter<'_> {
+    /// `prefix` and below, as `spec` asks.
+    pub fn prefix(prefix: &str, spec: ReadSpec) -> Filter<'_> {
+        let (lo, hi) = if prefix.is_empty() {
+            (String::new(), "\u{10FFFF}".to_string())
+        } else {
+            below(prefix)
+        };
+        Filter::Prefix {
+            exact: prefix,
+            lo,
+            hi,
+            skip_runs: !spec.includes(prefix, "results.runs.run_00000000"),
+        }
+    }
+
+    /// The queries that together select the nodes: `(WHERE clause, parameters)`.
+    /// Ranges and the exact path are separate queries so that every one of them is
+    /// an index range scan; a prefix read that skips runs is split around the
+    /// per-run subtrees, so a million runs are never scanned.
+    fn queries(&self, id: i64) -> Vec<(&'static str, Vec<Sql>)> {
+        match self {
+            Filter::Prefix {
+                exact,
+                lo,
+                hi,
+                skip_runs,
+            } => {
+                let mut pieces = vec![(lo.clone(), hi.clone())];
+                if *skip_runs {
+                    for branch in [name::DERIVED, name::RESULTS] {
+                        let hole = (
+                            format!("{branch}.{}.run_", name::RUNS),
+                            format!("{branch}.{}.run`", name::RUNS),
+                        );
+                        pieces = pieces
+                            .into_iter()
+                            .flat_map(|(l, h)| {
+                                if hole.1 <= l || hole.0 >= h {
+                                    return vec![(l, h)];
+                                }
+                                let mut v = Vec::new();
+                                if l < hole.0 {
+                                    v.push((l, hole.0.clone()));
+                                }
+                                if hole.1 < h {
+                                    v.push((hole.1.clone(), h));
+                                }
+                                v
+                            })
+                            .collect();
+                    }
+                }
+                let (exact_clause, range_clause) = if *skip_runs {
+                    (
+                        "traj = ?1 AND path = ?2 AND run IS NULL",
+                        "traj = ?1 AND path >= ?2 AND path < ?3 AND run IS NULL",
+                    )
+                } else {
+                    (
+                        "traj = ?1 AND path = ?2",
+                        "traj = ?1 AND path >= ?2 AND path < ?3",
+                    )
+                };
+                let mut out = vec![(
+                    exact_clause,
+                    vec![Sql::Integer(id), Sql::Text(exact.to_string())],
+                )];
+                for (l, h) in pieces.into_iter().filter(|(l, h)| l < h) {
+                    out.push((
+                        range_clause,
+                        vec![Sql::Integer(id), Sql::Text(l), Sql::Text(h)],
+                    ));
+                }
+                out
+            }
+            Filter::Run(n) => vec![(
+                "traj = ?1 AND run = ?2",
+                vec![Sql::Integer(id), Sql::Integer(*n)],
+            )],
+        }
+    }
+}
+
+/// Runs `select` once per query of `filter` and collects the mapped rows, in
+/// order (the exact path sorts before its subtree, ranges are in order).
+fn select_all<T>(
+    conn: &Connection,
+    select: &str,
+    order: &str,
+    id: i64,
+    filter: &Filter,
+    map: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    for (clause, params) in filter.queries(id) {
+        let sql = format!("{select} WHERE {clause} ORDER BY {order}");
+        let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
+        let rows = st
+            .query_map(rusqlite::params_from_iter(params), &map)
+            .map_err(db_err)?;
+        for row in rows {
+            out.push(row.map_err(db_err)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The item rows `filter` selects, with their paths.
+pub fn item_rows(conn: &Connection, id: i64, filter: &Filter) -> Result<Vec<(String, RawItem)>> {
+    select_all(
+        conn,
+        "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items",
+        "path, item, point",
+        id,
+        filter,
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    ItemRow {
+                        kind: r.get(3)?,
+                        dtype: r.get(4)?,
+                        shape: r.get(5)?,
+                        unit: r.get(6)?,
+                        value: r.get::<_, Sql>(7)?,
+                        data: r.get(8)?,
+                    },
+                ),
+            ))
+        },
+    )
+}
+
+/// The nodes `filter` selects, with their data when `with_data`.
+pub fn query_nodes(
+    c: &Connection,
+    id: i64,
+    filter: &Filter,
+    with_data: bool,
+) -> Result<Vec<NodeRecord>> {
+    let raw = select_all(
+        c,
+        "SELECT path, kind, role, type_info, explored, target, comment, annotations FROM nodes",
+        "path",
+        id,
+        filter,
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<Vec<u8>>>(7)?,
+            ))
+        },
+    )?;
+    let mut items: BTreeMap<String, Vec<RawItem>> = BTreeMap::new();
+    if with_data {
+        for (path, item) in item_rows(c, id, filter)? {
+            items.entry(path).or_default().push(item);
+        }
+    }
+    raw.into_iter()
+        .map(
+            |(path, kind, role, type_info, explored, target, comment, ann)| {
+                let kind = rows::node_kind_from(&kind, role, type_info, explored, target)?;
+                let data = match (&kind, items.remove(&path)) {
+                    (NodeKind::Leaf { role, .. }, Some(it)) => Some(assemble(&path, *role, it)?),
+                    _ => None,
+                };
+                Ok(NodeRecord {
+                    node: Node {
+                        kind,
+                        comment,
+                        annotations: rows::annotations_from(ann)?,
+                        data,
+                    },
+                    path,
+                })
+            },
+        )
+        .collect()
+}
+
+/// A leaf's data from its item rows.
+pub fn assemble(path: &str, role: LeafRole, items: Vec<RawItem>) -> Result<LeafData> {
+    let corrupt = |m: String| PetError::Format {
+        location: "sqlite store".into(),
+        reason: format!("leaf '{path}': {m}"),
+    };
+    if role.is_param_like() {
+        let mut value = None;
+        let mut explored = Vec::new();
+        for (_, point, row) in items {
+            let v = rows::row_to_value(row)?;
+            if point < 0 {
+                value = Some(v);
+            } else if point as usize == explored.len() {
+                explored.push(v);
+            } else {
+                return Err(corrupt(format!(
+                    "explored point {point} is out of sequence"
+                )));
+            }
+        }
+        Ok(LeafData::Param {
+            value: value.ok_or_else(|| corrupt("no default value".into()))?,
+            explored: if explored.is_empty() {
+                None
+            } else {
+                Some(explored)
+            },
+        })
+    } else {
+        let mut out = BTreeMap::new();
+        for (item, _, row) in items {
+            out.insert(item, rows::row_to_value(row)?);
+        }
+        if out.is_empty() {
+            return Err(corrupt("no items".into()));
+        }
+        Ok(LeafData::Result { items: out })
+    }
+}
