@@ -1,13 +1,11 @@
-//! Mapping HDF5 library errors onto pet errors that say what to do.
+//! Mapping HDF5 library and I/O errors onto pet errors that say what to do
+//! and keep the underlying error as their source.
 
 use pet_core::PetError;
 
 /// Wraps an HDF5 error with what pet was doing.
 pub fn h5(context: &str) -> impl Fn(hdf5::Error) -> PetError + '_ {
-    move |e| PetError::Backend {
-        backend: "hdf5",
-        message: format!("{context}: {e}"),
-    }
+    move |e| PetError::backend("hdf5", format!("{context}: {e}"), e)
 }
 
 /// A `Format` error about stored content.
@@ -25,8 +23,5 @@ pub fn io(context: &str, e: std::io::Error) -> PetError {
         std::io::ErrorKind::NotFound => " (check that the directory exists)",
         _ => "",
     };
-    PetError::Backend {
-        backend: "hdf5",
-        message: format!("{context}: {e}{advice}"),
-    }
+    PetError::backend("hdf5", format!("{context}: {e}{advice}"), e)
 }

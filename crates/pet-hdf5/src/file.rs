@@ -110,10 +110,10 @@ impl Shared {
             self.inner.lock().unwrap_or_else(|p| p.into_inner());
         match g.as_mut() {
             Some(inner) => f(inner),
-            None => Err(PetError::Backend {
-                backend: "hdf5",
-                message: format!("{} is closed", self.path.display()),
-            }),
+            None => Err(PetError::backend_msg(
+                "hdf5",
+                format!("{} is closed", self.path.display()),
+            )),
         }
     }
 }
@@ -155,9 +155,9 @@ impl Inner {
         }
     }
 
-    /// The trajectory group, or `NotFound`.
+    /// The trajectory group, or `NoTrajectory`.
     pub fn traj_group(&self, traj: &str) -> Result<hdf5::Group> {
-        let nf = || PetError::NotFound(format!("trajectory '{traj}'"));
+        let nf = || PetError::NoTrajectory(traj.to_string());
         if name::validate_part(traj).is_err() {
             return Err(nf());
         }
@@ -212,18 +212,14 @@ impl Inner {
         }
         self.runs
             .get_mut(traj)
-            .ok_or_else(|| PetError::NotFound(format!("trajectory '{traj}'")))
+            .ok_or_else(|| PetError::NoTrajectory(traj.to_string()))
     }
 
     /// Journals `op`, applies it, and checkpoints when the journal is large.
     pub fn change(&mut self, op: OpRef<'_>) -> Result<()> {
         let Some(j) = self.journal.as_mut() else {
-            return Err(PetError::Backend {
-                backend: "hdf5",
-                message: format!(
-                    "{} is open read-only (mode=ro or no write permission); nothing was changed",
-                    self.path.display()
-                ),
+            return Err(PetError::ReadOnly {
+                location: format!("hdf5://{}", self.path.display()),
             });
         };
         let mark = j.append(&Op::of(&op))?;
@@ -251,10 +247,7 @@ impl Inner {
                     .group("/")
                     .map_err(h5("cannot open the root group"))?;
                 if root.link_exists(&info.name) {
-                    return Err(PetError::AlreadyExists(format!(
-                        "trajectory '{}'",
-                        info.name
-                    )));
+                    return Err(PetError::TrajectoryExists(info.name.clone()));
                 }
                 let g = root
                     .create_group(&info.name)
@@ -448,7 +441,13 @@ impl Inner {
             };
             match r {
                 // Already applied before the crash (or undone by a later op).
-                Ok(()) | Err(PetError::AlreadyExists(_)) | Err(PetError::NotFound(_)) => {}
+                Ok(())
+                | Err(
+                    PetError::AlreadyExists(_)
+                    | PetError::TrajectoryExists(_)
+                    | PetError::NotFound(_)
+                    | PetError::NoTrajectory(_),
+                ) => {}
                 Err(e) => return Err(e),
             }
         }

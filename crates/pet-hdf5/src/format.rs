@@ -18,13 +18,13 @@ pub fn not_hdf5(path: &Path, e: hdf5::Error) -> PetError {
             "the file is not an HDF5 file (no HDF5 signature); check the path — pet opens or creates .h5 files it wrote, and left this file untouched",
         )
     } else if msg.contains("lock") {
-        PetError::Backend {
-            backend: "hdf5",
-            message: format!(
+        PetError::backend_msg(
+            "hdf5",
+            format!(
                 "{} is locked by another process that has it open for writing: {msg}",
                 path.display()
             ),
-        }
+        )
     } else {
         corrupt(
             &path.display().to_string(),

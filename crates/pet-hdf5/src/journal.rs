@@ -36,14 +36,14 @@ pub fn path_for(h5: &Path) -> PathBuf {
 }
 
 fn busy(h5: &Path) -> PetError {
-    PetError::Backend {
-        backend: "hdf5",
-        message: format!(
+    PetError::backend_msg(
+        "hdf5",
+        format!(
             "{} is being written by another process (HDF5 allows one writer per file); \
              wait for it to finish, or give each process its own file and merge them later",
             h5.display()
         ),
-    }
+    )
 }
 
 /// True when the journal of `h5` holds changes (its writer stopped before a checkpoint).

@@ -45,5 +45,5 @@ mod write;
 
 pub use compression::Compression;
 pub use layout::{LAYOUT_VERSION, RUNS_PER_SET};
-pub use options::Hdf5Options;
+pub use options::{Hdf5Options, DESCRIPTOR};
 pub use store::Hdf5Store;

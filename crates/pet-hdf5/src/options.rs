@@ -1,9 +1,30 @@
-//! How a store is opened: URL options and their defaults.
+//! URL options of HDF5 stores and their defaults, and the backend's descriptor.
+
+use std::sync::Arc;
 
 use pet_core::location::Location;
-use pet_core::{PetError, Result};
+use pet_core::storage::descriptor::UrlOptions;
+use pet_core::storage::file::FileOptions;
+use pet_core::{Access, Descriptor, PetError, Result, Store};
 
 use crate::compression::Compression;
+use crate::Hdf5Store;
+
+/// The HDF5 backend: `hdf5://FILE`, or a file name ending in `.h5` or `.hdf5`.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "HDF5",
+    feature: "hdf5",
+    schemes: &["hdf5"],
+    extensions: &["h5", "hdf5"],
+    file: true,
+    options: UrlOptions::Only(&["compression", "checkpoint", "recovery"]),
+    example: "hdf5://FILE",
+    open: Some(open),
+};
+
+fn open(loc: &Location, access: Access) -> Result<Arc<dyn Store>> {
+    Ok(Arc::new(Hdf5Store::from_location(loc, access)?))
+}
 
 /// Options of [`Hdf5Store::open_with`](crate::Hdf5Store::open_with).
 #[derive(Clone, Copy, Debug)]
@@ -38,28 +59,21 @@ impl Default for Hdf5Options {
     }
 }
 
-/// Options a URL may carry.
-pub const URL_OPTIONS: [&str; 5] = ["mode", "sync", "compression", "checkpoint", "recovery"];
-
 impl Hdf5Options {
-    /// Reads options from a parsed `hdf5://` location.
-    pub fn from_location(loc: &Location) -> Result<Hdf5Options> {
-        loc.check_options(&URL_OPTIONS)?;
+    /// Reads options from a resolved `hdf5://` location; `access` applies
+    /// when it has no `mode=`.
+    pub fn from_location(loc: &Location, access: Access) -> Result<Hdf5Options> {
+        DESCRIPTOR.check_options(loc)?;
         let bad = |reason: String| PetError::BadLocation {
             url: loc.to_string(),
             reason,
         };
-        let mut o = Hdf5Options::default();
-        match loc.option("mode") {
-            None | Some("rw") => {}
-            Some("ro") => o.read_only = true,
-            Some(m) => return Err(bad(format!("mode must be ro or rw, not '{m}'"))),
-        }
-        match loc.option("sync") {
-            None | Some("normal") => {}
-            Some("full") => o.sync_full = true,
-            Some(s) => return Err(bad(format!("sync must be normal or full, not '{s}'"))),
-        }
+        let file = FileOptions::from_location(loc, access)?;
+        let mut o = Hdf5Options {
+            read_only: file.read_only,
+            sync_full: file.sync_full,
+            ..Hdf5Options::default()
+        };
         match loc.option("recovery") {
             None | Some("journal") => {}
             Some("backup") => o.backup = true,

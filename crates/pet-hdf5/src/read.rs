@@ -321,6 +321,40 @@ impl Reader<'_> {
         Ok(out)
     }
 
+    /// Every node run `index` stored: its subtrees under `*.runs` (groups,
+    /// buckets and columns) and any group named for the run elsewhere in
+    /// `results` and `derived_parameters` (placed there with `crun`).
+    pub fn run_nodes(&self, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
+        let rn = name::run_name(index);
+        let mut out = Vec::new();
+        for branch in [name::RESULTS, name::DERIVED] {
+            let canonical = format!("{branch}.{}", name::RUNS);
+            out.extend(self.read(&layout::join(&canonical, &rn), spec)?);
+            let skeleton = ReadSpec {
+                with_data: false,
+                include_runs: false,
+            };
+            let groups: Vec<String> = self
+                .read(branch, skeleton)?
+                .into_iter()
+                .filter(|r| matches!(r.node.kind, NodeKind::Group) && r.path != canonical)
+                .map(|r| r.path)
+                .collect();
+            for g in groups {
+                let placed = self
+                    .file
+                    .group(&layout::h5_path(self.traj, &g))
+                    .is_ok_and(|hg| hg.link_exists(&rn));
+                if placed {
+                    out.extend(self.read(&layout::join(&g, &rn), spec)?);
+                }
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out.dedup_by(|a, b| a.path == b.path);
+        Ok(out)
+    }
+
     /// The data of the leaf at `path`.
     pub fn data(&self, path: &str) -> Result<LeafData> {
         let hp = layout::h5_path(self.traj, path);

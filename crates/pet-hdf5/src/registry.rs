@@ -40,13 +40,13 @@ pub fn get_or_open(key: &Path, open: impl Fn() -> Result<Shared>) -> Result<Arc<
             }
         }
         if start.elapsed() > Duration::from_secs(60) {
-            return Err(PetError::Backend {
-                backend: "hdf5",
-                message: format!(
+            return Err(PetError::backend_msg(
+                "hdf5",
+                format!(
                     "{} is still being closed by this process after 60 s; try again",
                     key.display()
                 ),
-            });
+            ));
         }
         std::thread::sleep(Duration::from_millis(2));
     }

@@ -1,15 +1,15 @@
-//! [`Hdf5Store`]: the [`Store`] implementation over one HDF5 file.
+//! [`Hdf5Store`]: the [`Backend`] implementation over one HDF5 file.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pet_core::location::Location;
-use pet_core::storage::{validate_records, ReadSpec, RunInfo, RunRecord, Store, TrajectoryInfo};
-use pet_core::{name, LeafData, NodeRecord, PetError, Result};
+use pet_core::storage::{descriptor, file, Backend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
+use pet_core::{Access, LeafData, NodeRecord, PetError, Result};
 
 use crate::file::Shared;
 use crate::ops::OpRef;
-use crate::options::Hdf5Options;
+use crate::options::{Hdf5Options, DESCRIPTOR};
 use crate::read::Reader;
 use crate::registry;
 
@@ -49,51 +49,22 @@ impl Hdf5Store {
 
     /// Opens a store from a URL: `hdf5:///abs/sweep.h5`, `hdf5://rel/sweep.h5`,
     /// or a path ending in `.h5`; options `?mode=ro`, `sync=full`,
-    /// `compression=none|lzf|shuffle-deflate1|deflate9`, `checkpoint=N`.
+    /// `compression=none|lzf|shuffle-deflate1|deflate9`, `checkpoint=N`, `recovery=backup`.
     pub fn from_url(url: &str) -> Result<Self> {
-        let loc = Location::parse(url)?;
-        if loc.scheme != "hdf5" {
-            return Err(PetError::BadLocation {
-                url: url.to_string(),
-                reason: format!("scheme '{}' is not hdf5://", loc.scheme),
-            });
-        }
-        let opts = Hdf5Options::from_location(&loc)?;
-        Self::open_with(&loc.rest, opts)
+        let (_, loc) = descriptor::resolve(url, &[&DESCRIPTOR])?;
+        Self::from_location(&loc, Access::ReadWrite)
+    }
+
+    /// Opens the store a resolved `hdf5://` location names; `access` applies
+    /// when the location has no `mode=`.
+    pub fn from_location(loc: &Location, access: Access) -> Result<Self> {
+        Self::open_with(&loc.rest, Hdf5Options::from_location(loc, access)?)
     }
 
     /// Opens a store file with explicit options.
     pub fn open_with(path: impl AsRef<Path>, mut opts: Hdf5Options) -> Result<Self> {
         let path = path.as_ref();
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => {
-                return Err(bad(
-                    path,
-                    "this is a directory; give a file name such as results/sweep.h5",
-                ))
-            }
-            Ok(m) => {
-                if m.permissions().readonly() {
-                    opts.read_only = true;
-                }
-            }
-            Err(_) if opts.read_only => {
-                return Err(bad(
-                    path,
-                    "the file does not exist (opened read-only, so it is not created)",
-                ))
-            }
-            Err(_) => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        bad(
-                            path,
-                            &format!("cannot create directory {}: {e}", dir.display()),
-                        )
-                    })?;
-                }
-            }
-        }
+        opts.read_only = file::prepare(path, opts.read_only, "results/sweep.h5")?;
         let key = absolute(path)?;
         let shared = registry::get_or_open(&key, || Shared::open(&key, opts, opts.read_only))?;
         let read_only = opts.read_only || shared.read_only;
@@ -105,33 +76,19 @@ impl Hdf5Store {
         &self.shared.path
     }
 
-    /// True when this handle cannot write.
-    pub fn is_read_only(&self) -> bool {
-        self.read_only
-    }
-
     /// Writes everything to the HDF5 file now and empties the journal.
     pub fn checkpoint(&self) -> Result<()> {
         self.shared.with(|i| i.checkpoint())
     }
-
-    fn writable(&self) -> Result<()> {
-        if self.read_only {
-            return Err(PetError::Backend {
-                backend: "hdf5",
-                message: format!(
-                    "{} is open read-only (mode=ro or no write permission); nothing was changed",
-                    self.path().display()
-                ),
-            });
-        }
-        Ok(())
-    }
 }
 
-impl Store for Hdf5Store {
+impl Backend for Hdf5Store {
     fn location(&self) -> String {
         format!("hdf5://{}", self.path().display())
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     fn list(&self) -> Result<Vec<TrajectoryInfo>> {
@@ -139,14 +96,9 @@ impl Store for Hdf5Store {
     }
 
     fn create(&self, info: &TrajectoryInfo) -> Result<()> {
-        name::validate_part(&info.name)?;
-        self.writable()?;
         self.shared.with(|i| {
             if i.traj_group(&info.name).is_ok() {
-                return Err(PetError::AlreadyExists(format!(
-                    "trajectory '{}'",
-                    info.name
-                )));
+                return Err(PetError::TrajectoryExists(info.name.clone()));
             }
             i.change(OpRef::Create(info))
         })
@@ -157,7 +109,6 @@ impl Store for Hdf5Store {
     }
 
     fn remove_trajectory(&self, traj: &str) -> Result<()> {
-        self.writable()?;
         self.shared.with(|i| {
             i.traj_group(traj)?;
             i.change(OpRef::Remove(traj))
@@ -165,8 +116,6 @@ impl Store for Hdf5Store {
     }
 
     fn write_nodes(&self, traj: &str, nodes: &[NodeRecord]) -> Result<()> {
-        validate_records(nodes)?;
-        self.writable()?;
         self.shared.with(|i| {
             i.traj_group(traj)?;
             i.change(OpRef::Nodes(traj, nodes))
@@ -174,20 +123,13 @@ impl Store for Hdf5Store {
     }
 
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
-        self.writable()?;
         self.shared.with(|i| {
             i.traj_group(traj)?;
             i.change(OpRef::Runs(traj, runs))
         })
     }
 
-    fn store_run(&self, traj: &str, run: &RunRecord) -> Result<()> {
-        self.store_runs(traj, std::slice::from_ref(run))
-    }
-
     fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
-        runs.iter().try_for_each(RunRecord::validate)?;
-        self.writable()?;
         self.shared.with(|i| {
             i.traj_group(traj)?;
             i.change(OpRef::StoreRuns(traj, runs))
@@ -203,6 +145,18 @@ impl Store for Hdf5Store {
                 traj,
             }
             .read(prefix, spec)
+        })
+    }
+
+    fn read_run_nodes(&self, traj: &str, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
+        self.shared.with(|i| {
+            i.traj_group(traj)?;
+            i.flush_columns()?;
+            Reader {
+                file: &i.file,
+                traj,
+            }
+            .run_nodes(index, spec)
         })
     }
 
@@ -223,7 +177,6 @@ impl Store for Hdf5Store {
     }
 
     fn delete(&self, traj: &str, path: &str) -> Result<usize> {
-        self.writable()?;
         self.shared.with(|i| i.delete(traj, path))
     }
 }
