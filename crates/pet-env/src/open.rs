@@ -46,7 +46,7 @@ pub fn open_store(url: &str) -> Result<Arc<dyn Store>> {
         }
         "mongodb" | "mongodb+srv" => {
             #[cfg(feature = "mongo")]
-            return Ok(Arc::new(pet_mongo::MongoStore::open(url)?));
+            return Ok(Arc::new(pet_mongo::MongoStore::from_url(url)?));
             #[cfg(not(feature = "mongo"))]
             return Err(not_compiled(url, "MongoDB", "mongo"));
         }

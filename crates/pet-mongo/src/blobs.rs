@@ -11,7 +11,7 @@ use mongodb::sync::Collection;
 
 use pet_core::Result;
 
-use crate::errors::ErrCtx;
+use crate::error::ErrCtx;
 use crate::value::{binary, corrupt};
 
 /// Bytes per chunk document.

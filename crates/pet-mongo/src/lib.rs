@@ -10,7 +10,7 @@
 //! use pet_core::{Store, Trajectory};
 //! use pet_mongo::MongoStore;
 //!
-//! let store: Arc<dyn Store> = Arc::new(MongoStore::open("mongodb://127.0.0.1:27017/pet")?);
+//! let store: Arc<dyn Store> = Arc::new(MongoStore::from_url("mongodb://127.0.0.1:27017/pet")?);
 //! let mut t = Trajectory::create(store, "demo", "")?;
 //! t.add_parameter("x", 1.0, "")?;
 //! t.store()?;
@@ -18,17 +18,17 @@
 //! ```
 
 mod blobs;
-mod errors;
+mod error;
 mod node;
+mod options;
 mod read;
 mod remove;
 mod schema;
 mod store;
-mod url;
 mod value;
 mod visible;
 mod write;
 
 pub use schema::{COLLECTIONS, SCHEMA_VERSION};
 pub use store::MongoStore;
-pub use url::{MongoOptions, DEFAULT_DATABASE};
+pub use options::{MongoOptions, DEFAULT_DATABASE, DESCRIPTOR};

@@ -67,6 +67,27 @@ impl MongoStore {
         self.decode_all(visible.into_values().collect())
     }
 
+    pub(crate) fn get_run_nodes(
+        &self,
+        traj: &str,
+        index: usize,
+        spec: ReadSpec,
+    ) -> Result<Vec<NodeRecord>> {
+        self.check_traj(traj)?;
+        let projection = if spec.with_data {
+            None
+        } else {
+            let mut p = Document::new();
+            for f in DATA_FIELDS {
+                p.insert(f, 0);
+            }
+            Some(p)
+        };
+        let docs = self.find_nodes(traj, doc! { "run": index as i64 }, projection)?;
+        let visible = self.resolve(traj, docs)?;
+        self.decode_all(visible.into_values().collect())
+    }
+
     pub(crate) fn get_data(&self, traj: &str, path: &str) -> Result<LeafData> {
         let docs = self.find_nodes(traj, doc! { "path": path }, None)?;
         let visible = self.resolve(traj, docs)?;

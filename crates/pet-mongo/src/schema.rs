@@ -8,7 +8,7 @@ use mongodb::IndexModel;
 use pet_core::{PetError, Result};
 
 use crate::blobs::Bucket;
-use crate::errors::{is_duplicate, ErrCtx};
+use crate::error::{is_duplicate, ErrCtx};
 
 /// The layout version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -77,7 +77,13 @@ fn format_err(location: &str, reason: impl Into<String>) -> PetError {
 }
 
 /// Creates the layout in an empty database, or checks an existing one.
-pub fn ensure(db: &Database, c: &Colls, ctx: &ErrCtx, location: &str) -> Result<()> {
+pub fn ensure(
+    db: &Database,
+    c: &Colls,
+    ctx: &ErrCtx,
+    location: &str,
+    read_only: bool,
+) -> Result<()> {
     let meta = c
         .meta
         .find_one(doc! { "_id": "format" })
@@ -85,6 +91,12 @@ pub fn ensure(db: &Database, c: &Colls, ctx: &ErrCtx, location: &str) -> Result<
         .map_err(|e| ctx.map(e))?;
     if let Some(m) = meta {
         return check(&m, location);
+    }
+    if read_only {
+        return Err(format_err(
+            location,
+            "the database holds no pet store yet, and it was opened read-only (mode=ro), so none was created; check the database name in the URL",
+        ));
     }
     let names = db.list_collection_names().run().map_err(|e| ctx.map(e))?;
     let mut foreign: Vec<&String> = names

@@ -1,4 +1,4 @@
-//! [`MongoStore`]: the [`Store`] implementation over one MongoDB database.
+//! [`MongoStore`]: the [`Backend`] implementation over one MongoDB database.
 
 use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard};
@@ -6,12 +6,12 @@ use std::sync::{Mutex, MutexGuard};
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::sync::{Client, Database};
 
-use pet_core::storage::{ReadSpec, RunInfo, RunRecord, Store, TrajectoryInfo};
+use pet_core::storage::{Backend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 use pet_core::{name, LeafData, NodeRecord, PetError, Result};
 
-use crate::errors::{is_duplicate, ErrCtx, DUPLICATE_KEY};
+use crate::error::{is_duplicate, ErrCtx, DUPLICATE_KEY};
 use crate::schema::{self, Colls};
-use crate::url::{self, MongoOptions};
+use crate::options::{self, MongoOptions};
 use crate::value::corrupt;
 
 /// A pet store in one MongoDB database. Cheap to share between threads (`Arc`);
@@ -32,13 +32,13 @@ impl MongoStore {
     /// Opens (creating the layout if needed) the store at a URL such as
     /// `mongodb://127.0.0.1:27017/pet` or
     /// `mongodb://user:pw@host1,host2/pet?replicaSet=rs0&tls=true&serverSelectionTimeoutMS=10000`.
-    pub fn open(url: &str) -> Result<Self> {
+    pub fn from_url(url: &str) -> Result<Self> {
         Self::open_with(url, MongoOptions::default())
     }
 
     /// Opens a store with explicit options (URL options still win for timeouts).
     pub fn open_with(url: &str, opts: MongoOptions) -> Result<Self> {
-        let target = url::parse(url, &opts)?;
+        let target = options::parse(url, &opts)?;
         let client = Client::with_options(target.client).map_err(|e| PetError::BadLocation {
             url: target.shown.clone(),
             reason: e.to_string(),
@@ -46,7 +46,7 @@ impl MongoStore {
         let db = client.database(&target.database);
         let colls = Colls::new(&db);
         let location = format!("{}/{}", target.shown, target.database);
-        schema::ensure(&db, &colls, &target.ctx, &location)?;
+        schema::ensure(&db, &colls, &target.ctx, &location, target.opts.read_only)?;
         Ok(MongoStore {
             db,
             colls,
@@ -85,7 +85,7 @@ impl MongoStore {
                 self.remember([traj.to_string()]);
                 Ok(())
             }
-            None => Err(PetError::NotFound(format!("trajectory '{traj}'"))),
+            None => Err(PetError::NoTrajectory(traj.to_string())),
         }
     }
 
@@ -150,13 +150,13 @@ impl MongoStore {
                     if code == DUPLICATE_KEY {
                         dups.push(base + index);
                     } else {
-                        return Err(PetError::Backend {
-                            backend: "mongodb",
-                            message: format!(
+                        return Err(PetError::backend_msg(
+                            "mongodb",
+                            format!(
                                 "the server refused a write: {}",
                                 e.get_str("errmsg").unwrap_or("unknown error")
                             ),
-                        });
+                        ));
                     }
                 }
             }
@@ -234,10 +234,10 @@ impl MongoStore {
                 .collect();
             std::thread::sleep(std::time::Duration::from_millis(5 << attempt));
         }
-        Err(PetError::Backend {
-            backend: "mongodb",
-            message: "run documents kept colliding with another writer; retry".into(),
-        })
+        Err(PetError::backend_msg(
+            "mongodb",
+            "run documents kept colliding with another writer; retry",
+        ))
     }
 }
 
@@ -287,9 +287,13 @@ fn info_from(d: &Document) -> Result<TrajectoryInfo> {
     })
 }
 
-impl Store for MongoStore {
+impl Backend for MongoStore {
     fn location(&self) -> String {
         format!("{}/{}", self.shown, self.database)
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.opts.read_only
     }
 
     fn list(&self) -> Result<Vec<TrajectoryInfo>> {
@@ -306,7 +310,6 @@ impl Store for MongoStore {
     }
 
     fn create(&self, info: &TrajectoryInfo) -> Result<()> {
-        name::validate_part(&info.name)?;
         let d = doc! {
             "_id": info.name.as_str(),
             "comment": info.comment.as_str(),
@@ -315,10 +318,7 @@ impl Store for MongoStore {
         };
         match self.colls.trajs.insert_one(d).run() {
             Ok(_) => Ok(()),
-            Err(e) if is_duplicate(&e) => Err(PetError::AlreadyExists(format!(
-                "trajectory '{}'",
-                info.name
-            ))),
+            Err(e) if is_duplicate(&e) => Err(PetError::TrajectoryExists(info.name.clone())),
             Err(e) => Err(self.ctx.map(e)),
         }
     }
@@ -330,7 +330,7 @@ impl Store for MongoStore {
             .find_one(doc! { "_id": traj })
             .run()
             .map_err(|e| self.ctx.map(e))?
-            .ok_or_else(|| PetError::NotFound(format!("trajectory '{traj}'")))?;
+            .ok_or_else(|| PetError::NoTrajectory(traj.to_string()))?;
         info_from(&d)
     }
 
@@ -369,16 +369,16 @@ impl Store for MongoStore {
         self.put_run_infos(traj, runs)
     }
 
-    fn store_run(&self, traj: &str, run: &RunRecord) -> Result<()> {
-        self.store_runs(traj, std::slice::from_ref(run))
-    }
-
     fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
         self.put_runs(traj, runs)
     }
 
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
         self.get_nodes(traj, prefix, spec)
+    }
+
+    fn read_run_nodes(&self, traj: &str, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
+        self.get_run_nodes(traj, index, spec)
     }
 
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData> {

@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 
-use pet_core::storage::validate_records;
 use pet_core::{name, NodeKind, NodeRecord, PetError, Result, RunRecord};
 
 use crate::node::{self, meta_fields, run_field};
@@ -60,7 +59,6 @@ impl MongoStore {
     }
 
     pub(crate) fn put_nodes(&self, traj: &str, nodes: &[NodeRecord]) -> Result<()> {
-        validate_records(nodes)?;
         self.check_traj(traj)?;
         if nodes.is_empty() {
             return Ok(());
@@ -71,10 +69,10 @@ impl MongoStore {
             }
             std::thread::sleep(std::time::Duration::from_millis(5 << attempt));
         }
-        Err(PetError::Backend {
-            backend: "mongodb",
-            message: "nodes kept colliding with another writer of the same paths; retry".into(),
-        })
+        Err(PetError::backend_msg(
+            "mongodb",
+            "nodes kept colliding with another writer of the same paths; retry",
+        ))
     }
 
     /// One attempt; false when another writer created one of the nodes meanwhile.
@@ -137,7 +135,6 @@ impl MongoStore {
     }
 
     pub(crate) fn put_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
-        runs.iter().try_for_each(RunRecord::validate)?;
         self.check_traj(traj)?;
         if runs.is_empty() {
             return Ok(());
@@ -203,10 +200,10 @@ impl MongoStore {
                     .map_err(|e| self.ctx.map(e))
             };
             let before = before.join().unwrap_or_else(|_| {
-                Err(PetError::Backend {
-                    backend: "mongodb",
-                    message: "the lookup of older run versions failed".into(),
-                })
+                Err(PetError::backend_msg(
+                    "mongodb",
+                    "the lookup of older run versions failed",
+                ))
             });
             (before, inserted)
         });
@@ -231,10 +228,10 @@ impl MongoStore {
                 .filter_map(|&i| commits.get(i).cloned())
                 .collect();
             if !self.bulk_update("runs", again)?.is_empty() {
-                return Err(PetError::Backend {
-                    backend: "mongodb",
-                    message: "run documents kept colliding with another writer; retry".into(),
-                });
+                return Err(PetError::backend_msg(
+                    "mongodb",
+                    "run documents kept colliding with another writer; retry",
+                ));
             }
         }
         // Older versions of these runs are now invisible: remove them.

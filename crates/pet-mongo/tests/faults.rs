@@ -14,7 +14,7 @@ use pet_core::{vals, LoadSpec, PetError, Store, Trajectory};
 use pet_mongo::{MongoOptions, MongoStore, SCHEMA_VERSION};
 
 fn open_err(url: &str) -> String {
-    match MongoStore::open(url) {
+    match MongoStore::from_url(url) {
         Ok(_) => panic!("{url} opened"),
         Err(e) => e.to_string(),
     }
@@ -71,7 +71,7 @@ fn credentials_and_tls_go_through_the_url_and_stay_secret() {
 #[test]
 fn bad_urls_say_what_to_do() {
     let e = open_err("postgres://127.0.0.1/x");
-    assert!(e.contains("not mongodb://"), "{e}");
+    assert!(e.contains("unknown store type 'postgres'") && e.contains("mongodb://HOST/DB"), "{e}");
     let e = open_err("mongodb://127.0.0.1:27017/bad.name");
     assert!(e.contains("database name"), "{e}");
     let e = open_err("mongodb://127.0.0.1:27017/pet?inline_max=lots");
@@ -86,7 +86,7 @@ fn bad_urls_say_what_to_do() {
 fn url_database_and_options_are_used() {
     let db = common::fresh_db("url");
     let uri = common::server_uri().replace("/?", &format!("/{db}?"));
-    let store = MongoStore::open(&format!("{uri}&inline_max=1024")).unwrap();
+    let store = MongoStore::from_url(&format!("{uri}&inline_max=1024")).unwrap();
     assert_eq!(store.database_name(), db);
     let loc = store.location();
     assert!(
@@ -94,7 +94,7 @@ fn url_database_and_options_are_used() {
         "{loc}"
     );
     // The location is itself a URL that opens the same store.
-    assert_eq!(MongoStore::open(&loc).unwrap().database_name(), db);
+    assert_eq!(MongoStore::from_url(&loc).unwrap().database_name(), db);
     store.drop_database().unwrap();
 }
 
@@ -178,7 +178,7 @@ fn server_killed_mid_session_gives_bounded_clear_errors() {
     let uri = parts.next().unwrap().replace("/?", "/dying?");
     let pid: i32 = parts.next().unwrap().parse().unwrap();
     let store: Arc<dyn Store> =
-        Arc::new(MongoStore::open(&format!("{uri}&serverSelectionTimeoutMS=1500")).unwrap());
+        Arc::new(MongoStore::from_url(&format!("{uri}&serverSelectionTimeoutMS=1500")).unwrap());
     let mut t = Trajectory::create(store.clone(), "t", "").unwrap();
     t.add_parameter("x", 0.0, "").unwrap();
     t.explore([("x", vals([1.0, 2.0]))]).unwrap();

@@ -124,6 +124,14 @@ impl Fixture for FreshDb {
     fn open(&self) -> Arc<dyn Store> {
         Arc::new(self.store())
     }
+
+    fn open_read_only(&self) -> Arc<dyn Store> {
+        let opts = MongoOptions {
+            read_only: true,
+            ..self.opts.clone()
+        };
+        Arc::new(open_db_with(&self.db, opts))
+    }
 }
 
 impl Drop for FreshDb {

@@ -1,14 +1,40 @@
-//! Store URLs: `mongodb://[USER:PASSWORD@]HOST[:PORT][,HOST...]/DATABASE?OPTIONS`, pet's own
-//! options, and bounded default timeouts.
+//! URL options of MongoDB stores (`mongodb://[USER:PASSWORD@]HOST[:PORT][,HOST...]/DATABASE?OPTIONS`):
+//! pet's own options, the driver's, bounded default timeouts, and the backend's descriptor.
 
 use std::time::Duration;
 
 use mongodb::options::ClientOptions;
 
-use pet_core::location::Location;
-use pet_core::{PetError, Result};
+use std::sync::Arc;
 
-use crate::errors::ErrCtx;
+use pet_core::location::Location;
+use pet_core::storage::descriptor::{UrlOptions, MODE_OPTION};
+use pet_core::{Access, Descriptor, PetError, Result, Store};
+
+use crate::MongoStore;
+
+/// The MongoDB backend: `mongodb://HOST/DB` (and `mongodb+srv://`). Options
+/// other than pet's own (`mode`, `inline_max`) go to the driver, which checks them.
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    name: "MongoDB",
+    feature: "mongo",
+    schemes: &["mongodb", "mongodb+srv"],
+    extensions: &[],
+    file: false,
+    options: UrlOptions::Any,
+    example: "mongodb://HOST/DB",
+    open: Some(open),
+};
+
+fn open(loc: &Location, access: Access) -> Result<Arc<dyn Store>> {
+    let opts = MongoOptions {
+        read_only: Access::from_location(loc, access)?.is_read_only(),
+        ..MongoOptions::default()
+    };
+    Ok(Arc::new(MongoStore::open_with(&loc.to_string(), opts)?))
+}
+
+use crate::error::ErrCtx;
 
 /// Database used when the URL names none.
 pub const DEFAULT_DATABASE: &str = "pet";
@@ -24,6 +50,8 @@ pub struct MongoOptions {
     /// Server selection and connect timeout unless the URL sets
     /// `serverSelectionTimeoutMS` / `connectTimeoutMS`.
     pub timeout: Duration,
+    /// Open read-only: create nothing, refuse every write (URL `mode=ro`).
+    pub read_only: bool,
 }
 
 impl Default for MongoOptions {
@@ -32,6 +60,7 @@ impl Default for MongoOptions {
             database: None,
             inline_max: 4 * 1024 * 1024,
             timeout: Duration::from_secs(5),
+            read_only: false,
         }
     }
 }
@@ -79,15 +108,16 @@ fn without_credentials(rest: &str) -> String {
 
 /// Parses a store URL with `base` options.
 pub fn parse(url: &str, base: &MongoOptions) -> Result<Target> {
-    let mut loc = Location::parse(url)?;
-    if loc.scheme != "mongodb" && loc.scheme != "mongodb+srv" {
-        return Err(bad(
-            url,
-            format!("scheme '{}' is not mongodb://", loc.scheme),
-        ));
-    }
+    let (_, mut loc) = pet_core::storage::descriptor::resolve(url, &[&DESCRIPTOR])?;
     let shown = format!("{}://{}", loc.scheme, without_credentials(&loc.rest));
     let mut opts = base.clone();
+    if let Some(m) = loc.options.remove(MODE_OPTION) {
+        match m.as_str() {
+            "ro" => opts.read_only = true,
+            "rw" => opts.read_only = false,
+            other => return Err(bad(&shown, format!("mode must be ro or rw, not '{other}'"))),
+        }
+    }
     if let Some(v) = loc.options.remove("inline_max") {
         opts.inline_max = v
             .parse()

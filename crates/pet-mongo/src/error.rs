@@ -1,4 +1,5 @@
-//! Mapping driver errors to pet errors that say what to do.
+//! Mapping driver errors to pet errors that say what to do and keep the
+//! driver's error as their source.
 
 use std::time::Duration;
 
@@ -45,10 +46,7 @@ impl ErrCtx {
         } else {
             format!("{advice} ({e})")
         };
-        PetError::Backend {
-            backend: "mongodb",
-            message,
-        }
+        PetError::backend("mongodb", message, e)
     }
 }
 
