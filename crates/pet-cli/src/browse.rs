@@ -25,7 +25,7 @@ pub fn ls(url: &str) -> Result<()> {
             info.name,
             done,
             runs.len(),
-            pet_env::utc_timestamp(info.created),
+            pet_core::time::utc_timestamp(info.created),
             info.comment
         );
     }
@@ -122,7 +122,7 @@ pub fn info(url: &str, traj: Option<&str>) -> Result<()> {
     println!("comment: {}", i.comment);
     println!(
         "created: {} by pet {}",
-        pet_env::utc_timestamp(i.created),
+        pet_core::time::utc_timestamp(i.created),
         i.pet_version
     );
     println!("store: {url}");
@@ -145,7 +145,7 @@ pub fn info(url: &str, traj: Option<&str>) -> Result<()> {
                 "started" | "finished" => v
                     .as_scalar()
                     .and_then(|x| x.as_f64())
-                    .map(pet_env::utc_timestamp)
+                    .map(pet_core::time::utc_timestamp)
                     .unwrap_or_else(|| v.to_string()),
                 _ => v.to_string(),
             };

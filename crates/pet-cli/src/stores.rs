@@ -5,22 +5,18 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
-use pet_core::location::Location;
 use pet_core::{LoadSpec, Store, Trajectory};
 
-/// Opens `url` (a URL or a `.db`/`.sqlite`/`.h5`/`.hdf5` path); file stores are
-/// opened read-only unless `write` is set, so reading never creates a file.
+/// Opens `url` (a URL or a path with a backend's file extension); stores are
+/// opened read-only unless `write` is set (or the URL says `mode=rw`), so
+/// reading never creates or changes anything.
 pub fn open(url: &str, write: bool) -> Result<Arc<dyn Store>> {
-    let mut loc = Location::parse(url)?;
-    if !write && matches!(loc.scheme.as_str(), "sqlite" | "hdf5") && loc.option("mode").is_none() {
-        loc.options.insert("mode".into(), "ro".into());
-    }
-    let target = if loc.scheme.starts_with("mongodb") {
-        url.to_string()
+    let opened = if write {
+        pet_stores::open(url)
     } else {
-        loc.to_string()
+        pet_stores::open_read_only(url)
     };
-    pet_env::open_store(&target).with_context(|| format!("cannot open store {url}"))
+    opened.with_context(|| format!("cannot open store {url}"))
 }
 
 /// The trajectory to work on: `--traj` if given, else the only one in the store.

@@ -166,7 +166,7 @@ impl Environment {
                 reconcile(&mut stored, &fresh)?;
                 Ok(stored)
             }
-            Err(PetError::NotFound(_)) => {
+            Err(PetError::NoTrajectory(_)) => {
                 fresh.store_to(store)?;
                 Ok(fresh)
             }

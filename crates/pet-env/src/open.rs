@@ -1,11 +1,10 @@
-//! Picking a store at run time: URL → backend, with a clear error for backends
-//! that are not compiled in; the default URL from `PET_STORE` or `pet.toml`.
+//! Picking a store at run time: the URL a program gives, else `PET_STORE`, else
+//! `pet.toml`; opened through the one list of backends ([`pet_stores`]).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use pet_core::location::Location;
-use pet_core::{MemoryStore, PetError, Result, Store};
+use pet_core::{PetError, Result, Store};
 
 /// Environment variable that names the store when the program does not.
 pub const STORE_ENV: &str = "PET_STORE";
@@ -13,50 +12,12 @@ pub const STORE_ENV: &str = "PET_STORE";
 /// Config file (in the working directory) whose `store = "..."` names the store.
 pub const CONFIG_FILE: &str = "pet.toml";
 
-#[allow(dead_code)]
-fn not_compiled(url: &str, backend: &str, feature: &str) -> PetError {
-    PetError::BadLocation {
-        url: url.to_string(),
-        reason: format!(
-            "this build of pet has no {backend} support; enable the `{feature}` feature \
-             (pet = {{ version = \"{}\", features = [\"{feature}\"] }}) and rebuild",
-            pet_core::VERSION
-        ),
-    }
-}
-
-/// Opens the store a URL names: `sqlite://…` (feature `sqlite`), `hdf5://…`
-/// (feature `hdf5`), `mongodb://…` (feature `mongo`), `memory://`, or a path
-/// ending in `.db`/`.sqlite`/`.h5`/`.hdf5`.
+/// Opens the store a URL names for reading and writing: `sqlite://…` (feature
+/// `sqlite`), `hdf5://…` (feature `hdf5`), `mongodb://…` (feature `mongo`),
+/// `memory://`, or a path with a backend's file extension. The list of
+/// backends is [`pet_stores::BACKENDS`].
 pub fn open_store(url: &str) -> Result<Arc<dyn Store>> {
-    let loc = Location::parse(url)?;
-    match loc.scheme.as_str() {
-        "memory" => Ok(Arc::new(MemoryStore::new())),
-        "sqlite" => {
-            #[cfg(feature = "sqlite")]
-            return Ok(Arc::new(pet_sqlite::SqliteStore::from_url(&loc.to_string())?));
-            #[cfg(not(feature = "sqlite"))]
-            return Err(not_compiled(url, "SQLite", "sqlite"));
-        }
-        "hdf5" => {
-            #[cfg(feature = "hdf5")]
-            return Ok(Arc::new(pet_hdf5::Hdf5Store::from_url(&loc.to_string())?));
-            #[cfg(not(feature = "hdf5"))]
-            return Err(not_compiled(url, "HDF5", "hdf5"));
-        }
-        "mongodb" | "mongodb+srv" => {
-            #[cfg(feature = "mongo")]
-            return Ok(Arc::new(pet_mongo::MongoStore::from_url(url)?));
-            #[cfg(not(feature = "mongo"))]
-            return Err(not_compiled(url, "MongoDB", "mongo"));
-        }
-        other => Err(PetError::BadLocation {
-            url: url.to_string(),
-            reason: format!(
-                "unknown store type '{other}'; use sqlite://FILE, hdf5://FILE, mongodb://HOST/DB or memory://"
-            ),
-        }),
-    }
+    pet_stores::open(url)
 }
 
 /// The store URL to use: `explicit` if given, else `$PET_STORE`, else `store` in
