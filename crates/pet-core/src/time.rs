@@ -35,7 +35,10 @@ mod tests {
     #[test]
     fn renders_utc() {
         assert_eq!(super::utc_timestamp(0.0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::utc_timestamp(1_795_000_000.0), "2026-11-18T11:06:40Z");
+        assert_eq!(
+            super::utc_timestamp(1_795_000_000.0),
+            "2026-11-18T11:06:40Z"
+        );
         assert_eq!(super::utc_timestamp(951_782_400.0), "2000-02-29T00:00:00Z");
     }
 }

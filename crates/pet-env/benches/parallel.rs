@@ -26,6 +26,8 @@ fn work(run: &mut Run) -> RunResult<f64> {
 }
 
 fn main() {
+    // Worker processes of the process modes enter here and never return.
+    pet_env::serve_if_worker(work).expect("worker");
     let runs = 40usize;
     // Calibrate ~10 ms per run (the value travels to workers as a parameter).
     let probe = 200_000u64;

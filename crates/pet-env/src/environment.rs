@@ -11,17 +11,16 @@ use serde::Serialize;
 
 use pet_core::{LoadSpec, PetError, Run, RunRecord, Store, Trajectory};
 
-use crate::dispatch::with_dispatcher;
 use crate::error::{EnvError, RunResult};
 use crate::execute::Outcome;
+use crate::executor::{with_executor, Executor};
 use crate::logging::{self, RunLog};
 use crate::open::open_store;
 use crate::options::{EnvOptions, GitPolicy, Mode};
 use crate::provenance;
 use crate::queue::Snapshot;
 use crate::reconcile::reconcile;
-use crate::spawn::Spawner;
-use crate::worker::WorkerLink;
+use crate::worker::is_worker_process;
 
 /// A run that failed.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,42 +48,31 @@ pub struct RunReport<T> {
 
 /// Runs simulations over a trajectory; see the crate docs for an example.
 pub struct Environment {
-    store: Option<Arc<dyn Store>>,
+    store: Arc<dyn Store>,
     opts: EnvOptions,
-    worker: Option<WorkerLink>,
 }
 
 impl Environment {
-    /// Opens the store a URL names (see [`open_store`]). In a worker process
-    /// (started by [`Mode::Processes`]) no store is opened.
+    /// Opens the store a URL names (see [`open_store`]).
+    ///
+    /// Refused in a worker process started by [`Mode::Processes`]: such a
+    /// program must call [`crate::serve_if_worker`] at the top of `main`.
     pub fn open(url: &str) -> Result<Self, EnvError> {
-        if let Some(link) = WorkerLink::from_env()? {
-            return Ok(Environment {
-                store: None,
-                opts: EnvOptions::default(),
-                worker: Some(link),
-            });
-        }
+        refuse_in_worker()?;
         Ok(Self::with_store(open_store(url)?))
     }
 
     /// Uses an already opened store.
     pub fn with_store(store: Arc<dyn Store>) -> Self {
         Environment {
-            store: Some(store),
+            store,
             opts: EnvOptions::default(),
-            worker: None,
         }
     }
 
-    /// True in a worker process.
-    pub fn is_worker(&self) -> bool {
-        self.worker.is_some()
-    }
-
-    /// The store (absent in worker processes).
-    pub fn store(&self) -> Option<&Arc<dyn Store>> {
-        self.store.as_ref()
+    /// The store runs are stored in.
+    pub fn store_handle(&self) -> &Arc<dyn Store> {
+        &self.store
     }
 
     /// Sets every option at once.
@@ -106,8 +94,8 @@ impl Environment {
 
     /// Store each run as it finishes (default), or keep runs in memory for the
     /// program to store with `Trajectory::store`.
-    pub fn store_runs(mut self, yes: bool) -> Self {
-        self.opts.store_runs = yes;
+    pub fn store_each_run(mut self, yes: bool) -> Self {
+        self.opts.store_each_run = yes;
         self
     }
 
@@ -152,10 +140,8 @@ impl Environment {
         comment: &str,
         setup: impl FnOnce(&mut Trajectory) -> pet_core::Result<()>,
     ) -> Result<Trajectory, EnvError> {
-        if let Some(link) = &mut self.worker {
-            return link.receive_trajectory();
-        }
-        let store = self.require_store()?;
+        refuse_in_worker()?;
+        let store = self.store.clone();
         let mut fresh = Trajectory::new(name)?;
         fresh.set_description(comment);
         setup(&mut fresh)?;
@@ -172,12 +158,6 @@ impl Environment {
             }
             Err(e) => Err(e.into()),
         }
-    }
-
-    fn require_store(&self) -> Result<Arc<dyn Store>, EnvError> {
-        self.store
-            .clone()
-            .ok_or_else(|| EnvError::Worker("worker processes have no store".into()))
     }
 
     /// Runs `f` at every pending point of `traj`; see [`Environment::run_with`].
@@ -203,10 +183,8 @@ impl Environment {
         F: Fn(&mut Run) -> RunResult<T> + Sync,
         P: FnMut(&mut Trajectory, &[(usize, T)]) -> RunResult<()>,
     {
-        if let Some(link) = &mut self.worker {
-            let snapshot = traj.snapshot()?;
-            link.serve(snapshot, &f);
-        }
+        refuse_in_worker()?;
+        crate::executor::check(&self.opts.mode)?;
         logging::init_console();
         let log = RunLog::open(self.opts.log_dir.as_deref(), traj.name())?;
         let dir = match &self.opts.git_dir {
@@ -220,12 +198,8 @@ impl Environment {
             traj.load_parameters()?;
             traj.store()?;
         }
-        let spawner = match self.opts.mode {
-            Mode::Processes(_) => Some(Spawner::new(self.opts.worker_args.clone())?),
-            _ => None,
-        };
         let mut coord = Coordinator::new(traj, &self.opts, &log, post)?;
-        let outcome = with_dispatcher(&self.opts.mode, spawner.as_ref(), &f, |d| coord.drive(d));
+        let outcome = with_executor(&self.opts, &f, |d| coord.drive(d)).and_then(|r| r);
         let Coordinator {
             report, progress, ..
         } = coord;
@@ -238,7 +212,7 @@ impl Environment {
             report.results.len() as u64,
             report.failed.len() as u64,
         )?;
-        if self.opts.store_runs && traj.store_handle().is_some() {
+        if self.opts.store_each_run && traj.store_handle().is_some() {
             traj.store()?;
         }
         let summary = format!(
@@ -331,10 +305,7 @@ where
         })
     }
 
-    fn drive<F>(&mut self, d: &mut crate::dispatch::Dispatcher<'_, T, F>) -> Result<(), EnvError>
-    where
-        F: Fn(&mut Run) -> RunResult<T> + Sync,
-    {
+    fn drive(&mut self, d: &mut dyn Executor<T>) -> Result<(), EnvError> {
         for i in self.traj.pending_runs() {
             d.submit(i, &self.snapshot);
         }
@@ -343,13 +314,7 @@ where
         result
     }
 
-    fn receive_all<F>(
-        &mut self,
-        d: &mut crate::dispatch::Dispatcher<'_, T, F>,
-    ) -> Result<(), EnvError>
-    where
-        F: Fn(&mut Run) -> RunResult<T> + Sync,
-    {
+    fn receive_all(&mut self, d: &mut dyn Executor<T>) -> Result<(), EnvError> {
         let mut stop: Option<EnvError> = None;
         while let Some(first) = d.recv() {
             let mut batch = vec![first];
@@ -429,7 +394,7 @@ where
         }
         let store = self.traj.store_handle().cloned();
         match store {
-            Some(store) if self.opts.store_runs => {
+            Some(store) if self.opts.store_each_run => {
                 store.store_runs(self.traj.name(), records)?;
                 for r in records {
                     self.traj.record_run(r, true)?;
@@ -445,13 +410,7 @@ where
     }
 
     /// Schedules the runs post-processing added with `expand`.
-    fn schedule_expansion<F>(
-        &mut self,
-        d: &mut crate::dispatch::Dispatcher<'_, T, F>,
-    ) -> Result<(), EnvError>
-    where
-        F: Fn(&mut Run) -> RunResult<T> + Sync,
-    {
+    fn schedule_expansion(&mut self, d: &mut dyn Executor<T>) -> Result<(), EnvError> {
         let len = self.traj.len();
         if len <= self.scheduled {
             return Ok(());
@@ -475,4 +434,18 @@ where
         self.scheduled = len;
         Ok(())
     }
+}
+
+/// Worker processes serve tasks through [`crate::serve_if_worker`]; they must not
+/// open stores or start sweeps of their own (that would start workers of workers).
+fn refuse_in_worker() -> Result<(), EnvError> {
+    if is_worker_process() {
+        return Err(EnvError::Worker(
+            "this process was started as a worker of Mode::Processes, but the program \
+             did not enter the worker: call pet_env::serve_if_worker(your_run_function) \
+             at the top of main, before Environment::open"
+                .into(),
+        ));
+    }
+    Ok(())
 }

@@ -58,7 +58,11 @@ impl RunLog {
         if let Some(f) = file {
             let mut f = f.lock().unwrap_or_else(|p| p.into_inner());
             // A full disk must not stop the sweep; the console still shows the message.
-            let _ = writeln!(f, "{} {level} {msg}", pet_core::time::utc_timestamp(pet_core::now()));
+            let _ = writeln!(
+                f,
+                "{} {level} {msg}",
+                pet_core::time::utc_timestamp(pet_core::now())
+            );
         }
     }
 

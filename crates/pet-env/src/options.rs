@@ -9,8 +9,9 @@ pub enum Mode {
     Sequential,
     /// N threads in this process.
     Threads(usize),
-    /// N worker processes: this same program re-run as workers, so a crash in
-    /// native code kills one run, not the sweep.
+    /// N worker processes: this same program started again, entering
+    /// [`crate::serve_if_worker`] at the top of `main`, so a crash in native
+    /// code kills one run, not the sweep.
     Processes(usize),
 }
 
@@ -34,7 +35,7 @@ pub struct EnvOptions {
     pub mode: Mode,
     /// Store every run the moment it finishes (otherwise runs stay in memory
     /// until the program calls `Trajectory::store`).
-    pub store_runs: bool,
+    pub store_each_run: bool,
     /// Stop at the first failing run (after the runs in flight finish).
     pub stop_on_error: bool,
     /// Show a progress bar (only ever drawn on a terminal).
@@ -53,7 +54,7 @@ impl Default for EnvOptions {
     fn default() -> Self {
         EnvOptions {
             mode: Mode::Sequential,
-            store_runs: true,
+            store_each_run: true,
             stop_on_error: false,
             progress: true,
             log_dir: Some(PathBuf::from("logs")),

@@ -55,11 +55,6 @@ impl Queue {
         }
     }
 
-    /// Takes the next task without waiting.
-    pub fn try_pop(&self) -> Option<Task> {
-        self.lock().tasks.pop_front()
-    }
-
     /// Drops every queued task; returns how many were dropped.
     pub fn clear(&self) -> usize {
         let mut s = self.lock();

@@ -81,7 +81,7 @@ impl Spawner {
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     if let Ok(Some(status)) = child.try_wait() {
                         return Err(EnvError::Worker(format!(
-                            "a worker process exited ({status}) before connecting; it must reach Environment::open and Environment::run like the main process"
+                            "a worker process exited ({status}) before connecting; the program must call pet_env::serve_if_worker(your_run_function) at the top of main"
                         )));
                     }
                     if start.elapsed() > CONNECT_TIMEOUT {

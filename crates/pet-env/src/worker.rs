@@ -1,5 +1,6 @@
-//! Worker processes, worker side: connect to the parent, receive the
-//! trajectory, execute tasks until told to stop, then exit.
+//! Worker processes, worker side: the explicit entry [`serve_if_worker`], which
+//! connects to the parent, receives the trajectory, executes tasks until told
+//! to stop, then exits.
 
 use std::io::{BufReader, BufWriter};
 use std::net::TcpStream;
@@ -13,7 +14,7 @@ use crate::execute::{execute, Outcome};
 use crate::protocol::{self, FromWorker, ToWorker, WORKER_ADDR_ENV, WORKER_TOKEN_ENV};
 
 /// The connection of a worker process to its parent.
-pub struct WorkerLink {
+struct WorkerLink {
     reader: BufReader<TcpStream>,
     writer: BufWriter<TcpStream>,
 }
@@ -24,7 +25,7 @@ fn lost(e: impl std::fmt::Display) -> EnvError {
 
 impl WorkerLink {
     /// Connects when this process was started as a worker; `None` otherwise.
-    pub fn from_env() -> Result<Option<Self>, EnvError> {
+    fn from_env() -> Result<Option<Self>, EnvError> {
         let Ok(addr) = std::env::var(WORKER_ADDR_ENV) else {
             return Ok(None);
         };
@@ -52,20 +53,15 @@ impl WorkerLink {
         }
     }
 
-    /// Receives the trajectory the parent runs.
-    pub fn receive_trajectory(&mut self) -> Result<Trajectory, EnvError> {
-        match protocol::recv::<ToWorker>(&mut self.reader).map_err(lost)? {
-            Some(msg) => Self::read_snapshot(msg),
-            None => std::process::exit(0),
-        }
-    }
-
-    /// Executes tasks until the parent says stop, then exits the process.
-    pub fn serve<T, F>(&mut self, mut traj: Trajectory, f: &F) -> !
+    /// Executes tasks until the parent says stop, then exits the process. The
+    /// parent sends the trajectory (and every expansion of it) before the tasks
+    /// that need it.
+    fn serve<T, F>(&mut self, f: &F) -> !
     where
         T: Serialize,
         F: Fn(&mut Run) -> RunResult<T> + Sync,
     {
+        let mut traj: Option<Trajectory> = None;
         loop {
             let msg = match protocol::recv::<ToWorker>(&mut self.reader) {
                 Ok(Some(m)) => m,
@@ -75,33 +71,84 @@ impl WorkerLink {
                 ToWorker::Shutdown => std::process::exit(0),
                 snap @ ToWorker::Snapshot { .. } => match Self::read_snapshot(snap) {
                     Ok(t) => {
-                        traj = t;
+                        traj = Some(t);
                         continue;
                     }
                     Err(_) => std::process::exit(2),
                 },
-                ToWorker::Task { index } => match execute(&traj, index, f) {
-                    Outcome::Done {
+                ToWorker::Task { index } => match &traj {
+                    None => FromWorker::Failed {
                         index,
-                        record,
-                        value,
-                    } => match postcard::to_stdvec(&value) {
-                        Ok(value) => FromWorker::Done {
+                        message: "the parent sent a task before the trajectory".into(),
+                    },
+                    Some(t) => match execute(t, index, f) {
+                        Outcome::Done {
                             index,
                             record,
                             value,
+                        } => match postcard::to_stdvec(&value) {
+                            Ok(value) => FromWorker::Done {
+                                index,
+                                record,
+                                value,
+                            },
+                            Err(e) => FromWorker::Failed {
+                                index,
+                                message: format!("cannot encode the return value: {e}"),
+                            },
                         },
-                        Err(e) => FromWorker::Failed {
-                            index,
-                            message: format!("cannot encode the return value: {e}"),
-                        },
+                        Outcome::Failed { index, message } => FromWorker::Failed { index, message },
                     },
-                    Outcome::Failed { index, message } => FromWorker::Failed { index, message },
                 },
             };
             if protocol::send(&mut self.writer, &reply).is_err() {
                 std::process::exit(0);
             }
         }
+    }
+}
+
+/// True when this process was started as a worker by [`Mode::Processes`](crate::Mode::Processes).
+pub fn is_worker_process() -> bool {
+    std::env::var_os(WORKER_ADDR_ENV).is_some()
+}
+
+/// The worker entry of a program that uses [`Mode::Processes`](crate::Mode::Processes):
+/// call it at the top of `main`, before anything else, with the function the
+/// sweep runs.
+///
+/// In the program the user started it returns `Ok(())` at once. In a worker
+/// process (this program started again by the parent, with `PET_WORKER_ADDR`
+/// set) it connects to the parent, receives the trajectory, runs `f` for every
+/// task it is given, and exits the process when the parent is done; it never
+/// returns. A worker runs none of `main`'s own setup, and never opens the store.
+///
+/// ```no_run
+/// fn simulate(run: &mut pet_core::Run) -> pet_env::RunResult<f64> {
+///     let x: f64 = run.param("x")?;
+///     run.add_result("y", x * x)?;
+///     Ok(x * x)
+/// }
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     pet_env::serve_if_worker(simulate)?;
+///     let mut env = pet_env::Environment::open("sqlite://sweep.db")?
+///         .mode(pet_env::Mode::Processes(4));
+///     let mut traj = env.trajectory("squares", "", |t| {
+///         t.add_parameter("x", 0.0, "")?;
+///         t.explore([("x", pet_core::vals([1.0, 2.0, 3.0]))])
+///     })?;
+///     env.run(&mut traj, simulate)?;
+///     Ok(())
+/// }
+/// ```
+pub fn serve_if_worker<T, F>(f: F) -> Result<(), EnvError>
+where
+    T: Serialize,
+    F: Fn(&mut Run) -> RunResult<T> + Sync,
+{
+    match WorkerLink::from_env()? {
+        None => Ok(()),
+        Some(mut link) => link.serve(&f),
     }
 }

@@ -76,9 +76,19 @@ fn sequential_and_threads_give_results_in_index_order() {
     }
 }
 
-/// Also the body of the worker processes this test starts.
+/// Run 4 crashes the process it runs in, like a fault in native code.
+fn multiply_or_crash(run: &mut pet_core::Run) -> pet_env::RunResult<i64> {
+    if run.index() == 4 {
+        std::process::abort();
+    }
+    multiply(run)
+}
+
+/// Also the body of the worker processes this test starts: they enter
+/// `serve_if_worker` and never get past it.
 #[test]
 fn processes_mode_runs_every_point_and_survives_a_crashing_run() {
+    pet_env::serve_if_worker(multiply_or_crash).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut env = env(dir.path(), Mode::Processes(2)).worker_args(vec![
         "processes_mode_runs_every_point_and_survives_a_crashing_run".into(),
@@ -87,14 +97,7 @@ fn processes_mode_runs_every_point_and_survives_a_crashing_run() {
         "--test-threads=1".into(),
     ]);
     let mut traj = env.trajectory("mult", "", setup).unwrap();
-    let report = env
-        .run(&mut traj, |run| {
-            if run.index() == 4 {
-                std::process::abort(); // a crash of "native code" in one run
-            }
-            multiply(run)
-        })
-        .unwrap();
+    let report = env.run(&mut traj, multiply_or_crash).unwrap();
     let mut want = expected();
     want.remove(4);
     assert_eq!(report.results, want);
@@ -106,6 +109,40 @@ fn processes_mode_runs_every_point_and_survives_a_crashing_run() {
         report.failed
     );
     assert_eq!(traj.pending_runs(), vec![4]);
+}
+
+/// A program that uses worker processes but skips the worker entry: its
+/// workers refuse to start a sweep of their own, and every run fails with a
+/// message that names the entry.
+#[test]
+fn processes_without_the_worker_entry_fail_clearly() {
+    if pet_env::is_worker_process() {
+        // The worker's view: opening a store is refused.
+        let e = Environment::open("memory://").err().unwrap().to_string();
+        assert!(e.contains("serve_if_worker"), "{e}");
+        std::process::exit(3);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut procs = env(dir.path(), Mode::Processes(1)).worker_args(vec![
+        "processes_without_the_worker_entry_fail_clearly".into(),
+        "--exact".into(),
+        "--nocapture".into(),
+        "--test-threads=1".into(),
+    ]);
+    let mut traj = procs.trajectory("mult", "", setup).unwrap();
+    let report = procs.run(&mut traj, multiply).unwrap();
+    assert!(report.results.is_empty());
+    assert_eq!(report.failed.len(), 12);
+    assert!(
+        report.failed[0].message.contains("serve_if_worker"),
+        "{:?}",
+        report.failed[0]
+    );
+    let e = env(dir.path(), Mode::Threads(0))
+        .run(&mut traj, multiply)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Mode::Sequential"), "{e}");
 }
 
 #[test]
@@ -391,7 +428,7 @@ fn provenance_and_git_are_recorded() {
 #[test]
 fn with_storing_off_runs_wait_for_the_program_to_store() {
     let dir = tempfile::tempdir().unwrap();
-    let mut env = env(dir.path(), Mode::Threads(2)).store_runs(false);
+    let mut env = env(dir.path(), Mode::Threads(2)).store_each_run(false);
     let mut traj = env.trajectory("mult", "", setup).unwrap();
     env.run(&mut traj, multiply).unwrap();
     let store = pet_env::open_store(&url(dir.path())).unwrap();

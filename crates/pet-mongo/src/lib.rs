@@ -29,6 +29,6 @@ mod value;
 mod visible;
 mod write;
 
+pub use options::{MongoOptions, DEFAULT_DATABASE, DESCRIPTOR};
 pub use schema::{COLLECTIONS, SCHEMA_VERSION};
 pub use store::MongoStore;
-pub use options::{MongoOptions, DEFAULT_DATABASE, DESCRIPTOR};

@@ -10,8 +10,8 @@ use pet_core::storage::{Backend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 use pet_core::{name, LeafData, NodeRecord, PetError, Result};
 
 use crate::error::{is_duplicate, ErrCtx, DUPLICATE_KEY};
-use crate::schema::{self, Colls};
 use crate::options::{self, MongoOptions};
+use crate::schema::{self, Colls};
 use crate::value::corrupt;
 
 /// A pet store in one MongoDB database. Cheap to share between threads (`Arc`);

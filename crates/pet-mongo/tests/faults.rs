@@ -71,7 +71,10 @@ fn credentials_and_tls_go_through_the_url_and_stay_secret() {
 #[test]
 fn bad_urls_say_what_to_do() {
     let e = open_err("postgres://127.0.0.1/x");
-    assert!(e.contains("unknown store type 'postgres'") && e.contains("mongodb://HOST/DB"), "{e}");
+    assert!(
+        e.contains("unknown store type 'postgres'") && e.contains("mongodb://HOST/DB"),
+        "{e}"
+    );
     let e = open_err("mongodb://127.0.0.1:27017/bad.name");
     assert!(e.contains("database name"), "{e}");
     let e = open_err("mongodb://127.0.0.1:27017/pet?inline_max=lots");

@@ -42,8 +42,7 @@ pub fn open_connection(
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
     let location = path.display().to_string();
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| open_err(&location, e))?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| open_err(&location, e))?;
     conn.busy_timeout(busy).map_err(db_err)?;
     // Reading the schema is the first thing that fails on a file that is not a database.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {

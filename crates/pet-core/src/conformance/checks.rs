@@ -108,7 +108,8 @@ pub fn run_nodes_outside_the_runs_group_are_found(fx: &dyn Fixture) {
     for i in 0..3 {
         let mut run = t.run(i).unwrap();
         run.add_result("z", i as f64).unwrap();
-        run.add_result("summary.crun.mean", 10.0 + i as f64).unwrap();
+        run.add_result("summary.crun.mean", 10.0 + i as f64)
+            .unwrap();
         t.store_run(&run.finish()).unwrap();
     }
     drop(t);

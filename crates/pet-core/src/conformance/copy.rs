@@ -89,6 +89,4 @@ pub fn copy_between_stores_is_lossless(fx: &dyn Fixture) {
     );
 }
 
-super::register![
-    copy_between_stores_is_lossless,
-];
+super::register![copy_between_stores_is_lossless,];

@@ -18,7 +18,10 @@ fn result_node(path: &str, v: Value) -> NodeRecord {
 /// Missing trajectories are `NoTrajectory`; missing paths and leaves are `NotFound`.
 pub fn missing_things_are_not_found(fx: &dyn Fixture) {
     let store = fx.open();
-    assert!(matches!(store.info("ghost"), Err(PetError::NoTrajectory(_))));
+    assert!(matches!(
+        store.info("ghost"),
+        Err(PetError::NoTrajectory(_))
+    ));
     assert!(matches!(
         Trajectory::load(store.clone(), "ghost", LoadSpec::all()),
         Err(PetError::NoTrajectory(_))

@@ -221,7 +221,13 @@ mod tests {
         assert_eq!(d.name, "memory");
         let e = resolve("x.fk", &list).unwrap_err();
         assert!(
-            matches!(e, PetError::NotCompiled { feature: "fake", .. }),
+            matches!(
+                e,
+                PetError::NotCompiled {
+                    feature: "fake",
+                    ..
+                }
+            ),
             "{e}"
         );
         assert!(e.to_string().contains("features = [\"fake\"]"), "{e}");

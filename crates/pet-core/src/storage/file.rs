@@ -62,9 +62,8 @@ pub fn prepare(path: &Path, read_only: bool, example: &str) -> Result<bool> {
         )),
         Err(_) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    bad(format!("cannot create directory {}: {e}", dir.display()))
-                })?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| bad(format!("cannot create directory {}: {e}", dir.display())))?;
             }
             Ok(false)
         }
@@ -84,7 +83,11 @@ mod tests {
         let e = FileOptions::from_location(&loc, Access::ReadWrite).unwrap_err();
         assert!(e.to_string().contains("sync must be normal or full"), "{e}");
         let loc = Location::parse("x://a").unwrap();
-        assert!(FileOptions::from_location(&loc, Access::ReadOnly).unwrap().read_only);
+        assert!(
+            FileOptions::from_location(&loc, Access::ReadOnly)
+                .unwrap()
+                .read_only
+        );
     }
 
     #[test]

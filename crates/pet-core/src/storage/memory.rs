@@ -56,11 +56,13 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
 
 fn open(loc: &Location, default: Access) -> Result<Arc<dyn Store>> {
     let store = MemoryStore::new();
-    Ok(Arc::new(if Access::from_location(loc, default)?.is_read_only() {
-        store.read_only_view()
-    } else {
-        store
-    }))
+    Ok(Arc::new(
+        if Access::from_location(loc, default)?.is_read_only() {
+            store.read_only_view()
+        } else {
+            store
+        },
+    ))
 }
 
 /// Keeps trajectories in process memory; nothing survives the process.

@@ -1,0 +1,76 @@
+//! Run modes behind one interface: the coordinator submits runs to an
+//! [`Executor`] and receives their outcomes, whatever executes them. The one
+//! `match` over [`Mode`] is [`with_executor`]; each mode is one module. A new
+//! mode (MPI ranks, say) is one more module and one more arm.
+
+mod pool;
+mod processes;
+mod sequential;
+mod threads;
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use pet_core::Run;
+
+use crate::error::{EnvError, RunResult};
+use crate::execute::Outcome;
+use crate::options::{EnvOptions, Mode};
+use crate::queue::Snapshot;
+
+/// What the coordinator drives: submit runs, receive outcomes.
+pub trait Executor<T> {
+    /// Schedules run `index` against `snap`.
+    fn submit(&mut self, index: usize, snap: &Arc<Snapshot>);
+
+    /// The next outcome, waiting for it; `None` when nothing is scheduled.
+    fn recv(&mut self) -> Option<Outcome<T>>;
+
+    /// An outcome that is already available, without waiting or running work inline.
+    fn try_recv(&mut self) -> Option<Outcome<T>>;
+
+    /// Drops every run not started yet; returns how many.
+    fn cancel_queued(&mut self) -> usize;
+}
+
+/// Runs `coordinate` with the executor of `opts.mode`; its workers (threads or
+/// processes) live exactly as long as the call.
+pub fn with_executor<T, F, R>(
+    opts: &EnvOptions,
+    f: &F,
+    coordinate: impl FnOnce(&mut dyn Executor<T>) -> R,
+) -> Result<R, EnvError>
+where
+    T: Serialize + DeserializeOwned + Send,
+    F: Fn(&mut Run) -> RunResult<T> + Sync,
+{
+    match opts.mode {
+        Mode::Sequential => Ok(sequential::run(f, coordinate)),
+        Mode::Threads(n) => Ok(threads::run(workers(n, "Threads")?, f, coordinate)),
+        Mode::Processes(n) => processes::run(
+            workers(n, "Processes")?,
+            opts.worker_args.clone(),
+            coordinate,
+        ),
+    }
+}
+
+/// Refuses modes that cannot run (no workers), before a sweep records anything.
+pub fn check(mode: &Mode) -> Result<(), EnvError> {
+    match mode {
+        Mode::Sequential => Ok(()),
+        Mode::Threads(n) => workers(*n, "Threads").map(|_| ()),
+        Mode::Processes(n) => workers(*n, "Processes").map(|_| ()),
+    }
+}
+
+fn workers(n: usize, mode: &str) -> Result<usize, EnvError> {
+    if n == 0 {
+        return Err(EnvError::Worker(format!(
+            "Mode::{mode}(0) has no worker; give at least 1, or use Mode::Sequential"
+        )));
+    }
+    Ok(n)
+}

@@ -1,0 +1,52 @@
+//! Sequential mode: every run on the calling thread, one after another, when
+//! the coordinator asks for the next outcome.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use pet_core::Run;
+
+use super::Executor;
+use crate::error::RunResult;
+use crate::execute::{execute, Outcome};
+use crate::queue::Snapshot;
+
+struct Inline<'a, F> {
+    f: &'a F,
+    queue: VecDeque<(usize, Arc<Snapshot>)>,
+}
+
+impl<T, F> Executor<T> for Inline<'_, F>
+where
+    F: Fn(&mut Run) -> RunResult<T> + Sync,
+{
+    fn submit(&mut self, index: usize, snap: &Arc<Snapshot>) {
+        self.queue.push_back((index, snap.clone()));
+    }
+
+    fn recv(&mut self) -> Option<Outcome<T>> {
+        let (index, snap) = self.queue.pop_front()?;
+        Some(execute(&snap.traj, index, self.f))
+    }
+
+    fn try_recv(&mut self) -> Option<Outcome<T>> {
+        None
+    }
+
+    fn cancel_queued(&mut self) -> usize {
+        let n = self.queue.len();
+        self.queue.clear();
+        n
+    }
+}
+
+/// Runs `coordinate` with an inline executor.
+pub fn run<T, F, R>(f: &F, coordinate: impl FnOnce(&mut dyn Executor<T>) -> R) -> R
+where
+    F: Fn(&mut Run) -> RunResult<T> + Sync,
+{
+    coordinate(&mut Inline {
+        f,
+        queue: VecDeque::new(),
+    })
+}
