@@ -3,6 +3,7 @@
 //! STORE is a URL (`sqlite://…`, `hdf5://…`, `mongodb://…`) or a file path ending
 //! in `.db`/`.sqlite` (SQLite) or `.h5`/`.hdf5` (HDF5).
 
+mod advice;
 mod browse;
 mod expr;
 mod move_data;
@@ -147,7 +148,7 @@ fn main() {
         Command::Migrate { src, dst, traj } => move_data::migrate(&src, &dst, &traj),
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", advice::render(&e));
         std::process::exit(1);
     }
 }

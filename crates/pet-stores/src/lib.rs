@@ -8,12 +8,13 @@
 //! stays in the list as a [`missing`] entry, so its URLs get a clear error.
 //!
 //! ```
-//! let dir = tempfile::tempdir()?;
-//! let path = dir.path().join("demo.db");
-//! let store = pet_stores::open(&path.display().to_string())?;
-//! assert!(store.location().starts_with("sqlite://"));
-//! let ro = pet_stores::open_read_only(&path.display().to_string())?;
+//! // `sqlite://results/sweep.db`, `hdf5://…`, `mongodb://…` alike, when compiled in.
+//! let store = pet_stores::open("memory://")?;
+//! assert_eq!(store.location(), "memory://");
+//! let ro = pet_stores::open_read_only("memory://")?;
 //! assert!(ro.is_read_only());
+//! let schemes: Vec<&str> = pet_stores::available().map(|d| d.example).collect();
+//! assert!(schemes.contains(&"memory://"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
