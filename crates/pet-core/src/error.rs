@@ -170,11 +170,6 @@ impl PetError {
             source: None,
         }
     }
-
-    /// True for "this trajectory or path does not exist".
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, PetError::NotFound(_) | PetError::NoTrajectory(_))
-    }
 }
 
 #[cfg(test)]

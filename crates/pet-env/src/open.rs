@@ -2,9 +2,8 @@
 //! `pet.toml`; opened through the one list of backends ([`pet_stores`]).
 
 use std::path::Path;
-use std::sync::Arc;
 
-use pet_core::{PetError, Result, Store};
+use pet_core::{PetError, Result};
 
 /// Environment variable that names the store when the program does not.
 pub const STORE_ENV: &str = "PET_STORE";
@@ -12,13 +11,9 @@ pub const STORE_ENV: &str = "PET_STORE";
 /// Config file (in the working directory) whose `store = "..."` names the store.
 pub const CONFIG_FILE: &str = "pet.toml";
 
-/// Opens the store a URL names for reading and writing: `sqlite://…` (feature
-/// `sqlite`), `hdf5://…` (feature `hdf5`), `mongodb://…` (feature `mongo`),
-/// `memory://`, or a path with a backend's file extension. The list of
-/// backends is [`pet_stores::BACKENDS`].
-pub fn open_store(url: &str) -> Result<Arc<dyn Store>> {
-    pet_stores::open(url)
-}
+/// Opens the store a URL names for reading and writing (the list of backends is
+/// [`pet_stores::BACKENDS`]).
+pub use pet_stores::open as open_store;
 
 /// The store URL to use: `explicit` if given, else `$PET_STORE`, else `store` in
 /// `./pet.toml`, else `fallback`.

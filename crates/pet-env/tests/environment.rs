@@ -21,6 +21,13 @@ fn env(dir: &Path, mode: Mode) -> Environment {
         .git(GitPolicy::Off)
 }
 
+/// Arguments that make this test binary run only test `name` (the worker processes' `main`).
+fn rerun_test(name: &str) -> Vec<String> {
+    [name, "--exact", "--nocapture", "--test-threads=1"]
+        .map(String::from)
+        .to_vec()
+}
+
 fn setup(t: &mut Trajectory) -> pet_core::Result<()> {
     t.add_parameter("x", 0i64, "first factor")?;
     t.add_parameter("y", 0i64, "second factor")?;
@@ -90,12 +97,9 @@ fn multiply_or_crash(run: &mut pet_core::Run) -> pet_env::RunResult<i64> {
 fn processes_mode_runs_every_point_and_survives_a_crashing_run() {
     pet_env::serve_if_worker(multiply_or_crash).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut env = env(dir.path(), Mode::Processes(2)).worker_args(vec![
-        "processes_mode_runs_every_point_and_survives_a_crashing_run".into(),
-        "--exact".into(),
-        "--nocapture".into(),
-        "--test-threads=1".into(),
-    ]);
+    let mut env = env(dir.path(), Mode::Processes(2)).worker_args(rerun_test(
+        "processes_mode_runs_every_point_and_survives_a_crashing_run",
+    ));
     let mut traj = env.trajectory("mult", "", setup).unwrap();
     let report = env.run(&mut traj, multiply_or_crash).unwrap();
     let mut want = expected();
@@ -123,12 +127,9 @@ fn processes_without_the_worker_entry_fail_clearly() {
         std::process::exit(3);
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut procs = env(dir.path(), Mode::Processes(1)).worker_args(vec![
-        "processes_without_the_worker_entry_fail_clearly".into(),
-        "--exact".into(),
-        "--nocapture".into(),
-        "--test-threads=1".into(),
-    ]);
+    let mut procs = env(dir.path(), Mode::Processes(1)).worker_args(rerun_test(
+        "processes_without_the_worker_entry_fail_clearly",
+    ));
     let mut traj = procs.trajectory("mult", "", setup).unwrap();
     let report = procs.run(&mut traj, multiply).unwrap();
     assert!(report.results.is_empty());

@@ -63,7 +63,6 @@ impl Hdf5Options {
     /// Reads options from a resolved `hdf5://` location; `access` applies
     /// when it has no `mode=`.
     pub fn from_location(loc: &Location, access: Access) -> Result<Hdf5Options> {
-        DESCRIPTOR.check_options(loc)?;
         let bad = |reason: String| PetError::BadLocation {
             url: loc.to_string(),
             reason,

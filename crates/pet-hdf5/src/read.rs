@@ -115,6 +115,9 @@ pub struct Reader<'a> {
     pub traj: &'a str,
 }
 
+/// Deepest group nesting the run-node walk follows before calling the file corrupt.
+const MAX_WALK_DEPTH: usize = 256;
+
 impl Reader<'_> {
     fn record(
         &self,
@@ -330,29 +333,66 @@ impl Reader<'_> {
         for branch in [name::RESULTS, name::DERIVED] {
             let canonical = format!("{branch}.{}", name::RUNS);
             out.extend(self.read(&layout::join(&canonical, &rn), spec)?);
-            let skeleton = ReadSpec {
-                with_data: false,
-                include_runs: false,
-            };
-            let groups: Vec<String> = self
-                .read(branch, skeleton)?
-                .into_iter()
-                .filter(|r| matches!(r.node.kind, NodeKind::Group) && r.path != canonical)
-                .map(|r| r.path)
-                .collect();
-            for g in groups {
-                let placed = self
-                    .file
-                    .group(&layout::h5_path(self.traj, &g))
-                    .is_ok_and(|hg| hg.link_exists(&rn));
-                if placed {
-                    out.extend(self.read(&layout::join(&g, &rn), spec)?);
-                }
+            let mut placed = Vec::new();
+            if let Ok(g) = self.file.group(&layout::h5_path(self.traj, branch)) {
+                self.placed_groups(&g, branch, &rn, 0, &mut placed)?;
+            }
+            for path in placed {
+                out.extend(self.read(&path, spec)?);
             }
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         out.dedup_by(|a, b| a.path == b.path);
         Ok(out)
+    }
+
+    /// Paths of the groups named `rn` below the plain groups of `g` (at `path`):
+    /// the walk skips `*.runs`, other runs' groups, leaves and links, so it costs
+    /// the trajectory's non-run groups, never its runs.
+    fn placed_groups(
+        &self,
+        g: &Group,
+        path: &str,
+        rn: &str,
+        depth: usize,
+        out: &mut Vec<String>,
+    ) -> Result<()> {
+        if depth > MAX_WALK_DEPTH {
+            return Err(corrupt(
+                path,
+                format!("groups nest deeper than {MAX_WALK_DEPTH} levels (a link cycle?)"),
+            ));
+        }
+        let links = links_of(g)?;
+        for child in g.member_names().map_err(h5("cannot list a group"))? {
+            if (depth == 0 && child == name::RUNS) || links.contains_key(&child) {
+                continue;
+            }
+            let cp = layout::join(path, &child);
+            if child == rn {
+                out.push(cp);
+                continue;
+            }
+            if name::run_index(&child).is_some()
+                || !matches!(
+                    g.loc_type_by_name(&child)
+                        .map_err(h5("cannot inspect an object"))?,
+                    LocationType::Group
+                )
+            {
+                continue;
+            }
+            let sg = g.group(&child).map_err(h5("cannot open a group"))?;
+            let is_leaf = sg
+                .attr_names()
+                .map_err(h5("cannot list attributes"))?
+                .iter()
+                .any(|a| a == A_TYPE);
+            if !is_leaf {
+                self.placed_groups(&sg, &cp, rn, depth + 1, out)?;
+            }
+        }
+        Ok(())
     }
 
     /// The data of the leaf at `path`.

@@ -76,6 +76,18 @@ impl Hdf5Store {
         &self.shared.path
     }
 
+    /// Runs `f` with a reader of `traj`, after the columns buffered for it are written.
+    fn reading<T>(&self, traj: &str, f: impl FnOnce(&Reader<'_>) -> Result<T>) -> Result<T> {
+        self.shared.with(|i| {
+            i.traj_group(traj)?;
+            i.flush_columns()?;
+            f(&Reader {
+                file: &i.file,
+                traj,
+            })
+        })
+    }
+
     /// Writes everything to the HDF5 file now and empties the journal.
     pub fn checkpoint(&self) -> Result<()> {
         self.shared.with(|i| i.checkpoint())
@@ -137,39 +149,15 @@ impl Backend for Hdf5Store {
     }
 
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
-        self.shared.with(|i| {
-            i.traj_group(traj)?;
-            i.flush_columns()?;
-            Reader {
-                file: &i.file,
-                traj,
-            }
-            .read(prefix, spec)
-        })
+        self.reading(traj, |r| r.read(prefix, spec))
     }
 
     fn read_run_nodes(&self, traj: &str, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
-        self.shared.with(|i| {
-            i.traj_group(traj)?;
-            i.flush_columns()?;
-            Reader {
-                file: &i.file,
-                traj,
-            }
-            .run_nodes(index, spec)
-        })
+        self.reading(traj, |r| r.run_nodes(index, spec))
     }
 
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData> {
-        self.shared.with(|i| {
-            i.traj_group(traj)?;
-            i.flush_columns()?;
-            Reader {
-                file: &i.file,
-                traj,
-            }
-            .data(path)
-        })
+        self.reading(traj, |r| r.data(path))
     }
 
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {

@@ -229,3 +229,43 @@ fn every_compression_and_sync_full_round_trip() {
         assert_eq!(ds.is_chunked(), comp != "none", "{comp}");
     }
 }
+
+/// A forged file whose `results` group holds a hard link back to itself (an
+/// endless nesting): finding a run's nodes says the file is corrupt instead of
+/// recursing until the stack overflows, and a plain run still loads.
+#[test]
+fn a_link_cycle_in_the_tree_is_refused_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cycle.h5");
+    {
+        let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&p).unwrap());
+        let mut t = Trajectory::create(store, "t", "").unwrap();
+        t.add_parameter("x", 0.0, "").unwrap();
+        t.explore([("x", pet_core::vals([1.0]))]).unwrap();
+        t.add_result("summary.mean", 1.0, "").unwrap();
+        t.store().unwrap();
+        let mut run = t.run(0).unwrap();
+        run.add_result("z", 2.0).unwrap();
+        t.store_run(&run.finish()).unwrap();
+    }
+    {
+        let f = hdf5::File::open_rw(&p).unwrap();
+        let g = f.group("/t/results").unwrap();
+        g.create_group("deep").unwrap();
+        g.link_hard("/t/results", "deep/again").unwrap();
+    }
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&p).unwrap());
+    let e = store
+        .read_run_nodes("t", 0, pet_core::storage::ReadSpec::DATA)
+        .unwrap_err();
+    assert!(matches!(e, PetError::Format { .. }), "{e}");
+    assert!(e.to_string().contains("nest deeper"), "{e}");
+    let back = store
+        .read_nodes(
+            "t",
+            "results.runs.run_00000000",
+            pet_core::storage::ReadSpec::DATA,
+        )
+        .unwrap();
+    assert!(back.iter().any(|n| n.path == "results.runs.run_00000000.z"));
+}

@@ -28,7 +28,7 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
 
 fn open(loc: &Location, access: Access) -> Result<Arc<dyn Store>> {
     let opts = MongoOptions {
-        read_only: Access::from_location(loc, access)?.is_read_only(),
+        read_only: access.is_read_only(),
         ..MongoOptions::default()
     };
     Ok(Arc::new(MongoStore::open_with(&loc.to_string(), opts)?))
@@ -111,13 +111,13 @@ pub fn parse(url: &str, base: &MongoOptions) -> Result<Target> {
     let (_, mut loc) = pet_core::storage::descriptor::resolve(url, &[&DESCRIPTOR])?;
     let shown = format!("{}://{}", loc.scheme, without_credentials(&loc.rest));
     let mut opts = base.clone();
-    if let Some(m) = loc.options.remove(MODE_OPTION) {
-        match m.as_str() {
-            "ro" => opts.read_only = true,
-            "rw" => opts.read_only = false,
-            other => return Err(bad(&shown, format!("mode must be ro or rw, not '{other}'"))),
-        }
-    }
+    let default = if opts.read_only {
+        Access::ReadOnly
+    } else {
+        Access::ReadWrite
+    };
+    opts.read_only = Access::from_location(&loc, default)?.is_read_only();
+    loc.options.remove(MODE_OPTION);
     if let Some(v) = loc.options.remove("inline_max") {
         opts.inline_max = v
             .parse()

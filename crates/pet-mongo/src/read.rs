@@ -21,6 +21,18 @@ pub fn path_range(prefix: &str) -> Document {
     }
 }
 
+/// The fields to read: everything, or everything but the data for a skeleton read.
+fn projection(spec: ReadSpec) -> Option<Document> {
+    if spec.with_data {
+        return None;
+    }
+    let mut p = Document::new();
+    for f in DATA_FIELDS {
+        p.insert(f, 0);
+    }
+    Some(p)
+}
+
 impl MongoStore {
     fn decode_all(&self, docs: Vec<Document>) -> Result<Vec<NodeRecord>> {
         let ids: Vec<ObjectId> = docs.iter().flat_map(node::blobs_of).collect();
@@ -46,15 +58,7 @@ impl MongoStore {
         if skip_runs {
             filter.insert("run", Bson::Null);
         }
-        let projection = if spec.with_data {
-            None
-        } else {
-            let mut p = Document::new();
-            for f in DATA_FIELDS {
-                p.insert(f, 0);
-            }
-            Some(p)
-        };
+        let projection = projection(spec);
         let docs: Vec<Document> = self
             .find_nodes(traj, filter, projection)?
             .into_iter()
@@ -74,15 +78,7 @@ impl MongoStore {
         spec: ReadSpec,
     ) -> Result<Vec<NodeRecord>> {
         self.check_traj(traj)?;
-        let projection = if spec.with_data {
-            None
-        } else {
-            let mut p = Document::new();
-            for f in DATA_FIELDS {
-                p.insert(f, 0);
-            }
-            Some(p)
-        };
+        let projection = projection(spec);
         let docs = self.find_nodes(traj, doc! { "run": index as i64 }, projection)?;
         let visible = self.resolve(traj, docs)?;
         self.decode_all(visible.into_values().collect())

@@ -50,7 +50,6 @@ impl Default for SqliteOptions {
 impl SqliteOptions {
     /// Reads `mode`, `sync` and `busy_timeout=SECONDS` from a location.
     pub fn from_location(loc: &Location, access: Access) -> Result<SqliteOptions> {
-        DESCRIPTOR.check_options(loc)?;
         let file = FileOptions::from_location(loc, access)?;
         let mut opts = SqliteOptions {
             read_only: file.read_only,

@@ -111,7 +111,8 @@ impl Descriptor {
         loc.check_options(&known)
     }
 
-    /// Opens the store at `loc` (already resolved to this backend).
+    /// Opens the store at `loc` (resolved to this backend by [`resolve`], which
+    /// checked its options).
     pub fn open(&self, loc: &Location, default: Access) -> Result<Arc<dyn Store>> {
         let Some(open) = self.open else {
             return Err(PetError::NotCompiled {
@@ -120,7 +121,6 @@ impl Descriptor {
                 feature: self.feature,
             });
         };
-        self.check_options(loc)?;
         open(loc, default)
     }
 }
@@ -134,7 +134,8 @@ fn schemes_of(list: &[&Descriptor], available: bool) -> String {
 }
 
 /// Finds the backend for `url` in `list`: by scheme, or by file extension for a
-/// bare path (whose location then gets the backend's scheme). An unknown scheme
+/// bare path (whose location then gets the backend's scheme), and checks the
+/// URL's options against it (the one place they are checked). An unknown scheme
 /// or extension is an error that lists what this build takes; a backend that is
 /// listed but not compiled in is [`PetError::NotCompiled`] naming its feature.
 pub fn resolve<'a>(url: &str, list: &[&'a Descriptor]) -> Result<(&'a Descriptor, Location)> {
@@ -189,6 +190,7 @@ pub fn resolve<'a>(url: &str, list: &[&'a Descriptor]) -> Result<(&'a Descriptor
             feature: found.feature,
         });
     }
+    found.check_options(&loc)?;
     Ok((found, loc))
 }
 
@@ -247,5 +249,55 @@ mod tests {
         let loc = Location::parse("memory://?mode=ro").unwrap();
         let store = memory::DESCRIPTOR.open(&loc, Access::ReadWrite).unwrap();
         assert!(store.is_read_only());
+    }
+}
+
+#[cfg(test)]
+mod forged {
+    use super::*;
+    use crate::storage::memory;
+
+    /// URLs an attacker or a typo could give: huge, option-flooded, odd bytes.
+    /// Each is answered with an error or a store, never a panic.
+    #[test]
+    fn forged_urls_get_errors_not_panics() {
+        let list = [&memory::DESCRIPTOR];
+        let huge = format!("memory://{}", "a".repeat(1 << 20));
+        let flood = format!(
+            "memory://?{}",
+            (0..100_000)
+                .map(|i| format!("k{i}=v"))
+                .collect::<Vec<_>>()
+                .join("&")
+        );
+        let cases = [
+            huge.as_str(),
+            flood.as_str(),
+            "",
+            "://",
+            "?",
+            "memory://?mode",
+            "memory://?mode=ro=rw",
+            "memory://?=&&&=",
+            "MEMORY://",
+            "x.",
+            ".h5",
+            "a/b/c.\u{0}h5",
+            "m\u{e9}moire://x",
+            "memory:///../../etc/passwd?mode=ro",
+            "💥://💥",
+        ];
+        for url in cases {
+            let shown: String = url.chars().take(40).collect();
+            match open(url, &list, Access::ReadWrite) {
+                Ok(s) => assert_eq!(s.location(), "memory://", "{shown}"),
+                Err(e) => assert!(!e.to_string().is_empty(), "{shown}"),
+            }
+        }
+        let e = open(&flood, &list, Access::ReadWrite)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("unknown option"), "{}", &e[..e.len().min(200)]);
     }
 }

@@ -15,6 +15,23 @@ struct Pool<'a, T> {
     in_flight: usize,
 }
 
+impl<T> Pool<'_, T> {
+    /// An outcome from `get`, counted off the runs in flight; `None` when none is.
+    fn take(
+        &mut self,
+        get: impl FnOnce(&Receiver<Outcome<T>>) -> Option<Outcome<T>>,
+    ) -> Option<Outcome<T>> {
+        if self.in_flight == 0 {
+            return None;
+        }
+        let out = get(&self.rx);
+        if out.is_some() {
+            self.in_flight -= 1;
+        }
+        out
+    }
+}
+
 impl<T> Executor<T> for Pool<'_, T> {
     fn submit(&mut self, index: usize, snap: &Arc<Snapshot>) {
         self.in_flight += 1;
@@ -22,25 +39,11 @@ impl<T> Executor<T> for Pool<'_, T> {
     }
 
     fn recv(&mut self) -> Option<Outcome<T>> {
-        if self.in_flight == 0 {
-            return None;
-        }
-        let out = self.rx.recv().ok();
-        if out.is_some() {
-            self.in_flight -= 1;
-        }
-        out
+        self.take(|rx| rx.recv().ok())
     }
 
     fn try_recv(&mut self) -> Option<Outcome<T>> {
-        if self.in_flight == 0 {
-            return None;
-        }
-        let out = self.rx.try_recv().ok();
-        if out.is_some() {
-            self.in_flight -= 1;
-        }
-        out
+        self.take(|rx| rx.try_recv().ok())
     }
 
     fn cancel_queued(&mut self) -> usize {
