@@ -165,6 +165,63 @@ mod tests {
     }
 
     #[test]
+    fn forged_sizes_are_errors_before_allocation() {
+        let mut e = encode(&Value::from(ndarray::Array1::from(vec![1.0, 2.0]))).unwrap();
+        e.shape = Some(vec![2_305_843_009_213_693_952]);
+        e.blob = Some(vec![]);
+        let msg = decode(&e).unwrap_err().to_string();
+        assert!(msg.contains("larger than this machine"), "{msg}");
+        e.shape = Some(vec![usize::MAX, usize::MAX]);
+        assert!(decode(&e).is_err());
+        e.shape = Some(vec![1 << 40]);
+        assert!(decode(&e).unwrap_err().to_string().contains("needs"));
+        e.dtype = Some(DType::Str);
+        e.blob = Some(to_cbor(&Vec::<String>::new()).unwrap());
+        e.shape = Some(vec![usize::MAX, 3]);
+        assert!(decode(&e).is_err());
+    }
+
+    #[test]
+    fn decoded_tables_and_sparse_matrices_are_checked() {
+        use crate::value::{Sparse, SparseFormat, Table};
+        let t = Table::from_columns(vec![
+            (
+                "a".into(),
+                Array::from_scalars(DType::I64, &[Scalar::I64(1)]).unwrap(),
+            ),
+            (
+                "b".into(),
+                Array::from_scalars(DType::I64, &[Scalar::I64(2)]).unwrap(),
+            ),
+        ])
+        .unwrap();
+        let mut bytes = to_cbor(&Value::Table(t)).unwrap();
+        // Rename column "b" to "a": the decoded table has two columns named "a".
+        let pos = bytes.windows(2).rposition(|w| w == [0x61, b'b']).unwrap();
+        bytes[pos + 1] = b'a';
+        let forged = Encoded {
+            kind: Kind::Table,
+            dtype: None,
+            shape: None,
+            unit: None,
+            scalar: None,
+            blob: Some(bytes),
+        };
+        let msg = decode(&forged).unwrap_err().to_string();
+        assert!(msg.contains("two columns"), "{msg}");
+        let s = Sparse {
+            format: SparseFormat::Csr,
+            shape: (usize::MAX, 1),
+            major: vec![0],
+            minor: vec![],
+            data: Array::from_scalars(DType::F64, &[]).unwrap(),
+        };
+        assert!(s.validate().is_err());
+        let deep = (0..300).fold(Value::from(1.0), |v, _| Value::List(vec![v]));
+        assert!(deep.validate().unwrap_err().to_string().contains("deeper"));
+    }
+
+    #[test]
     fn quantities_keep_unit_and_shape() {
         let q = Value::with_unit(ndarray::Array2::<f32>::zeros((2, 3)), "mV");
         let e = encode(&q).unwrap();

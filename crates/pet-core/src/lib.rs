@@ -27,6 +27,7 @@
 //! # Ok::<(), pet_core::PetError>(())
 //! ```
 
+pub mod bounds;
 pub mod codec;
 pub mod error;
 pub mod location;

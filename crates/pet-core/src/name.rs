@@ -50,10 +50,15 @@ pub fn replace_crun(path: &str, index: usize) -> String {
         .join(".")
 }
 
-/// The run a path belongs to: the first part that is a run name
-/// (`results.runs.run_00000042.z` → 42).
+/// The run a path belongs to: the first part that is a run name, in the
+/// branches runs write to (`results.runs.run_00000042.z` → 42). Parameters and
+/// config items never belong to a run, whatever their names look like.
 pub fn run_of_path(path: &str) -> Option<usize> {
-    path.split('.').find_map(run_index)
+    let mut parts = path.split('.');
+    match parts.next() {
+        Some(RESULTS | DERIVED) => parts.find_map(run_index),
+        _ => None,
+    }
 }
 
 /// Validates one part of a dotted name.
@@ -189,6 +194,19 @@ mod tests {
         assert_eq!(run_index("run_00000042"), Some(42));
         assert_eq!(run_index("run_123456789"), Some(123_456_789));
         assert_eq!(run_index("run_42"), None);
+    }
+
+    #[test]
+    fn only_results_and_derived_parameters_belong_to_runs() {
+        assert_eq!(run_of_path("results.runs.run_00000042.z"), Some(42));
+        assert_eq!(
+            run_of_path("derived_parameters.runs.run_00000001.d"),
+            Some(1)
+        );
+        assert_eq!(run_of_path("results.traces.run_00000002"), Some(2));
+        assert_eq!(run_of_path("parameters.run_00000003"), None);
+        assert_eq!(run_of_path("parameters.g.run_00000003.x"), None);
+        assert_eq!(run_of_path("config.run_00000003"), None);
     }
 
     #[test]

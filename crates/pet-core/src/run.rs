@@ -67,6 +67,21 @@ impl<'a> Run<'a> {
         if self.nodes.iter().any(|n| n.path == path) {
             return Err(PetError::AlreadyExists(path));
         }
+        let inside = |outer: &str, inner: &str| {
+            inner.len() > outer.len()
+                && inner.starts_with(outer)
+                && inner.as_bytes().get(outer.len()) == Some(&b'.')
+        };
+        if let Some(n) = self
+            .nodes
+            .iter()
+            .find(|n| inside(&n.path, &path) || inside(&path, &n.path))
+        {
+            return Err(PetError::invalid(format!(
+                "cannot add '{path}': this run already added '{}', and a result cannot hold another below it",
+                n.path
+            )));
+        }
         self.nodes.push(NodeRecord {
             path,
             node: Node::leaf(role, data, comment),

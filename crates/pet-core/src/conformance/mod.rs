@@ -9,6 +9,7 @@
 pub mod checks;
 pub mod copy;
 pub mod faults;
+pub mod hostile;
 pub mod runs;
 pub mod tree;
 pub mod values;
@@ -49,6 +50,7 @@ pub const GROUPS: &[(&str, &[(&str, Case)])] = &[
     ("faults", faults::CASES),
     ("checks", checks::CASES),
     ("copy", copy::CASES),
+    ("hostile", hostile::CASES),
 ];
 
 /// Runs every case of `group`, each on a fresh fixture from `fresh`; every
@@ -115,7 +117,7 @@ pub fn reload(fx: &dyn Fixture, name: &str) -> Trajectory {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fixture:expr) => {
-        $crate::__conformance_groups!($fixture; values, tree, runs, faults, checks, copy);
+        $crate::__conformance_groups!($fixture; values, tree, runs, faults, checks, copy, hostile);
     };
 }
 
@@ -156,6 +158,7 @@ mod tests {
             ("faults", include_str!("faults.rs")),
             ("checks", include_str!("checks.rs")),
             ("copy", include_str!("copy.rs")),
+            ("hostile", include_str!("hostile.rs")),
         ];
         assert_eq!(sources.len(), GROUPS.len());
         for (group, src) in sources {

@@ -182,5 +182,6 @@ pub fn under(path: &str, prefix: &str) -> bool {
 
 /// Checks a batch of records before a backend writes any of them.
 pub fn validate_records(nodes: &[NodeRecord]) -> Result<()> {
-    nodes.iter().try_for_each(NodeRecord::validate)
+    nodes.iter().try_for_each(NodeRecord::validate)?;
+    records::no_leaf_has_children(nodes)
 }

@@ -69,8 +69,10 @@ impl RunInfo {
         Some(self.finished? - self.started?)
     }
 
-    /// Checks that the name matches the index (`run_00000042` for 42).
+    /// Checks that the index is in range and the name matches it
+    /// (`run_00000042` for 42).
     pub fn validate(&self) -> Result<()> {
+        crate::bounds::run_index(self.index)?;
         if self.name != name::run_name(self.index) {
             return Err(PetError::invalid(format!(
                 "run {} must be named {}, not '{}'",
@@ -93,8 +95,9 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-    /// Checks that every node is valid, lies under `results` or `derived_parameters`,
-    /// and appears once; [`Store`](super::Store) calls this before a backend writes anything.
+    /// Checks that every node is valid, lies under `results` or `derived_parameters`
+    /// inside this run's own subtree, appears once and lies below no leaf of the
+    /// record; [`Store`](super::Store) calls this before a backend writes anything.
     pub fn validate(&self) -> Result<()> {
         self.info.validate()?;
         let mut seen = BTreeSet::new();
@@ -107,6 +110,12 @@ impl RunRecord {
                     n.path
                 )));
             }
+            if name::run_of_path(&n.path) != Some(self.info.index) {
+                return Err(PetError::invalid(format!(
+                    "run {} may only add nodes inside its own group {}, not '{}'",
+                    self.info.index, self.info.name, n.path
+                )));
+            }
             if matches!(n.node.kind, NodeKind::Leaf { .. }) && n.node.data.is_none() {
                 return Err(PetError::invalid(format!(
                     "run leaf '{}' has no data",
@@ -117,8 +126,27 @@ impl RunRecord {
                 return Err(PetError::AlreadyExists(n.path.clone()));
             }
         }
-        Ok(())
+        no_leaf_has_children(&self.nodes)
     }
+}
+
+/// Refuses a batch of nodes in which a node lies below a leaf or link of the
+/// same batch (`a` stored as a result, then `a.b`).
+pub fn no_leaf_has_children(nodes: &[NodeRecord]) -> Result<()> {
+    let ends: BTreeSet<&str> = nodes
+        .iter()
+        .filter(|n| !matches!(n.node.kind, NodeKind::Group))
+        .map(|n| n.path.as_str())
+        .collect();
+    for n in nodes {
+        if let Some(a) = name::ancestors(&n.path).find(|a| ends.contains(a)) {
+            return Err(PetError::invalid(format!(
+                "cannot store '{}': '{a}' is a leaf or link, not a group",
+                n.path
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// What [`Store::read_nodes`](super::Store::read_nodes) returns.

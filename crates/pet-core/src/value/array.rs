@@ -98,19 +98,20 @@ pub enum Array {
 }
 
 fn shaped<T>(shape: &[usize], data: Vec<T>) -> Result<ArrayD<T>> {
+    crate::bounds::element_count(shape)?;
     ArrayD::from_shape_vec(IxDyn(shape), data)
         .map_err(|e| PetError::invalid(format!("data does not fit shape {shape:?}: {e}")))
 }
 
 fn decode_fixed<T: LeBytes>(shape: &[usize], bytes: &[u8], width: usize) -> Result<ArrayD<T>> {
-    let n: usize = shape.iter().product();
-    if bytes.len() != n * width {
+    let need = crate::bounds::byte_len(shape, width)?;
+    if bytes.len() != need {
         return Err(PetError::invalid(format!(
-            "array of shape {shape:?} needs {} bytes, found {}",
-            n * width,
+            "array of shape {shape:?} needs {need} bytes, found {}",
             bytes.len()
         )));
     }
+    let n = need / width.max(1);
     let mut v = Vec::with_capacity(n);
     for chunk in bytes.chunks_exact(width) {
         v.push(T::get(chunk).ok_or_else(|| PetError::invalid("corrupt array element"))?);

@@ -180,16 +180,28 @@ impl Value {
     }
 
     /// Checks the structural rules: homogeneous lists/tuples, valid sparse
-    /// matrices, numeric quantities, valid dict keys.
+    /// matrices and tables, numeric quantities, valid dict keys, nesting at most
+    /// [`MAX_DEPTH`](crate::bounds::MAX_DEPTH) levels deep.
     pub fn validate(&self) -> Result<()> {
+        self.validate_at(0)
+    }
+
+    fn validate_at(&self, depth: usize) -> Result<()> {
+        if depth > crate::bounds::MAX_DEPTH {
+            return Err(PetError::invalid(format!(
+                "a value nests deeper than {} levels",
+                crate::bounds::MAX_DEPTH
+            )));
+        }
         match self {
-            Value::Scalar(_) | Value::Array(_) | Value::Table(_) | Value::User(_) => Ok(()),
+            Value::Scalar(_) | Value::Array(_) | Value::User(_) => Ok(()),
+            Value::Table(t) => t.validate(),
             Value::List(items) | Value::Tuple(items) => {
                 let reference = items
                     .iter()
                     .find(|v| !matches!(v, Value::List(x) | Value::Tuple(x) if x.is_empty()));
                 for (i, it) in items.iter().enumerate() {
-                    it.validate()?;
+                    it.validate_at(depth + 1)?;
                     if let Some(r) = reference {
                         if !it.same_type(r) {
                             return Err(PetError::invalid(format!(
@@ -207,7 +219,7 @@ impl Value {
                     if k.is_empty() {
                         return Err(PetError::invalid("dict keys must not be empty"));
                     }
-                    v.validate()?;
+                    v.validate_at(depth + 1)?;
                 }
                 Ok(())
             }

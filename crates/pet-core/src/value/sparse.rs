@@ -87,7 +87,10 @@ impl Sparse {
             )));
         }
         let check = |idx: &[u64], bound: usize, what: &str| -> Result<()> {
-            match idx.iter().find(|&&i| i as usize >= bound) {
+            match idx
+                .iter()
+                .find(|&&i| usize::try_from(i).map_or(true, |i| i >= bound))
+            {
                 Some(i) => Err(PetError::invalid(format!(
                     "sparse {what} index {i} out of range 0..{bound}"
                 ))),
@@ -111,11 +114,10 @@ impl Sparse {
                 } else {
                     (cols, rows)
                 };
-                if self.major.len() != outer + 1 {
+                if outer.checked_add(1) != Some(self.major.len()) {
                     return Err(PetError::invalid(format!(
-                        "{} pointer needs {} entries, found {}",
+                        "{} pointer needs {outer}+1 entries, found {}",
                         self.format.name(),
-                        outer + 1,
                         self.major.len()
                     )));
                 }

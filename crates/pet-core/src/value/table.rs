@@ -6,6 +6,32 @@ use super::array::Array;
 use crate::name::validate_part;
 use crate::{PetError, Result};
 
+/// Checks that `column` may follow `existing` in a table.
+fn check_column(existing: &[(String, Array)], name: &str, column: &Array) -> Result<()> {
+    validate_part(name)?;
+    if column.shape().len() != 1 {
+        return Err(PetError::invalid(format!(
+            "table column '{name}' must be 1-d, it has shape {:?}",
+            column.shape()
+        )));
+    }
+    if existing.iter().any(|(n, _)| n == name) {
+        return Err(PetError::invalid(format!(
+            "table has two columns named '{name}'"
+        )));
+    }
+    if let Some((_, first)) = existing.first() {
+        if column.len() != first.len() {
+            return Err(PetError::invalid(format!(
+                "table column '{name}' has {} rows, the others have {}",
+                column.len(),
+                first.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Named 1-d columns of equal length.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct Table {
@@ -30,27 +56,17 @@ impl Table {
     /// Appends a column; it must be 1-d, uniquely named and as long as the others.
     pub fn push(&mut self, name: impl Into<String>, column: Array) -> Result<()> {
         let name = name.into();
-        validate_part(&name)?;
-        if column.shape().len() != 1 {
-            return Err(PetError::invalid(format!(
-                "table column '{name}' must be 1-d, it has shape {:?}",
-                column.shape()
-            )));
-        }
-        if self.columns.iter().any(|(n, _)| *n == name) {
-            return Err(PetError::invalid(format!(
-                "table has two columns named '{name}'"
-            )));
-        }
-        if let Some(rows) = self.rows() {
-            if column.len() != rows {
-                return Err(PetError::invalid(format!(
-                    "table column '{name}' has {} rows, the others have {rows}",
-                    column.len()
-                )));
-            }
-        }
+        check_column(&self.columns, &name, &column)?;
         self.columns.push((name, column));
+        Ok(())
+    }
+
+    /// Checks the rules [`Table::push`] enforces on a table that was decoded
+    /// rather than built: valid unique names, 1-d columns of equal length.
+    pub fn validate(&self) -> Result<()> {
+        for (i, (name, column)) in self.columns.iter().enumerate() {
+            check_column(&self.columns[..i], name, column)?;
+        }
         Ok(())
     }
 
