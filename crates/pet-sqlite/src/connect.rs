@@ -44,6 +44,12 @@ pub fn open_connection(
     let location = path.display().to_string();
     let conn = Connection::open_with_flags(path, flags).map_err(|e| open_err(&location, e))?;
     conn.busy_timeout(busy).map_err(db_err)?;
+    // Views and triggers of a forged file must not call functions with side
+    // effects, and corrupt pages are detected as early as SQLite can.
+    conn.pragma_update(None, "trusted_schema", "OFF")
+        .map_err(db_err)?;
+    conn.pragma_update(None, "cell_size_check", "ON")
+        .map_err(db_err)?;
     // Reading the schema is the first thing that fails on a file that is not a database.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)

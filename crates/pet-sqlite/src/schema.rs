@@ -81,7 +81,7 @@ pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<
         .map_err(|e| open_err(location, e))?
         > 0;
     if has_meta {
-        return check(conn, location);
+        return check(conn, location, read_only);
     }
     let tables: Vec<String> = {
         let mut st = conn
@@ -134,7 +134,51 @@ pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<
     Ok(())
 }
 
-fn check(conn: &Connection, location: &str) -> Result<()> {
+/// The tables pet reads; each must really be a table (not a view) in a store.
+const TABLES: [&str; 5] = ["pet_meta", "trajectories", "nodes", "items", "runs"];
+
+/// Refuses a file whose pet tables are views or that holds triggers: pet
+/// creates neither, so the file was changed by another program, and writing
+/// to it would run that program's SQL.
+fn check_objects(conn: &Connection, location: &str, read_only: bool) -> Result<()> {
+    let objects: Vec<(String, String)> = {
+        let mut st = conn
+            .prepare("SELECT type, name FROM sqlite_master")
+            .map_err(|e| open_err(location, e))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| open_err(location, e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| open_err(location, e))?;
+        rows
+    };
+    for t in TABLES {
+        if !objects.iter().any(|(ty, n)| ty == "table" && n == t) {
+            return Err(PetError::Format {
+                location: location.to_string(),
+                reason: format!("its '{t}' table is missing or not a table; the file is damaged or was not written by pet"),
+            });
+        }
+    }
+    let triggers: Vec<&str> = objects
+        .iter()
+        .filter(|(ty, _)| ty == "trigger")
+        .map(|(_, n)| n.as_str())
+        .collect();
+    if !triggers.is_empty() && !read_only {
+        return Err(PetError::Format {
+            location: location.to_string(),
+            reason: format!(
+                "it holds triggers ({}), which pet never creates; another program changed it, and pet will not write to it (open it with ?mode=ro to read it, or drop the triggers)",
+                triggers.join(", ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn check(conn: &Connection, location: &str, read_only: bool) -> Result<()> {
+    check_objects(conn, location, read_only)?;
     let get = |key: &str| -> Result<Option<String>> {
         conn.query_row("SELECT value FROM pet_meta WHERE key = ?1", [key], |r| {
             r.get(0)

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 
 use pet_core::location::Location;
 use pet_core::storage::{descriptor, file, Backend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
-use pet_core::{Access, LeafData, LeafRole, NodeRecord, PetError, Result};
+use pet_core::{bounds, Access, LeafData, LeafRole, NodeRecord, PetError, Result};
 
 use crate::connect::{open_connection, retry_busy};
 use crate::error::db_err;
@@ -85,9 +85,18 @@ impl SqliteStore {
         Ok(out)
     }
 
+    /// One read transaction: every statement of `f` sees the same snapshot, so
+    /// a concurrent delete cannot remove a node's items between two statements.
     fn reading<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = lock(&self.read);
-        f(&conn)
+        let c: &Connection = &conn;
+        let tx = retry_busy(self.opts.busy_timeout, || {
+            Transaction::new_unchecked(c, TransactionBehavior::Deferred)
+        })
+        .map_err(db_err)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(db_err)?;
+        Ok(out)
     }
 }
 
@@ -247,17 +256,26 @@ impl Backend for SqliteStore {
                 .map_err(db_err)?;
             let rows = st
                 .query_map([id], |r| {
-                    Ok(RunInfo {
-                        index: r.get::<_, i64>(0)? as usize,
-                        name: r.get(1)?,
-                        completed: r.get(2)?,
-                        started: r.get(3)?,
-                        finished: r.get(4)?,
-                        summary: r.get(5)?,
-                    })
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        RunInfo {
+                            index: 0,
+                            name: r.get(1)?,
+                            completed: r.get(2)?,
+                            started: r.get(3)?,
+                            finished: r.get(4)?,
+                            summary: r.get(5)?,
+                        },
+                    ))
                 })
                 .map_err(db_err)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+            let shown = self.location();
+            rows.map(|row| {
+                let (idx, mut info) = row.map_err(db_err)?;
+                info.index = bounds::stored_run_index(idx, &format!("{shown} (table runs)"))?;
+                Ok(info)
+            })
+            .collect()
         })
     }
 
