@@ -108,10 +108,7 @@ pub fn get_bytes(loc: &Location, name: &str) -> Result<Option<Vec<u8>>> {
         return Ok(None);
     }
     match loc.attr(name) {
-        Ok(a) => a
-            .read_raw::<u8>()
-            .map(Some)
-            .map_err(h5("cannot read an attribute")),
+        Ok(a) => crate::sizes::read_attr_raw::<u8>(&a, name).map(Some),
         Err(_) => Ok(None),
     }
 }

@@ -132,7 +132,7 @@ impl Columns {
         }
         let ds = cg.dataset(&key.leaf).map_err(h5("cannot open a column"))?;
         let dtype = dtype_of(&ds, &key.leaf)?;
-        let arr = read_array(&ds, dtype)?;
+        let arr = read_array(&ds, dtype, &key.leaf)?;
         let values = (0..RUNS_PER_SET)
             .map(|i| {
                 arr.get_flat(i).ok_or_else(|| {
@@ -142,8 +142,8 @@ impl Columns {
             .collect::<Result<Vec<_>>>()?;
         let present = cg
             .dataset(&mask_name)
-            .and_then(|d| d.read_raw::<u8>())
-            .map_err(h5("cannot read a column mask"))?;
+            .map_err(h5("cannot open a column mask"))
+            .and_then(|d| crate::sizes::read_raw::<u8>(&d, &mask_name))?;
         if present.len() != RUNS_PER_SET {
             return Err(crate::error::corrupt(
                 &key.leaf,
@@ -329,15 +329,16 @@ pub fn read_set(
         if leaf.ends_with(MASK) {
             continue;
         }
+        let mask_name = format!("{leaf}{MASK}");
         let mask = cg
-            .dataset(&format!("{leaf}{MASK}"))
-            .and_then(|d| d.read_raw::<u8>())
-            .map_err(h5("cannot read a column mask"))?;
+            .dataset(&mask_name)
+            .map_err(h5("cannot open a column mask"))
+            .and_then(|d| crate::sizes::read_raw::<u8>(&d, &mask_name))?;
         if !mask.contains(&1) {
             continue;
         }
         let ds = cg.dataset(&leaf).map_err(h5("cannot open a column"))?;
-        let arr = read_array(&ds, dtype_of(&ds, &leaf)?)?;
+        let arr = read_array(&ds, dtype_of(&ds, &leaf)?, &leaf)?;
         for (i, &m) in mask.iter().enumerate() {
             let run = set_index * RUNS_PER_SET + i;
             if m == 1 && only.is_none_or(|o| o == run) {

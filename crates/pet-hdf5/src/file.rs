@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use pet_core::storage::TrajectoryInfo;
+use pet_core::storage::{RunInfo, RunRecord, TrajectoryInfo};
 use pet_core::{name, NodeRecord, PetError, Result};
 
 use crate::attrs;
@@ -16,7 +16,7 @@ use crate::journal::{self, Journal};
 use crate::layout::{self, A_CREATED, A_PET_VERSION, A_TRAJECTORY};
 use crate::ops::{Op, OpRef, Owned};
 use crate::options::Hdf5Options;
-use crate::runtable::RunTable;
+use crate::runtable::{self, RunTable};
 use crate::write::Tree;
 
 /// The state behind the lock: the HDF5 file, its journal and cached run tables.
@@ -217,6 +217,12 @@ impl Inner {
 
     /// Journals `op`, applies it, and checkpoints when the journal is large.
     pub fn change(&mut self, op: OpRef<'_>) -> Result<()> {
+        if self.journal.is_none() {
+            return Err(PetError::ReadOnly {
+                location: format!("hdf5://{}", self.path.display()),
+            });
+        }
+        self.precheck(&op)?;
         let Some(j) = self.journal.as_mut() else {
             return Err(PetError::ReadOnly {
                 location: format!("hdf5://{}", self.path.display()),
@@ -237,6 +243,16 @@ impl Inner {
             self.checkpoint()?;
         }
         Ok(())
+    }
+
+    /// Checks what the run table can only check against its contents, before
+    /// the operation is journalled: a refused call leaves no frame behind.
+    fn precheck(&mut self, op: &OpRef<'_>) -> Result<()> {
+        match *op {
+            OpRef::Runs(traj, runs) => self.runs(traj)?.check(runs),
+            OpRef::StoreRuns(traj, recs) => self.runs(traj)?.check(recs.iter().map(|r| &r.info)),
+            _ => Ok(()),
+        }
     }
 
     fn apply(&mut self, op: &OpRef<'_>) -> Result<()> {
@@ -281,10 +297,7 @@ impl Inner {
                 self.traj_group(traj)?;
                 nodes.iter().try_for_each(|n| self.put_physical(traj, n))
             }
-            OpRef::Runs(traj, runs) => {
-                self.runs(traj)?.put(runs);
-                Ok(())
-            }
+            OpRef::Runs(traj, runs) => self.runs(traj)?.put(runs),
             OpRef::StoreRuns(traj, recs) => {
                 self.traj_group(traj)?;
                 for r in recs {
@@ -292,8 +305,7 @@ impl Inner {
                         self.put_run_node(traj, n)?;
                     }
                 }
-                self.runs(traj)?.put(recs.iter().map(|r| &r.info));
-                Ok(())
+                self.runs(traj)?.put(recs.iter().map(|r| &r.info))
             }
             OpRef::Delete(traj, path) => {
                 self.traj_group(traj)?;
@@ -427,10 +439,43 @@ impl Inner {
     }
 
     /// Re-applies the journal of a writer that stopped before its checkpoint.
+    /// Every frame is decoded and checked first, so a journal with a frame
+    /// pet would never have written is refused before the file changes.
     fn replay(&mut self, ops: Vec<Op>) -> Result<()> {
-        for mut op in ops {
-            let owned = op.take_records()?;
-            let r = match (&op, &owned) {
+        let journal = journal::path_for(&self.path).display().to_string();
+        let file = self.path.display().to_string();
+        let refuse = |i: usize, e: PetError| PetError::Format {
+            location: journal.clone(),
+            reason: format!(
+                "frame {i} of the journal cannot be replayed ({e}); {} was not changed. \
+                 Move the journal away to open the file without the changes it holds",
+                file
+            ),
+        };
+        let mut checked = Vec::with_capacity(ops.len());
+        let mut ends: HashMap<String, usize> = HashMap::new();
+        for (i, mut op) in ops.into_iter().enumerate() {
+            let owned = op.take_records().map_err(|e| refuse(i, e))?;
+            check_frame(&op, &owned).map_err(|e| refuse(i, e))?;
+            let infos: Option<(&String, Vec<&RunInfo>)> = match (&op, &owned) {
+                (Op::Runs(t, r), _) => Some((t, r.iter().collect())),
+                (Op::StoreRuns(t, _), Owned::Runs(r)) => {
+                    Some((t, r.iter().map(|r| &r.info).collect()))
+                }
+                _ => None,
+            };
+            if let Some((t, infos)) = infos {
+                let end = match ends.get(t) {
+                    Some(&e) => e,
+                    None => self.runs(t).map(|r| r.len()).unwrap_or(0),
+                };
+                let end = runtable::check_from(end, infos).map_err(|e| refuse(i, e))?;
+                ends.insert(t.clone(), end);
+            }
+            checked.push((op, owned));
+        }
+        for (op, owned) in &checked {
+            let r = match (op, owned) {
                 (Op::Create(i), _) => self.apply(&OpRef::Create(i)),
                 (Op::Remove(t), _) => self.apply(&OpRef::Remove(t)),
                 (Op::Nodes(t, _), Owned::Nodes(n)) => self.apply(&OpRef::Nodes(t, n)),
@@ -452,5 +497,34 @@ impl Inner {
             }
         }
         self.checkpoint()
+    }
+}
+
+/// The checks [`pet_core::Store`] made before the call was journalled, made
+/// again on a frame read back from the journal.
+fn check_frame(op: &Op, owned: &Owned) -> Result<()> {
+    use pet_core::storage::validate_records;
+    match (op, owned) {
+        (Op::Create(info), _) => name::validate_part(&info.name),
+        (Op::Remove(t), _) => name::validate_part(t),
+        (Op::Nodes(t, _), Owned::Nodes(n)) => {
+            name::validate_part(t)?;
+            validate_records(n)
+        }
+        (Op::Runs(t, r), _) => {
+            name::validate_part(t)?;
+            r.iter().try_for_each(RunInfo::validate)
+        }
+        (Op::StoreRuns(t, _), Owned::Runs(r)) => {
+            name::validate_part(t)?;
+            r.iter().try_for_each(RunRecord::validate)
+        }
+        (Op::Delete(t, p), _) => {
+            name::validate_part(t)?;
+            name::validate_path(p)
+        }
+        _ => Err(PetError::invalid(
+            "a frame whose records do not match its call",
+        )),
     }
 }

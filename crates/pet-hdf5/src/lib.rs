@@ -39,8 +39,10 @@ mod options;
 mod read;
 mod registry;
 mod runtable;
+mod sizes;
 mod store;
 mod values;
+mod walk;
 mod write;
 
 pub use compression::Compression;

@@ -12,6 +12,7 @@ use crate::error::{corrupt, h5};
 use crate::layout::{self, A_TYPE, D_DEFAULT, D_EXPLORED};
 use crate::nodes::{get_meta, links_of, lookup_in, split, LinkMeta, Obj};
 use crate::values::{plain_scalar_dtype, read_value, zero_scalar};
+use crate::walk::Walk;
 
 fn read_explored(g: &Group, at: &str) -> Result<Option<Vec<Value>>> {
     if !g.link_exists(D_EXPLORED) {
@@ -115,9 +116,6 @@ pub struct Reader<'a> {
     pub traj: &'a str,
 }
 
-/// Deepest group nesting the run-node walk follows before calling the file corrupt.
-const MAX_WALK_DEPTH: usize = 256;
-
 impl Reader<'_> {
     fn record(
         &self,
@@ -191,14 +189,18 @@ impl Reader<'_> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn visit(
         &self,
         g: &Group,
         path: &str,
         prefix: &str,
         spec: ReadSpec,
+        walk: &mut Walk,
+        depth: usize,
         out: &mut Vec<NodeRecord>,
     ) -> Result<()> {
+        walk.enter(g, path, depth)?;
         let links = links_of(g)?;
         let in_runs = name::last(path) == name::RUNS;
         let is_set = layout::is_run_set(g.name().rsplit('/').next().unwrap_or(""));
@@ -209,11 +211,17 @@ impl Reader<'_> {
             if in_runs && layout::is_run_set(&child) {
                 if spec.include_runs || name::run_of_path(prefix).is_some() {
                     let sg = g.group(&child).map_err(h5("cannot open a group"))?;
-                    self.visit(&sg, path, prefix, spec, out)?;
+                    self.visit(&sg, path, prefix, spec, walk, depth + 1, out)?;
                     self.column_records(&sg, &child, path, None, spec, out)?;
                 }
                 continue;
             }
+            name::validate_part(&child).map_err(|e| {
+                corrupt(
+                    path,
+                    format!("it holds an object no pet name can have: {e}"),
+                )
+            })?;
             let cp = layout::join(path, &child);
             if !spec.includes(prefix, &cp) {
                 continue;
@@ -237,7 +245,7 @@ impl Reader<'_> {
             if let Some((rec, sub)) = self.record(obj, &cp, &links, spec)? {
                 out.push(rec);
                 if let Some(sg) = sub {
-                    self.visit(&sg, &cp, prefix, spec, out)?;
+                    self.visit(&sg, &cp, prefix, spec, walk, depth + 1, out)?;
                 }
             }
         }
@@ -308,7 +316,8 @@ impl Reader<'_> {
                 if let Some((rec, sub)) = self.record(tree_obj, prefix, &links, spec)? {
                     out.push(rec);
                     if let Some(g) = sub {
-                        self.visit(&g, prefix, prefix, spec, &mut out)?;
+                        let mut walk = Walk::default();
+                        self.visit(&g, prefix, prefix, spec, &mut walk, 0, &mut out)?;
                     }
                 }
             }
@@ -335,7 +344,8 @@ impl Reader<'_> {
             out.extend(self.read(&layout::join(&canonical, &rn), spec)?);
             let mut placed = Vec::new();
             if let Ok(g) = self.file.group(&layout::h5_path(self.traj, branch)) {
-                self.placed_groups(&g, branch, &rn, 0, &mut placed)?;
+                let mut walk = Walk::default();
+                self.placed_groups(&g, branch, &rn, &mut walk, 0, &mut placed)?;
             }
             for path in placed {
                 out.extend(self.read(&path, spec)?);
@@ -354,15 +364,11 @@ impl Reader<'_> {
         g: &Group,
         path: &str,
         rn: &str,
+        walk: &mut Walk,
         depth: usize,
         out: &mut Vec<String>,
     ) -> Result<()> {
-        if depth > MAX_WALK_DEPTH {
-            return Err(corrupt(
-                path,
-                format!("groups nest deeper than {MAX_WALK_DEPTH} levels (a link cycle?)"),
-            ));
-        }
+        walk.enter(g, path, depth)?;
         let links = links_of(g)?;
         for child in g.member_names().map_err(h5("cannot list a group"))? {
             if (depth == 0 && child == name::RUNS) || links.contains_key(&child) {
@@ -389,7 +395,7 @@ impl Reader<'_> {
                 .iter()
                 .any(|a| a == A_TYPE);
             if !is_leaf {
-                self.placed_groups(&sg, &cp, rn, depth + 1, out)?;
+                self.placed_groups(&sg, &cp, rn, walk, depth + 1, out)?;
             }
         }
         Ok(())

@@ -5,12 +5,16 @@
 use hdf5::types::VarLenUnicode;
 use hdf5::{Dataset, Group, H5Type};
 use ndarray::Array1;
+use pet_core::bounds::{self, MAX_RUN_INDEX};
 use pet_core::{name, PetError, Result, RunInfo};
 
 use crate::error::h5;
 use crate::layout::G_RUN_TABLE;
+use crate::sizes;
 
 const CHUNK: usize = 4096;
+/// Most empty slots one call may open between the table's end and a new run.
+pub const MAX_GAP: usize = 1 << 24;
 /// `completed` value of a slot that holds no run.
 const ABSENT: i8 = -1;
 
@@ -22,8 +26,21 @@ pub struct RunTable {
 }
 
 impl RunTable {
-    /// Inserts or replaces runs.
-    pub fn put<'a>(&mut self, runs: impl IntoIterator<Item = &'a RunInfo>) {
+    /// Refuses runs whose index lies so far beyond the table's end that the
+    /// dense table would need more than [`MAX_GAP`] empty slots; called before
+    /// an operation is journalled.
+    pub fn check<'a>(&self, runs: impl IntoIterator<Item = &'a RunInfo>) -> Result<()> {
+        check_from(self.runs.len(), runs).map(|_| ())
+    }
+
+    /// Number of slots (the highest run index plus one).
+    pub fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Inserts or replaces runs, after [`RunTable::check`].
+    pub fn put<'a>(&mut self, runs: impl IntoIterator<Item = &'a RunInfo> + Clone) -> Result<()> {
+        self.check(runs.clone())?;
         for r in runs {
             // Slots between the old end and a new run must reach the file as "absent".
             let lo = r.index.min(self.runs.len());
@@ -36,6 +53,7 @@ impl RunTable {
                 None => (lo, r.index + 1),
             });
         }
+        Ok(())
     }
 
     /// Every run present, by index.
@@ -56,23 +74,27 @@ impl RunTable {
         let g = tg
             .group(G_RUN_TABLE)
             .map_err(h5("cannot open the run table"))?;
-        let err = h5("cannot read the run table");
-        let completed = g
-            .dataset("completed")
-            .and_then(|d| d.read_raw::<i8>())
-            .map_err(&err)?;
-        let started = g
-            .dataset("started")
-            .and_then(|d| d.read_raw::<f64>())
-            .map_err(&err)?;
-        let finished = g
-            .dataset("finished")
-            .and_then(|d| d.read_raw::<f64>())
-            .map_err(&err)?;
-        let summary = g
-            .dataset("summary")
-            .and_then(|d| d.read_raw::<VarLenUnicode>())
-            .map_err(&err)?;
+        let at = format!("{}/{G_RUN_TABLE}", tg.name());
+        let column = |name: &str| {
+            g.dataset(name)
+                .map_err(h5("cannot read the run table"))
+                .and_then(|d| {
+                    let n = d.shape().first().copied().unwrap_or(0);
+                    if n > MAX_RUN_INDEX + 1 {
+                        return Err(PetError::Format {
+                            location: at.clone(),
+                            reason: format!(
+                                "column '{name}' claims {n} runs, more than pet allows"
+                            ),
+                        });
+                    }
+                    Ok(d)
+                })
+        };
+        let completed = sizes::read_raw::<i8>(&column("completed")?, &at)?;
+        let started = sizes::read_raw::<f64>(&column("started")?, &at)?;
+        let finished = sizes::read_raw::<f64>(&column("finished")?, &at)?;
+        let summary = sizes::read_raw::<VarLenUnicode>(&column("summary")?, &at)?;
         let n = completed.len();
         if started.len() != n || finished.len() != n || summary.len() != n {
             return Err(PetError::Format {
@@ -137,6 +159,24 @@ impl RunTable {
         self.dirty = None;
         Ok(())
     }
+}
+
+/// [`RunTable::check`] for a table that ends at `end`; returns the new end.
+pub fn check_from<'a>(end: usize, runs: impl IntoIterator<Item = &'a RunInfo>) -> Result<usize> {
+    let mut end = end;
+    for r in runs {
+        bounds::run_index(r.index)?;
+        if r.index > end.saturating_add(MAX_GAP) {
+            return Err(PetError::invalid(format!(
+                "run index {} lies {} slots beyond the end of the HDF5 run table (at most {MAX_GAP}); \
+                 the HDF5 store keeps runs numbered densely",
+                r.index,
+                r.index - end
+            )));
+        }
+        end = end.max(r.index + 1);
+    }
+    Ok(end)
 }
 
 fn column<T: H5Type>(g: &Group, name: &str, n: usize, lo: usize, data: &Array1<T>) -> Result<()> {

@@ -13,6 +13,7 @@ use crate::attrs;
 use crate::compression::Compression;
 use crate::error::{corrupt, h5};
 use crate::layout::{A_KIND, A_UNIT};
+use crate::sizes;
 
 /// Arrays smaller than this many bytes are stored contiguous and uncompressed.
 pub const CHUNK_MIN_BYTES: usize = 16 * 1024;
@@ -201,8 +202,14 @@ fn read_arr<T: H5Type>(ds: &Container) -> Result<ArrayD<T>> {
     ds.read_dyn::<T>().map_err(h5("cannot read a dataset"))
 }
 
-/// Reads a whole dataset as an array of `dtype`.
-pub fn read_array(ds: &Container, dtype: DType) -> Result<Array> {
+/// Reads a whole dataset as an array of `dtype`, after checking its declared size.
+pub fn read_array(ds: &Dataset, dtype: DType, at: &str) -> Result<Array> {
+    sizes::check_dataset(ds, at)?;
+    read_container(ds, dtype)
+}
+
+/// Reads a dataset or attribute whose size was checked.
+fn read_container(ds: &Container, dtype: DType) -> Result<Array> {
     Ok(match dtype {
         DType::Bool => Array::Bool(read_arr(ds)?),
         DType::I8 => Array::I8(read_arr(ds)?),
@@ -225,7 +232,7 @@ pub fn read_array(ds: &Container, dtype: DType) -> Result<Array> {
 pub fn read_value(ds: &Dataset, at: &str) -> Result<Value> {
     let kind = attrs::get_str(ds, A_KIND)?;
     if kind.as_deref() == Some(CBOR_KIND) {
-        let blob = ds.read_raw::<u8>().map_err(h5("cannot read a dataset"))?;
+        let blob = sizes::read_raw::<u8>(ds, at)?;
         let v: Value = codec::from_cbor(&blob).map_err(|e| corrupt(at, e.to_string()))?;
         v.validate().map_err(|e| corrupt(at, e.to_string()))?;
         return Ok(v);
@@ -233,7 +240,7 @@ pub fn read_value(ds: &Dataset, at: &str) -> Result<Value> {
     let unit = attrs::get_str(ds, A_UNIT)?;
     let magnitude = match kind.as_deref().map(Kind::from_name) {
         None => {
-            let a = read_array(ds, dtype_of(ds, at)?)?;
+            let a = read_array(ds, dtype_of(ds, at)?, at)?;
             if ds.is_scalar() {
                 match a.get_flat(0) {
                     Some(s) if a.len() == 1 => Value::Scalar(s),
@@ -243,9 +250,9 @@ pub fn read_value(ds: &Dataset, at: &str) -> Result<Value> {
                 Value::Array(a)
             }
         }
-        Some(Some(Kind::Array)) => Value::Array(read_array(ds, dtype_of(ds, at)?)?),
+        Some(Some(Kind::Array)) => Value::Array(read_array(ds, dtype_of(ds, at)?, at)?),
         Some(Some(k)) => {
-            let blob = ds.read_raw::<u8>().map_err(h5("cannot read a dataset"))?;
+            let blob = sizes::read_raw::<u8>(ds, at)?;
             let e = codec::Encoded {
                 kind: k,
                 dtype: None,
@@ -351,7 +358,8 @@ pub fn write_scalar_attr(loc: &Location, name: &str, s: &Scalar) -> Result<()> {
 
 /// Reads a scalar attribute written by [`write_scalar_attr`].
 pub fn read_scalar_attr(a: &Attribute, at: &str) -> Result<Scalar> {
-    read_array(a, dtype_of(a, at)?)?
+    sizes::check_attribute(a, at)?;
+    read_container(a, dtype_of(a, at)?)?
         .get_flat(0)
         .ok_or_else(|| corrupt(at, "an empty attribute"))
 }

@@ -259,7 +259,7 @@ fn a_link_cycle_in_the_tree_is_refused_not_followed() {
         .read_run_nodes("t", 0, pet_core::storage::ReadSpec::DATA)
         .unwrap_err();
     assert!(matches!(e, PetError::Format { .. }), "{e}");
-    assert!(e.to_string().contains("nest deeper"), "{e}");
+    assert!(e.to_string().contains("second time"), "{e}");
     let back = store
         .read_nodes(
             "t",

@@ -13,7 +13,7 @@ pub use descriptor::{Access, Descriptor, OpenFn};
 pub use memory::MemoryStore;
 pub use records::{LoadLevel, LoadSpec, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 
-use crate::tree::{LeafData, NodeRecord};
+use crate::tree::{LeafData, LeafRole, NodeRecord};
 use crate::{name, PetError, Result};
 
 /// A place where trajectories live. Object-safe and synchronous; usable from
@@ -83,7 +83,11 @@ impl<B: Backend + ?Sized> Store for B {
     }
 
     fn list(&self) -> Result<Vec<TrajectoryInfo>> {
-        Backend::list(self)
+        let list = Backend::list(self)?;
+        for i in &list {
+            name::validate_part(&i.name).map_err(|e| stored(self, "trajectory list", e))?;
+        }
+        Ok(list)
     }
 
     fn create(&self, info: &TrajectoryInfo) -> Result<()> {
@@ -129,23 +133,47 @@ impl<B: Backend + ?Sized> Store for B {
         if !prefix.is_empty() {
             name::validate_path(prefix)?;
         }
-        Backend::read_nodes(self, traj, prefix, spec)
+        let nodes = Backend::read_nodes(self, traj, prefix, spec)?;
+        for n in &nodes {
+            n.validate().map_err(|e| stored(self, &n.path, e))?;
+            if !under(&n.path, prefix) {
+                return Err(stored(
+                    self,
+                    &n.path,
+                    PetError::invalid(format!("read below '{prefix}' but lies elsewhere")),
+                ));
+            }
+        }
+        Ok(nodes)
     }
 
     fn read_run_nodes(&self, traj: &str, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
         trajectory_name(traj)?;
-        Backend::read_run_nodes(self, traj, index, spec)
+        crate::bounds::run_index(index)?;
+        let nodes = Backend::read_run_nodes(self, traj, index, spec)?;
+        for n in &nodes {
+            n.validate().map_err(|e| stored(self, &n.path, e))?;
+        }
+        Ok(nodes)
     }
 
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData> {
         trajectory_name(traj)?;
         name::validate_path(path)?;
-        Backend::read_data(self, traj, path)
+        let data = Backend::read_data(self, traj, path)?;
+        let role = LeafRole::for_path(path)?;
+        data.validate(path, role)
+            .map_err(|e| stored(self, path, e))?;
+        Ok(data)
     }
 
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {
         trajectory_name(traj)?;
-        Backend::read_runs(self, traj)
+        let runs = Backend::read_runs(self, traj)?;
+        for r in &runs {
+            r.validate().map_err(|e| stored(self, "run table", e))?;
+        }
+        Ok(runs)
     }
 
     fn delete(&self, traj: &str, path: &str) -> Result<usize> {
@@ -153,6 +181,18 @@ impl<B: Backend + ?Sized> Store for B {
         name::validate_path(path)?;
         writable(self)?;
         Backend::delete(self, traj, path)
+    }
+}
+
+/// What a backend read back broke a rule pet enforces on writing: the store
+/// was changed by something other than pet.
+fn stored<B: Backend + ?Sized>(b: &B, at: &str, e: PetError) -> PetError {
+    match e {
+        PetError::Format { .. } => e,
+        other => PetError::Format {
+            location: format!("{} ({at})", b.location()),
+            reason: format!("{other}; the store was changed by something other than pet"),
+        },
     }
 }
 
