@@ -79,6 +79,9 @@ impl Bucket {
         {
             let f = f.map_err(|e| ctx.map(e))?;
             if let (Ok(id), Ok(len)) = (f.get_object_id("_id"), f.get_i64("length")) {
+                let len = usize::try_from(len).map_err(|_| {
+                    corrupt(format!("payload {id} declares a negative length {len}"))
+                })?;
                 lengths.insert(id, len);
             }
         }
@@ -104,14 +107,28 @@ impl Bucket {
             let data = c
                 .get_binary_generic("data")
                 .map_err(|_| corrupt("a chunk has no data"))?;
+            let declared = lengths.get(&id).copied().ok_or_else(|| {
+                corrupt(format!(
+                    "a chunk belongs to payload {id}, which was not asked for"
+                ))
+            })?;
             let buf = out.entry(id).or_default();
-            if buf.len() != n as usize * CHUNK {
+            let at = usize::try_from(n)
+                .ok()
+                .and_then(|n| n.checked_mul(CHUNK))
+                .ok_or_else(|| corrupt(format!("payload {id} has a chunk numbered {n}")))?;
+            if buf.len() != at {
                 return Err(corrupt(format!("payload {id} has a gap at chunk {n}")));
+            }
+            if data.len() > CHUNK || at + data.len() > declared {
+                return Err(corrupt(format!(
+                    "payload {id} has more bytes than the {declared} its files document declares; the store is damaged"
+                )));
             }
             buf.extend_from_slice(data);
         }
         for (id, len) in lengths {
-            let have = out.entry(id).or_default().len() as i64;
+            let have = out.entry(id).or_default().len();
             if have != len {
                 return Err(corrupt(format!(
                     "payload {id} has {have} of {len} bytes; the store is damaged"

@@ -18,6 +18,7 @@
 //! ```
 
 mod blobs;
+pub mod document;
 mod error;
 mod node;
 mod options;

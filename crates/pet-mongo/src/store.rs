@@ -259,9 +259,8 @@ pub(crate) fn run_fields(r: &RunInfo) -> Document {
 fn run_from(d: &Document) -> Result<RunInfo> {
     let idx = d
         .get_i64("idx")
-        .ok()
-        .and_then(|i| usize::try_from(i).ok())
-        .ok_or_else(|| corrupt("a run document has no valid idx"))?;
+        .map_err(|_| corrupt("a run document has no idx"))
+        .and_then(|i| pet_core::bounds::stored_run_index(i, "mongodb runs collection"))?;
     Ok(RunInfo {
         index: idx,
         name: d
