@@ -33,6 +33,7 @@ mod environment;
 mod error;
 mod execute;
 mod executor;
+mod handshake;
 mod logging;
 mod open;
 mod options;
@@ -41,6 +42,7 @@ mod provenance;
 mod queue;
 mod reconcile;
 mod spawn;
+mod token;
 mod worker;
 
 pub use environment::{Environment, FailedRun, RunReport};

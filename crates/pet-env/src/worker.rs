@@ -2,8 +2,8 @@
 //! connects to the parent, receives the trajectory, executes tasks until told
 //! to stop, then exits.
 
-use std::io::{BufReader, BufWriter};
-use std::net::TcpStream;
+use std::io::{BufReader, BufWriter, Write};
+use std::net::{SocketAddr, TcpStream};
 
 use serde::Serialize;
 
@@ -11,37 +11,73 @@ use pet_core::{Run, Trajectory};
 
 use crate::error::{EnvError, RunResult};
 use crate::execute::{execute, Outcome};
-use crate::protocol::{self, FromWorker, ToWorker, WORKER_ADDR_ENV, WORKER_TOKEN_ENV};
+use crate::protocol::{
+    self, FromWorker, Greeting, ToWorker, CONNECT_TIMEOUT, POLL_INTERVAL, STALL_TIMEOUT,
+    WORKER_ADDR_ENV, WORKER_TOKEN_ENV,
+};
+use crate::token::Token;
 
 /// The connection of a worker process to its parent.
 struct WorkerLink {
     reader: BufReader<TcpStream>,
     writer: BufWriter<TcpStream>,
+    /// The parent's process id when the worker started (where it can be known).
+    parent: Option<u32>,
 }
 
 fn lost(e: impl std::fmt::Display) -> EnvError {
     EnvError::Worker(format!("lost the connection to the parent process: {e}"))
 }
 
+/// This process's parent, where the platform tells.
+#[cfg(unix)]
+fn parent_pid() -> Option<u32> {
+    Some(std::os::unix::process::parent_id())
+}
+
+/// This process's parent, where the platform tells.
+#[cfg(not(unix))]
+fn parent_pid() -> Option<u32> {
+    None
+}
+
 impl WorkerLink {
-    /// Connects when this process was started as a worker; `None` otherwise.
+    /// Connects and greets the parent when this process was started as a
+    /// worker; `None` otherwise.
     fn from_env() -> Result<Option<Self>, EnvError> {
         let Ok(addr) = std::env::var(WORKER_ADDR_ENV) else {
             return Ok(None);
         };
-        let token = std::env::var(WORKER_TOKEN_ENV).unwrap_or_default();
-        let stream = TcpStream::connect(&addr).map_err(lost)?;
+        let parent = parent_pid();
+        let token = std::env::var(WORKER_TOKEN_ENV)
+            .ok()
+            .and_then(|t| Token::from_hex(&t))
+            .ok_or_else(|| {
+                EnvError::Worker(format!(
+                    "{WORKER_TOKEN_ENV} is missing or not 64 hex digits; worker processes are started by Mode::Processes"
+                ))
+            })?;
+        let addr: SocketAddr = addr.parse().map_err(|e| {
+            EnvError::Worker(format!(
+                "{WORKER_ADDR_ENV}={addr} is not a socket address: {e}"
+            ))
+        })?;
+        let stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT).map_err(lost)?;
         stream.set_nodelay(true).map_err(lost)?;
-        let mut link = WorkerLink {
-            reader: BufReader::new(stream.try_clone().map_err(lost)?),
-            writer: BufWriter::new(stream),
-        };
-        let hello = FromWorker::Hello {
-            token,
+        stream.set_read_timeout(Some(POLL_INTERVAL)).map_err(lost)?;
+        stream
+            .set_write_timeout(Some(STALL_TIMEOUT))
+            .map_err(lost)?;
+        let greeting = Greeting {
+            token: *token.as_bytes(),
             pid: std::process::id(),
         };
-        protocol::send(&mut link.writer, &hello).map_err(lost)?;
-        Ok(Some(link))
+        (&stream).write_all(&greeting.encode()).map_err(lost)?;
+        Ok(Some(WorkerLink {
+            reader: BufReader::new(stream.try_clone().map_err(lost)?),
+            writer: BufWriter::new(stream),
+            parent,
+        }))
     }
 
     fn read_snapshot(msg: ToWorker) -> Result<Trajectory, EnvError> {
@@ -63,9 +99,17 @@ impl WorkerLink {
     {
         let mut traj: Option<Trajectory> = None;
         loop {
-            let msg = match protocol::recv::<ToWorker>(&mut self.reader) {
+            // Between tasks the parent may be busy for long; exit once it is gone.
+            let parent = self.parent;
+            let msg = match protocol::recv::<ToWorker>(&mut self.reader, || {
+                if parent_pid() != parent {
+                    std::process::exit(0);
+                }
+                Ok(())
+            }) {
                 Ok(Some(m)) => m,
-                _ => std::process::exit(0),
+                Ok(None) => std::process::exit(0),
+                Err(_) => std::process::exit(2),
             };
             let reply = match msg {
                 ToWorker::Shutdown => std::process::exit(0),
