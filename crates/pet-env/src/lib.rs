@@ -37,7 +37,7 @@ mod handshake;
 mod logging;
 mod open;
 mod options;
-mod protocol;
+pub mod protocol;
 mod provenance;
 mod queue;
 mod reconcile;
