@@ -1,10 +1,14 @@
 //! How the `pet` command prints an error: the chain of causes once each (a
 //! cause whose text its parent already shows is left out), plus advice in the
 //! command's own terms for errors the library reports without naming commands.
+//! Messages may quote stored text (names, values), so the line is cleaned.
 
 use pet_core::PetError;
 
-/// The error as one line, with the command's advice appended where it has some.
+use crate::safe_text::clean;
+
+/// The error as one line, safe to print (control characters escaped), with
+/// the command's advice appended where it has some.
 pub fn render(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
@@ -28,7 +32,7 @@ pub fn render(e: &anyhow::Error) -> String {
     if let Some(h) = hint {
         out.push_str(&format!(" ({h})"));
     }
-    out
+    clean(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -50,5 +54,12 @@ mod tests {
         );
         let e = anyhow::Error::new(PetError::NotFound("results.z".into()));
         assert!(render(&e).contains("`pet tree STORE`"), "{}", render(&e));
+    }
+
+    #[test]
+    fn stored_text_in_messages_is_escaped() {
+        let e = anyhow::anyhow!("bad value 'x\x1b]52;c;AAAA\x07'\nsecond line");
+        let shown = render(&e);
+        assert_eq!(shown, "bad value 'x\\u{1b}]52;c;AAAA\\u{7}'\\nsecond line");
     }
 }

@@ -1,17 +1,19 @@
-//! `pet ls`, `pet tree`, `pet show`, `pet info`.
+//! `pet ls`, `pet tree`, `pet show`, `pet info`. Text read from the store is
+//! printed through [`clean`] (or [`render`], which cleans it).
 
 use anyhow::{Context, Result};
 
 use pet_core::{name, LoadLevel, LoadSpec, NodeKind};
 
+use crate::safe_text::clean;
 use crate::{render, stores};
 
 /// Lists the trajectories of a store.
 pub fn ls(url: &str) -> Result<()> {
-    let store = stores::open(url, false)?;
+    let store = stores::open(url)?;
     let infos = store.list()?;
     if infos.is_empty() {
-        println!("{url} holds no trajectory");
+        println!("{} holds no trajectory", clean(url));
     }
     println!(
         "{:<30} {:>10} {:>10}  {:<20}  comment",
@@ -22,11 +24,11 @@ pub fn ls(url: &str) -> Result<()> {
         let done = runs.iter().filter(|r| r.completed).count();
         println!(
             "{:<30} {:>10} {:>10}  {:<20}  {}",
-            info.name,
+            clean(&info.name),
             done,
             runs.len(),
             pet_core::time::utc_timestamp(info.created),
-            info.comment
+            clean(&info.comment)
         );
     }
     Ok(())
@@ -47,12 +49,12 @@ pub fn tree(url: &str, path: Option<&str>, traj: Option<&str>) -> Result<()> {
     };
     println!(
         "{} ({} runs){}",
-        t.name(),
+        clean(t.name()),
         t.len(),
         if t.info().comment.is_empty() {
             String::new()
         } else {
-            format!("  # {}", t.info().comment)
+            format!("  # {}", clean(&t.info().comment))
         }
     );
     let base_depth = if root.is_empty() {
@@ -72,8 +74,10 @@ pub fn tree(url: &str, path: Option<&str>, traj: Option<&str>) -> Result<()> {
             root.is_empty() && name::last(p) == name::RUNS && matches!(node.kind, NodeKind::Group);
         if collapsed {
             println!(
-                "{}... one group per run; show one with: pet tree {url} {p}.{}",
+                "{}... one group per run; show one with: pet tree {} {}.{}",
                 "  ".repeat(depth + 1),
+                clean(url),
+                clean(p),
                 name::run_name(0)
             );
         }
@@ -91,23 +95,23 @@ pub fn show(url: &str, path: &str, traj: Option<&str>) -> Result<()> {
         .resolve_loading(path)
         .with_context(|| format!("no node '{path}' in {url}; list them with: pet tree {url}"))?;
     let node = t.node_loaded(&full)?.clone();
-    println!("{full}");
+    println!("{}", clean(&full));
     if !node.comment.is_empty() {
-        println!("comment: {}", node.comment);
+        println!("comment: {}", clean(&node.comment));
     }
     for (k, v) in &node.annotations {
-        println!("annotation {k}: {v}");
+        println!("annotation {}: {}", clean(k), clean(&v.to_string()));
     }
     match (&node.kind, &node.data) {
         (NodeKind::Leaf { role, .. }, Some(d)) => {
             println!("kind: {}", role.name());
             println!("{}", render::leaf(d));
         }
-        (NodeKind::Link { target }, _) => println!("link to {target}"),
+        (NodeKind::Link { target }, _) => println!("link to {}", clean(target)),
         _ => {
             println!("group with children:");
             for c in t.children(&full)? {
-                println!("  {c}");
+                println!("  {}", clean(&c));
             }
         }
     }
@@ -118,27 +122,27 @@ pub fn show(url: &str, path: &str, traj: Option<&str>) -> Result<()> {
 pub fn info(url: &str, traj: Option<&str>) -> Result<()> {
     let mut t = stores::load(url, traj, LoadSpec::default())?;
     let i = t.info().clone();
-    println!("trajectory: {}", i.name);
-    println!("comment: {}", i.comment);
+    println!("trajectory: {}", clean(&i.name));
+    println!("comment: {}", clean(&i.comment));
     println!(
         "created: {} by pet {}",
         pet_core::time::utc_timestamp(i.created),
-        i.pet_version
+        clean(&i.pet_version)
     );
-    println!("store: {url}");
+    println!("store: {}", clean(url));
     let done = t.len() - t.pending_runs().len();
     println!(
         "runs: {} ({done} completed, {} pending)",
         t.len(),
         t.len() - done
     );
-    println!("explored: {}", t.explored_names().join(", "));
+    println!("explored: {}", clean(&t.explored_names().join(", ")));
     let sessions = t.children("config.provenance").unwrap_or_default();
     if sessions.is_empty() {
         println!("provenance: none recorded (the trajectory was not run through an Environment)");
     }
     for s in sessions {
-        println!("{}:", name::last(&s));
+        println!("{}:", clean(name::last(&s)));
         for leaf in t.leaves(&s) {
             let v = t.get(&leaf)?;
             let shown = match name::last(&leaf) {
@@ -149,7 +153,7 @@ pub fn info(url: &str, traj: Option<&str>) -> Result<()> {
                     .unwrap_or_else(|| v.to_string()),
                 _ => v.to_string(),
             };
-            println!("  {}: {shown}", name::last(&leaf));
+            println!("  {}: {}", clean(name::last(&leaf)), clean(&shown));
         }
     }
     Ok(())

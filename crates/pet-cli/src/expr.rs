@@ -1,8 +1,25 @@
 //! A small, safe expression language for `pet runs --where`: numbers, strings,
 //! booleans, parameter names, arithmetic, comparisons, `&&`, `||`, `!`,
 //! parentheses. Parsing builds a tree; evaluating only looks values up.
+//!
+//! The expression comes from the command line, possibly from a script fed
+//! hostile text, so both steps are bounded: at most [`MAX_LEN`] bytes, and a
+//! tree at most [`MAX_DEPTH`] levels deep (parentheses, `!`, `-` and operands of
+//! binary operators each add a level), so neither the recursive-descent parser
+//! nor the recursive evaluator can overflow the stack.
 
 use anyhow::{anyhow, bail, Result};
+
+/// Longest expression accepted, in bytes.
+pub const MAX_LEN: usize = 64 * 1024;
+
+/// Deepest expression tree accepted: parenthesised, negated (`!`, `-`) or
+/// operand-of-operator nesting, counted together.
+pub const MAX_DEPTH: usize = 128;
+
+fn too_deep() -> anyhow::Error {
+    anyhow!("the expression nests deeper than {MAX_DEPTH} levels; simplify it")
+}
 
 /// A value during evaluation.
 #[derive(Clone, Debug, PartialEq)]
@@ -123,15 +140,54 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>> {
             out.push((i, Tok::Sym(s)));
             i += s.len();
         } else {
+            let c = src[i..].chars().next().unwrap_or(c);
             bail!("unexpected character {c:?} at column {}", i + 1);
         }
     }
     Ok(out)
 }
 
+/// A parsed subtree and its depth (a literal or a name is 1 level deep).
+struct Sub {
+    e: Expr,
+    depth: usize,
+}
+
+impl Sub {
+    fn leaf(e: Expr) -> Sub {
+        Sub { e, depth: 1 }
+    }
+
+    /// `f(inner)` one level deeper than `inner`.
+    fn wrap(inner: Sub, f: fn(Box<Expr>) -> Expr) -> Result<Sub> {
+        let depth = inner.depth + 1;
+        if depth > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        Ok(Sub {
+            e: f(Box::new(inner.e)),
+            depth,
+        })
+    }
+
+    fn bin(left: Sub, op: Op, right: Sub) -> Result<Sub> {
+        let depth = left.depth.max(right.depth) + 1;
+        if depth > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        Ok(Sub {
+            e: Expr::Bin(Box::new(left.e), op, Box::new(right.e)),
+            depth,
+        })
+    }
+}
+
 struct Parser {
     toks: Vec<(usize, Tok)>,
     pos: usize,
+    /// Parentheses and prefix operators open around the current position; the
+    /// parser recurses once per level, so this is checked before each descent.
+    open: usize,
 }
 
 impl Parser {
@@ -151,17 +207,24 @@ impl Parser {
         }
     }
 
-    fn binary(
-        &mut self,
-        ops: &[(&str, Op)],
-        next: fn(&mut Parser) -> Result<Expr>,
-    ) -> Result<Expr> {
+    /// Runs `f` one nesting level deeper, refusing to go past [`MAX_DEPTH`].
+    fn nested(&mut self, f: fn(&mut Parser) -> Result<Sub>) -> Result<Sub> {
+        if self.open >= MAX_DEPTH {
+            return Err(too_deep());
+        }
+        self.open += 1;
+        let out = f(self);
+        self.open -= 1;
+        out
+    }
+
+    fn binary(&mut self, ops: &[(&str, Op)], next: fn(&mut Parser) -> Result<Sub>) -> Result<Sub> {
         let mut left = next(self)?;
         'outer: loop {
             for (s, op) in ops {
                 if self.eat(s) {
                     let right = next(self)?;
-                    left = Expr::Bin(Box::new(left), *op, Box::new(right));
+                    left = Sub::bin(left, *op, right)?;
                     continue 'outer;
                 }
             }
@@ -169,22 +232,23 @@ impl Parser {
         }
     }
 
-    fn or(&mut self) -> Result<Expr> {
+    fn or(&mut self) -> Result<Sub> {
         self.binary(&[("||", Op::Or)], Parser::and)
     }
 
-    fn and(&mut self) -> Result<Expr> {
+    fn and(&mut self) -> Result<Sub> {
         self.binary(&[("&&", Op::And)], Parser::not)
     }
 
-    fn not(&mut self) -> Result<Expr> {
+    fn not(&mut self) -> Result<Sub> {
         if self.eat("!") {
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            let inner = self.nested(Parser::not)?;
+            return Sub::wrap(inner, Expr::Not);
         }
         self.cmp()
     }
 
-    fn cmp(&mut self) -> Result<Expr> {
+    fn cmp(&mut self) -> Result<Sub> {
         let left = self.sum()?;
         for (s, op) in [
             ("<=", Op::Le),
@@ -196,60 +260,75 @@ impl Parser {
         ] {
             if self.eat(s) {
                 let right = self.sum()?;
-                return Ok(Expr::Bin(Box::new(left), op, Box::new(right)));
+                return Sub::bin(left, op, right);
             }
         }
         Ok(left)
     }
 
-    fn sum(&mut self) -> Result<Expr> {
+    fn sum(&mut self) -> Result<Sub> {
         self.binary(&[("+", Op::Add), ("-", Op::Sub)], Parser::prod)
     }
 
-    fn prod(&mut self) -> Result<Expr> {
+    fn prod(&mut self) -> Result<Sub> {
         self.binary(
             &[("*", Op::Mul), ("/", Op::Div), ("%", Op::Rem)],
             Parser::unary,
         )
     }
 
-    fn unary(&mut self) -> Result<Expr> {
+    fn unary(&mut self) -> Result<Sub> {
         if self.eat("-") {
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+            let inner = self.nested(Parser::unary)?;
+            return Sub::wrap(inner, Expr::Neg);
         }
         self.atom()
     }
 
-    fn atom(&mut self) -> Result<Expr> {
+    fn atom(&mut self) -> Result<Sub> {
         let Some((col, tok)) = self.toks.get(self.pos).cloned() else {
             bail!("the expression ends too early");
         };
         self.pos += 1;
         match tok {
-            Tok::Num(n) => Ok(Expr::Lit(Val::Num(n))),
-            Tok::Str(s) => Ok(Expr::Lit(Val::Str(s))),
-            Tok::Ident(id) if id == "true" => Ok(Expr::Lit(Val::Bool(true))),
-            Tok::Ident(id) if id == "false" => Ok(Expr::Lit(Val::Bool(false))),
-            Tok::Ident(id) => Ok(Expr::Name(id)),
+            Tok::Num(n) => Ok(Sub::leaf(Expr::Lit(Val::Num(n)))),
+            Tok::Str(s) => Ok(Sub::leaf(Expr::Lit(Val::Str(s)))),
+            Tok::Ident(id) if id == "true" => Ok(Sub::leaf(Expr::Lit(Val::Bool(true)))),
+            Tok::Ident(id) if id == "false" => Ok(Sub::leaf(Expr::Lit(Val::Bool(false)))),
+            Tok::Ident(id) => Ok(Sub::leaf(Expr::Name(id))),
             Tok::Sym("(") => {
-                let e = self.or()?;
+                let inner = self.nested(Parser::or)?;
                 if !self.eat(")") {
                     bail!("missing ')' for the '(' at column {}", col + 1);
                 }
-                Ok(e)
+                // Parentheses leave no node but count as a level, as they are
+                // one more level of the parser's recursion.
+                let depth = inner.depth + 1;
+                if depth > MAX_DEPTH {
+                    return Err(too_deep());
+                }
+                Ok(Sub { e: inner.e, depth })
             }
             Tok::Sym(s) => bail!("unexpected '{s}' at column {}", col + 1),
         }
     }
 }
 
-/// Parses an expression such as `rule_number > 30 && rule_number < 120`.
+/// Parses an expression such as `rule_number > 30 && rule_number < 120`; at
+/// most [`MAX_LEN`] bytes and [`MAX_DEPTH`] levels deep.
 pub fn parse(src: &str) -> Result<Expr> {
+    if src.len() > MAX_LEN {
+        bail!(
+            "the expression is {} bytes long; at most {MAX_LEN} are accepted",
+            src.len()
+        );
+    }
     let mut p = Parser {
         toks: lex(src)?,
         pos: 0,
+        open: 0,
     };
-    let e = p.or()?;
+    let e = p.or()?.e;
     if let Some((col, _)) = p.toks.get(p.pos) {
         bail!("unexpected text at column {} of '{src}'", col + 1);
     }
@@ -270,8 +349,17 @@ fn truth(v: Val) -> Result<bool> {
     }
 }
 
-/// Evaluates `e`, looking parameter names up with `lookup`.
+/// Evaluates `e`, looking parameter names up with `lookup`. A tree deeper
+/// than [`MAX_DEPTH`] (which [`parse`] never builds) is refused, not recursed into.
 pub fn eval(e: &Expr, lookup: &dyn Fn(&str) -> Result<Val>) -> Result<Val> {
+    eval_at(e, lookup, 1)
+}
+
+fn eval_at(e: &Expr, lookup: &dyn Fn(&str) -> Result<Val>, depth: usize) -> Result<Val> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep());
+    }
+    let eval = |x: &Expr, lookup: &dyn Fn(&str) -> Result<Val>| eval_at(x, lookup, depth + 1);
     Ok(match e {
         Expr::Lit(v) => v.clone(),
         Expr::Name(n) => lookup(n)?,
@@ -387,5 +475,72 @@ mod tests {
             .to_string()
             .contains("not closed"));
         assert!(run("import os", 1.0).is_err());
+    }
+
+    fn deep_error(src: &str) -> String {
+        let e = parse(src).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("nests deeper than {MAX_DEPTH} levels")),
+            "{e}"
+        );
+        e
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowing_the_stack() {
+        let n = 30_000; // 60 KB of parentheses: within MAX_LEN, far past MAX_DEPTH
+        deep_error(&format!("{}1{}", "(".repeat(n), ")".repeat(n)));
+        deep_error(&format!("{}1", "(".repeat(n)));
+        deep_error(&format!("{}true", "!".repeat(n)));
+        deep_error(&format!("{}true", "! ".repeat(n / 2)));
+        deep_error(&format!("{}1", "- ".repeat(n / 2)));
+        // Left-leaning chains of binary operators build deep trees too.
+        deep_error(&format!("1{}", " + 1".repeat(MAX_DEPTH)));
+        deep_error(&format!("true{}", " || true".repeat(MAX_DEPTH)));
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_is_accepted() {
+        // A literal is one level, each pair of parentheses one more.
+        let k = MAX_DEPTH - 1;
+        let src = format!("{}1{}", "(".repeat(k), ")".repeat(k));
+        assert_eq!(run(&src, 0.0).unwrap(), Val::Num(1.0));
+        let src = format!("{}1{}", "(".repeat(k + 1), ")".repeat(k + 1));
+        deep_error(&src);
+        assert_eq!(
+            run(&format!("{}rule_number", "-".repeat(k)), 2.0).unwrap(),
+            Val::Num(if k.is_multiple_of(2) { 2.0 } else { -2.0 })
+        );
+        let chain = format!("rule_number == 0{}", " || rule_number == 1".repeat(40));
+        assert_eq!(run(&chain, 1.0).unwrap(), Val::Bool(true));
+    }
+
+    #[test]
+    fn long_expressions_are_refused() {
+        let src = format!("1{}", " ".repeat(MAX_LEN));
+        let e = parse(&src).unwrap_err().to_string();
+        assert!(e.contains(&format!("at most {MAX_LEN}")), "{e}");
+        assert!(parse(&format!("1{}", " ".repeat(MAX_LEN - 1))).is_ok());
+    }
+
+    #[test]
+    fn eval_refuses_trees_deeper_than_the_parser_builds() {
+        let mut e = Expr::Lit(Val::Bool(true));
+        for _ in 0..MAX_DEPTH {
+            e = Expr::Not(Box::new(e));
+        }
+        let err = eval(&e, &|_| bail!("no names")).unwrap_err().to_string();
+        assert!(err.contains("nests deeper"), "{err}");
+        let Expr::Not(inner) = e else { unreachable!() };
+        assert_eq!(
+            eval(&inner, &|_| bail!("no names")).unwrap(),
+            Val::Bool((MAX_DEPTH - 1).is_multiple_of(2))
+        );
+    }
+
+    #[test]
+    fn non_ascii_characters_are_named_whole() {
+        let e = parse("x \u{2264} 3").unwrap_err().to_string();
+        assert!(e.contains("'\u{2264}'"), "{e}");
     }
 }

@@ -5,10 +5,12 @@
 
 mod advice;
 mod browse;
+mod dest;
 mod expr;
 mod move_data;
 mod query;
 mod render;
+mod safe_text;
 mod stores;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -61,7 +63,7 @@ enum Command {
     Runs {
         /// Store URL or path.
         store: String,
-        /// Expression, e.g. 'rule_number > 30 && rule_number < 120'.
+        /// Expression, e.g. 'rule_number > 30 && rule_number < 120' (at most 64 KiB, 128 levels deep).
         #[arg(short, long = "where")]
         filter: Option<String>,
         /// Trajectory name.
@@ -82,7 +84,7 @@ enum Command {
         #[arg(short, long)]
         traj: Option<String>,
     },
-    /// Merge the same trajectory of two stores into a third store.
+    /// Merge the same trajectory of two stores into a third store (all or nothing).
     Merge {
         /// First store (its runs keep their indices).
         a: String,
@@ -106,7 +108,7 @@ enum Command {
         #[arg(short, long)]
         traj: Option<String>,
     },
-    /// Copy trajectories from one store to another, between any backends.
+    /// Copy trajectories from one store to another, between any backends (all or nothing).
     Migrate {
         /// Source store.
         src: String,

@@ -1,7 +1,7 @@
 //! `pet runs --where` and `pet export`.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Map, Value as Json};
@@ -10,6 +10,7 @@ use pet_core::storage::ReadSpec;
 use pet_core::{name, LeafData, LoadSpec, Scalar, Value};
 
 use crate::expr::{self, Val};
+use crate::safe_text::{self, clean};
 use crate::{stores, Format};
 
 fn to_val(name: &str, v: &Value) -> Result<Val> {
@@ -31,11 +32,11 @@ fn to_val(name: &str, v: &Value) -> Result<Val> {
 
 /// Lists runs, all or those matching `filter`.
 pub fn runs(url: &str, filter: Option<&str>, traj: Option<&str>) -> Result<()> {
-    let t = stores::load(url, traj, LoadSpec::default())?;
     let e = filter
         .map(expr::parse)
         .transpose()
         .context("bad --where expression")?;
+    let t = stores::load(url, traj, LoadSpec::default())?;
     let explored = t.explored_names().join(", ");
     let hits = match &e {
         None => (0..t.len()).collect(),
@@ -64,7 +65,11 @@ pub fn runs(url: &str, filter: Option<&str>, traj: Option<&str>) -> Result<()> {
         } else {
             "pending"
         };
-        println!("{}  {state:<9}  {}", info.name, info.summary);
+        println!(
+            "{}  {state:<9}  {}",
+            clean(&info.name),
+            clean(&info.summary)
+        );
     }
     println!("{} of {} runs match", hits.len(), t.len());
     Ok(())
@@ -195,12 +200,23 @@ pub fn export(
                     Json::Object(m)
                 })
                 .collect();
-            serde_json::to_string_pretty(&arr)? + "\n"
+            // Lossless: the same JSON value, with DEL and C1 controls escaped.
+            safe_text::json(&serde_json::to_string_pretty(&arr)?).into_owned() + "\n"
         }
         Format::Csv => {
+            // CSV has no escapes: the data is written as stored, except on a
+            // terminal, where control characters are shown escaped.
+            let tty = out.is_none() && std::io::stdout().is_terminal();
+            let cell = |c: &str| {
+                if tty {
+                    csv_cell(&clean(c))
+                } else {
+                    csv_cell(c)
+                }
+            };
             let mut s = columns
                 .iter()
-                .map(|c| csv_cell(c))
+                .map(|c| cell(c))
                 .collect::<Vec<_>>()
                 .join(",")
                 + "\n";
@@ -209,7 +225,7 @@ pub fn export(
                     .iter()
                     .map(|c| match r.get(c) {
                         None | Some(Json::Null) => String::new(),
-                        Some(Json::String(x)) => csv_cell(x),
+                        Some(Json::String(x)) => cell(x),
                         Some(v) => v.to_string(),
                     })
                     .collect();

@@ -1,6 +1,10 @@
 //! Human-readable rendering of values, leaves and nodes for the terminal.
+//! Every piece of stored text goes through [`clean`], so what this returns is
+//! safe to print (the only control characters in it are the newlines it adds).
 
 use pet_core::{Array, LeafData, Node, NodeKind, Value};
+
+use crate::safe_text::clean;
 
 fn array_stats(a: &Array) -> String {
     let vals: Vec<f64> = (0..a.len())
@@ -20,7 +24,7 @@ fn array_stats(a: &Array) -> String {
 
 fn first_elements(a: &Array, n: usize) -> String {
     let shown: Vec<String> = (0..a.len().min(n))
-        .filter_map(|i| a.get_flat(i).map(|s| s.to_string()))
+        .filter_map(|i| a.get_flat(i).map(|s| clean(&s.to_string()).into_owned()))
         .collect();
     let more = if a.len() > n { ", ..." } else { "" };
     format!("[{}{more}]", shown.join(", "))
@@ -31,34 +35,50 @@ pub fn value(v: &Value) -> String {
     match v {
         Value::Array(a) => format!(
             "{}{}\n    first: {}",
-            a.type_info(),
+            clean(&a.type_info()),
             array_stats(a),
             first_elements(a, 10)
         ),
         Value::Quantity(q) => match q.value.as_ref() {
-            Value::Array(_) => format!("{} (unit {})", value(&q.value), q.unit),
-            other => format!("{other} {}", q.unit),
+            Value::Array(_) => format!("{} (unit {})", value(&q.value), clean(&q.unit)),
+            other => format!("{} {}", clean(&other.to_string()), clean(&q.unit)),
         },
         Value::Table(t) => {
-            let mut s = t.type_info();
+            let mut s = clean(&t.type_info()).into_owned();
             for (name, col) in t.columns() {
-                s.push_str(&format!("\n    {name}: {}", first_elements(col, 8)));
+                s.push_str(&format!(
+                    "\n    {}: {}",
+                    clean(name),
+                    first_elements(col, 8)
+                ));
             }
             s
         }
         Value::Dict(d) => {
             let mut s = format!("dict with {} keys", d.len());
             for (k, x) in d.iter().take(20) {
-                s.push_str(&format!("\n    {k}: {}", x.type_info()));
+                s.push_str(&format!("\n    {}: {}", clean(k), clean(&x.type_info())));
             }
             s
         }
-        Value::Sparse(m) => format!("{} (data {})", m.type_info(), first_elements(&m.data, 8)),
+        Value::Sparse(m) => format!(
+            "{} (data {})",
+            clean(&m.type_info()),
+            first_elements(&m.data, 8)
+        ),
         Value::User(u) => match u.to_json() {
-            Ok(j) => format!("user type {}: {j}", u.type_name),
-            Err(_) => format!("user type {} ({} bytes)", u.type_name, u.payload.len()),
+            Ok(j) => format!(
+                "user type {}: {}",
+                clean(&u.type_name),
+                clean(&j.to_string())
+            ),
+            Err(_) => format!(
+                "user type {} ({} bytes)",
+                clean(&u.type_name),
+                u.payload.len()
+            ),
         },
-        other => other.to_string(),
+        other => clean(&other.to_string()).into_owned(),
     }
 }
 
@@ -68,7 +88,11 @@ pub fn leaf(data: &LeafData) -> String {
         LeafData::Param { value: v, explored } => {
             let mut s = format!("value: {}", value(v));
             if let Some(list) = explored {
-                let shown: Vec<String> = list.iter().take(20).map(|x| x.to_string()).collect();
+                let shown: Vec<String> = list
+                    .iter()
+                    .take(20)
+                    .map(|x| clean(&x.to_string()).into_owned())
+                    .collect();
                 let more = if list.len() > 20 { ", ..." } else { "" };
                 s.push_str(&format!(
                     "\nexplored ({} points): [{}{more}]",
@@ -80,7 +104,7 @@ pub fn leaf(data: &LeafData) -> String {
         }
         LeafData::Result { items } => items
             .iter()
-            .map(|(k, v)| format!("{k}: {}", value(v)))
+            .map(|(k, v)| format!("{}: {}", clean(k), value(v)))
             .collect::<Vec<_>>()
             .join("\n"),
     }
@@ -92,19 +116,27 @@ pub fn tree_line(name: &str, node: &Node, depth: usize) -> String {
         NodeKind::Group => "group".to_string(),
         NodeKind::Leaf {
             role, type_info, ..
-        } => format!("{} {type_info}", role.name()),
-        NodeKind::Link { target } => format!("-> {target}"),
+        } => format!("{} {}", role.name(), clean(type_info)),
+        NodeKind::Link { target } => format!("-> {}", clean(target)),
     };
     let comment = if node.comment.is_empty() {
         String::new()
     } else {
-        format!("  # {}", node.comment)
+        format!("  # {}", clean(&node.comment))
     };
     let ann = if node.annotations.is_empty() {
         String::new()
     } else {
-        let keys: Vec<&str> = node.annotations.keys().map(String::as_str).collect();
+        let keys: Vec<String> = node
+            .annotations
+            .keys()
+            .map(|k| clean(k).into_owned())
+            .collect();
         format!("  [{}]", keys.join(", "))
     };
-    format!("{}{name}  ({what}){comment}{ann}", "  ".repeat(depth))
+    format!(
+        "{}{}  ({what}){comment}{ann}",
+        "  ".repeat(depth),
+        clean(name)
+    )
 }

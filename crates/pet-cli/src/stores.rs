@@ -1,5 +1,5 @@
-//! Opening the store a command names (read-only unless the command writes) and
-//! picking the trajectory.
+//! Opening the store a command reads (read-only) and picking the trajectory.
+//! Stores a command writes are opened through [`crate::dest::Destination`].
 
 use std::sync::Arc;
 
@@ -7,16 +7,10 @@ use anyhow::{bail, Context, Result};
 
 use pet_core::{LoadSpec, Store, Trajectory};
 
-/// Opens `url` (a URL or a path with a backend's file extension); stores are
-/// opened read-only unless `write` is set (or the URL says `mode=rw`), so
-/// reading never creates or changes anything.
-pub fn open(url: &str, write: bool) -> Result<Arc<dyn Store>> {
-    let opened = if write {
-        pet_stores::open(url)
-    } else {
-        pet_stores::open_read_only(url)
-    };
-    opened.with_context(|| format!("cannot open store {url}"))
+/// Opens `url` (a URL or a path with a backend's file extension) read-only
+/// (unless the URL says `mode=rw`), so reading never creates or changes anything.
+pub fn open(url: &str) -> Result<Arc<dyn Store>> {
+    pet_stores::open_read_only(url).with_context(|| format!("cannot open store {url}"))
 }
 
 /// The trajectory to work on: `--traj` if given, else the only one in the store.
@@ -37,7 +31,7 @@ pub fn pick(store: &dyn Store, url: &str, traj: Option<&str>) -> Result<String> 
 
 /// Opens the store read-only and loads the chosen trajectory with `spec`.
 pub fn load(url: &str, traj: Option<&str>, spec: LoadSpec) -> Result<Trajectory> {
-    let store = open(url, false)?;
+    let store = open(url)?;
     let name = pick(store.as_ref(), url, traj)?;
     Trajectory::load(store, &name, spec)
         .with_context(|| format!("cannot load trajectory '{name}' from {url}"))
