@@ -10,6 +10,8 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 # pet-hdf5 links the system HDF5 library (found through pkg-config).
 dpkg -s libhdf5-dev >/dev/null 2>&1 || need+=(libhdf5-dev)
+# The fuzz campaign locates crashes and hangs with gdb (pet's own, or libhdf5's).
+command -v gdb >/dev/null 2>&1 || need+=(gdb)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq

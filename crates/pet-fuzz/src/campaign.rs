@@ -43,10 +43,76 @@ pub struct Tally {
     pub hangs: u64,
     /// Distinct failures: where each happened, and the first input that showed it.
     pub failures: BTreeMap<String, u64>,
+    /// Aborts and hangs inside the HDF5 C library (its frames are `H5*`).
+    pub in_libhdf5: u64,
     /// Largest resident memory of a child, in MiB.
     pub peak_mib: f64,
     /// Wall time.
     pub seconds: f64,
+}
+
+/// A failure's description with numbers blanked, so that the same failure
+/// with other sizes counts once.
+fn signature(s: &str) -> String {
+    let mut out = String::new();
+    let mut in_num = false;
+    let mut prev = ' ';
+    for c in s.chars() {
+        let word = prev.is_ascii_alphanumeric() || prev == '_';
+        if c.is_ascii_digit() && (in_num || !word) {
+            if !in_num {
+                out.push('N');
+            }
+            in_num = true;
+        } else {
+            in_num = false;
+            out.push(c);
+        }
+        prev = c;
+    }
+    out
+}
+
+/// Where an input that killed its process died: it is run again under `gdb`
+/// (when installed) and the innermost named frames are kept.
+fn abort_place(exe: &std::path::Path, target: &str, plan: &Plan, input: u64) -> String {
+    let script = format!(
+        "ulimit -v {}; exec timeout {} gdb -batch -ex run -ex 'bt 12' --args \"$0\" repro {target} --seed {} --input {input}",
+        plan.mem_limit_mib * 1024,
+        plan.hang.as_secs() * 3 + 10,
+        plan.seed
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .arg(exe)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output();
+    match out {
+        Ok(o) => frames(&String::from_utf8_lossy(&o.stdout)),
+        Err(_) => UNKNOWN.into(),
+    }
+}
+
+const UNKNOWN: &str = "an unknown place (install gdb to see where)";
+
+/// The innermost three named frames of a `gdb` backtrace.
+fn frames(text: &str) -> String {
+    let names: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .filter_map(|l| {
+            let f = l.split(" in ").nth(1)?.split(' ').next()?.to_string();
+            (f != "??").then_some(f)
+        })
+        .take(3)
+        .collect();
+    if names.is_empty() {
+        UNKNOWN.into()
+    } else {
+        names.join(" < ")
+    }
 }
 
 fn vm_hwm_mib(pid: u32) -> Option<f64> {
@@ -64,23 +130,9 @@ fn stack_top(pid: u32) -> String {
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output();
-    let Ok(out) = out else {
-        return "an unknown place (install gdb to see where)".into();
-    };
-    let text = String::from_utf8_lossy(&out.stdout);
-    let frames: Vec<String> = text
-        .lines()
-        .filter(|l| l.starts_with('#'))
-        .filter_map(|l| {
-            let f = l.split(" in ").nth(1)?.split(' ').next()?.to_string();
-            (f != "??").then_some(f)
-        })
-        .take(3)
-        .collect();
-    if frames.is_empty() {
-        "an unknown place".into()
-    } else {
-        frames.join(" < ")
+    match out {
+        Ok(o) => frames(&String::from_utf8_lossy(&o.stdout)),
+        Err(_) => UNKNOWN.into(),
     }
 }
 
@@ -158,7 +210,7 @@ pub fn run_target(exe: &std::path::Path, target: &Target, plan: &Plan) -> anyhow
                             current = None;
                             let n: u64 = n.parse().unwrap_or(0);
                             t.failures
-                                .entry(format!("panic {}", what.unwrap_or("")))
+                                .entry(signature(&format!("panic {}", what.unwrap_or(""))))
                                 .or_insert(n);
                         }
                         (Some("ok"), Some(_), _) => {
@@ -200,21 +252,39 @@ pub fn run_target(exe: &std::path::Path, target: &Target, plan: &Plan) -> anyhow
                 target.name
             );
         };
-        if hung {
+        let place = if hung {
             t.hangs += 1;
-            t.failures.entry(format!("hang in {hang_at}")).or_insert(at);
+            hang_at
         } else {
             t.aborts += 1;
-            let what: String = tail.chars().take(100).collect();
-            t.failures
-                .entry(format!("abort ({status}) {what}"))
-                .or_insert(at);
+            abort_place(exe, target.name, plan, at)
+        };
+        if place.starts_with("H5") {
+            t.in_libhdf5 += 1;
         }
+        let what: String = tail.chars().take(100).collect();
+        let key = if hung {
+            format!("hang in {place}")
+        } else {
+            format!("abort ({status}) in {place}: {what}")
+        };
+        t.failures.entry(signature(&key)).or_insert(at);
         next = at + 1;
     }
     t.inputs = plan.inputs;
     t.seconds = started.elapsed().as_secs_f64();
     Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn signatures_blank_sizes_but_keep_names() {
+        assert_eq!(
+            super::signature("allocation of 2113928988 bytes in H5C_protect at a.rs:12"),
+            "allocation of N bytes in H5C_protect at a.rs:N"
+        );
+    }
 }
 
 /// The table of a campaign, one row per target and a total.
@@ -223,12 +293,12 @@ pub fn table(rows: &[Tally], plan: &Plan) -> String {
         "fuzz campaign: seed {}, {} inputs per target, memory limit {} MiB per process\n\n",
         plan.seed, plan.inputs, plan.mem_limit_mib
     );
-    s.push_str("| target | inputs | accepted | refused (clean error) | distinct failures | panics | aborts | hangs | peak memory (MiB) | seconds |\n");
-    s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    s.push_str("| target | inputs | accepted | refused (clean error) | distinct failures | panics | aborts | hangs | of which in libhdf5 | peak memory (MiB) | seconds |\n");
+    s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     let mut total = Tally::default();
     for r in rows {
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.1} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.1} |\n",
             r.target,
             r.inputs,
             r.accepted,
@@ -237,6 +307,7 @@ pub fn table(rows: &[Tally], plan: &Plan) -> String {
             r.panics,
             r.aborts,
             r.hangs,
+            r.in_libhdf5,
             r.peak_mib,
             r.seconds
         ));
@@ -246,6 +317,7 @@ pub fn table(rows: &[Tally], plan: &Plan) -> String {
         total.panics += r.panics;
         total.aborts += r.aborts;
         total.hangs += r.hangs;
+        total.in_libhdf5 += r.in_libhdf5;
         total.peak_mib = total.peak_mib.max(r.peak_mib);
         total.seconds += r.seconds;
         for (k, v) in &r.failures {
@@ -253,7 +325,7 @@ pub fn table(rows: &[Tally], plan: &Plan) -> String {
         }
     }
     s.push_str(&format!(
-        "| **total** | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.1} |\n",
+        "| **total** | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.1} |\n",
         total.inputs,
         total.accepted,
         total.refused,
@@ -261,6 +333,7 @@ pub fn table(rows: &[Tally], plan: &Plan) -> String {
         total.panics,
         total.aborts,
         total.hangs,
+        total.in_libhdf5,
         total.peak_mib,
         total.seconds
     ));

@@ -106,3 +106,41 @@ pub const WORKER_FRAME: Target = Target {
         refused.map_or(Ok(()), Err)
     },
 };
+
+/// The `--where` language, compiled from the CLI's own source file.
+#[allow(dead_code, clippy::all)]
+#[path = "../../../pet-cli/src/expr.rs"]
+mod expr;
+
+/// `pet runs --where` expressions, parsed and evaluated.
+pub const WHERE_EXPR: Target = Target {
+    name: "where-expr",
+    about: "`pet runs --where` expressions through the CLI's parser and evaluator",
+    cost: 1,
+    seeds: |_: &Work| {
+        Ok([
+            "x > 1 && (name == \"a\" || !(z < 2.5))",
+            "-(-x) * 3 + 4 / 2 >= rule % 7",
+            "((((g.n))))",
+            "!true || false && 1 != 2",
+            "name == 'quoted' && x <= 1e300",
+            "a + b + c + d + e + f + g + h - i * j / k",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect())
+    },
+    run: |_, input| {
+        let src = std::str::from_utf8(input).map_err(err)?;
+        let e = expr::parse(src).map_err(err)?;
+        expr::eval(&e, &|name| {
+            Ok(if name.starts_with('n') {
+                expr::Val::Str(name.to_string())
+            } else {
+                expr::Val::Num(name.len() as f64)
+            })
+        })
+        .map(|_| ())
+        .map_err(err)
+    },
+};

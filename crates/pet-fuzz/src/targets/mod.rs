@@ -53,6 +53,7 @@ pub const TARGETS: &[Target] = &[
     values::CBOR_VALUE,
     values::BSON_NODE,
     frames::WORKER_FRAME,
+    frames::WHERE_EXPR,
     files::SQLITE_CELLS,
     files::SQLITE_FILE,
     files::HDF5_FILE,
