@@ -276,17 +276,6 @@ pub fn run_target(exe: &std::path::Path, target: &Target, plan: &Plan) -> anyhow
     Ok(t)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn signatures_blank_sizes_but_keep_names() {
-        assert_eq!(
-            super::signature("allocation of 2113928988 bytes in H5C_protect at a.rs:12"),
-            "allocation of N bytes in H5C_protect at a.rs:N"
-        );
-    }
-}
-
 /// The table of a campaign, one row per target and a total.
 pub fn table(rows: &[Tally], plan: &Plan) -> String {
     let mut s = format!(
@@ -344,4 +333,15 @@ pub fn table(rows: &[Tally], plan: &Plan) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn signatures_blank_sizes_but_keep_names() {
+        assert_eq!(
+            super::signature("allocation of 2113928988 bytes in H5C_protect at a.rs:12"),
+            "allocation of N bytes in H5C_protect at a.rs:N"
+        );
+    }
 }

@@ -47,6 +47,10 @@ fn forged_array_shape_is_an_error_not_a_panic() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("larger than this machine"), "{e}");
+    assert!(
+        e.contains("forged.db") && e.contains("results.runs.run_00000000.pattern"),
+        "the error names the file and the path: {e}"
+    );
     // The other run is intact, and reading changed nothing.
     assert!(t.get("results.runs.run_00000001.pattern").is_ok());
     assert_eq!(std::fs::read(&p).unwrap(), before);

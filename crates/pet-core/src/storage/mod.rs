@@ -83,7 +83,7 @@ impl<B: Backend + ?Sized> Store for B {
     }
 
     fn list(&self) -> Result<Vec<TrajectoryInfo>> {
-        let list = Backend::list(self)?;
+        let list = Backend::list(self).map_err(|e| located(self, "trajectory list", e))?;
         for i in &list {
             name::validate_part(&i.name).map_err(|e| stored(self, "trajectory list", e))?;
         }
@@ -133,7 +133,8 @@ impl<B: Backend + ?Sized> Store for B {
         if !prefix.is_empty() {
             name::validate_path(prefix)?;
         }
-        let nodes = Backend::read_nodes(self, traj, prefix, spec)?;
+        let nodes =
+            Backend::read_nodes(self, traj, prefix, spec).map_err(|e| located(self, prefix, e))?;
         for n in &nodes {
             n.validate().map_err(|e| stored(self, &n.path, e))?;
             if !under(&n.path, prefix) {
@@ -150,7 +151,8 @@ impl<B: Backend + ?Sized> Store for B {
     fn read_run_nodes(&self, traj: &str, index: usize, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
         trajectory_name(traj)?;
         crate::bounds::run_index(index)?;
-        let nodes = Backend::read_run_nodes(self, traj, index, spec)?;
+        let nodes = Backend::read_run_nodes(self, traj, index, spec)
+            .map_err(|e| located(self, &name::run_name(index), e))?;
         for n in &nodes {
             n.validate().map_err(|e| stored(self, &n.path, e))?;
         }
@@ -160,7 +162,7 @@ impl<B: Backend + ?Sized> Store for B {
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData> {
         trajectory_name(traj)?;
         name::validate_path(path)?;
-        let data = Backend::read_data(self, traj, path)?;
+        let data = Backend::read_data(self, traj, path).map_err(|e| located(self, path, e))?;
         let role = LeafRole::for_path(path)?;
         data.validate(path, role)
             .map_err(|e| stored(self, path, e))?;
@@ -169,7 +171,7 @@ impl<B: Backend + ?Sized> Store for B {
 
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {
         trajectory_name(traj)?;
-        let runs = Backend::read_runs(self, traj)?;
+        let runs = Backend::read_runs(self, traj).map_err(|e| located(self, "run table", e))?;
         for r in &runs {
             r.validate().map_err(|e| stored(self, "run table", e))?;
         }
@@ -181,6 +183,33 @@ impl<B: Backend + ?Sized> Store for B {
         name::validate_path(path)?;
         writable(self)?;
         Backend::delete(self, traj, path)
+    }
+}
+
+/// Labels decoders use when they do not know where their input came from.
+const UNPLACED: [&str; 3] = ["stored value", "sqlite store", "mongodb store"];
+
+/// A `Format` error from a backend's read, with the store's location and the
+/// path being read in front, so the message names the file and the place in it.
+fn located<B: Backend + ?Sized>(b: &B, at: &str, e: PetError) -> PetError {
+    match e {
+        PetError::Format { location, reason } => {
+            let store = b.location();
+            let place = if UNPLACED.contains(&location.as_str()) || location.is_empty() {
+                at.to_string()
+            } else {
+                location
+            };
+            let location = if place.contains(&store) {
+                place
+            } else if place.is_empty() {
+                store
+            } else {
+                format!("{store}, {place}")
+            };
+            PetError::Format { location, reason }
+        }
+        other => other,
     }
 }
 
