@@ -266,3 +266,29 @@ fn failed_merge_leaves_the_destination_as_it_was() {
         }
     }
 }
+
+/// `pet migrate` from an SQLite file whose run table holds index -1 (the
+/// defect: the HDF5 run table aborted on it after journalling it, so every
+/// later open failed the same way): a clear error, and no destination file.
+#[test]
+fn migrate_of_a_negative_run_index_fails_cleanly_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("idx.db");
+    add_trajectory(&src, "ca", &[10, 30]);
+    sql(&src, "UPDATE runs SET idx = -1 WHERE idx = 1;");
+    let dst = dir.path().join("out.h5");
+    let out = pet()
+        .args(["migrate", url(&src), url(&dst)])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("run index -1") && err.contains("idx.db"),
+        "{err}"
+    );
+    assert!(!dst.exists(), "no destination file may be left");
+    let mut j = dst.as_os_str().to_owned();
+    j.push(".journal");
+    assert!(!PathBuf::from(j).exists(), "no journal may be left");
+}
