@@ -1,6 +1,7 @@
 //! Checking a stored trajectory against what the program sets up, so that
-//! running the same program again resumes it (and extends it if the program
-//! now explores more points).
+//! running the same program again resumes it: as it is when the store holds the
+//! program's points and more (added by expansion, or by an earlier, longer run),
+//! extended when the program now explores more points.
 
 use std::collections::BTreeMap;
 
@@ -20,8 +21,10 @@ fn parameters(t: &Trajectory) -> BTreeMap<String, (Value, Option<Vec<Value>>)> {
         .collect()
 }
 
-/// Makes `stored` match `fresh`: equal → nothing to do; `fresh` explores the
-/// stored points and more → `stored` is expanded; anything else → error.
+/// Makes `stored` match `fresh`: the program's points are a prefix of the
+/// stored ones (equal, or the store holds more) → resumed as stored; `fresh`
+/// explores the stored points and more → `stored` is expanded; other
+/// parameters, other defaults or points that differ → error.
 pub fn reconcile(stored: &mut Trajectory, fresh: &Trajectory) -> Result<(), EnvError> {
     let mismatch = |reason: String| EnvError::Mismatch {
         name: stored.name().to_string(),
@@ -46,7 +49,6 @@ pub fn reconcile(stored: &mut Trajectory, fresh: &Trajectory) -> Result<(), EnvE
                 .join(", ")
         )));
     }
-    let (n_stored, n_fresh) = (stored.len(), fresh.len());
     let mut extra: Vec<(String, Vec<Value>)> = Vec::new();
     for (path, (default_a, explored_a)) in &a {
         let (default_b, explored_b) = &b[path];
@@ -75,11 +77,6 @@ pub fn reconcile(stored: &mut Trajectory, fresh: &Trajectory) -> Result<(), EnvE
                 )))
             }
         }
-    }
-    if n_fresh < n_stored {
-        return Err(mismatch(format!(
-            "the store has {n_stored} points, the program explores {n_fresh}; points cannot be removed"
-        )));
     }
     if !extra.is_empty() {
         stored.expand(extra)?;
