@@ -69,7 +69,7 @@ fn adaptive_resumed_after_sigkill_reaches_the_same_best_point() {
     let before = points(&cut);
     let done_before = before.iter().filter(|p| p.1).count();
     assert!(
-        done_before >= 64 && done_before < 160,
+        (64..160).contains(&done_before),
         "the kill must land mid-sweep: {done_before} runs done"
     );
 
