@@ -198,7 +198,8 @@ impl Environment {
             traj.load_parameters()?;
             traj.store()?;
         }
-        let mut coord = Coordinator::new(traj, &self.opts, &log, post)?;
+        let function = crate::worker::function_key::<F, T>();
+        let mut coord = Coordinator::new(traj, &self.opts, &log, post, function)?;
         let outcome = with_executor(&self.opts, &f, |d| coord.drive(d)).and_then(|r| r);
         let Coordinator {
             report, progress, ..
@@ -260,6 +261,7 @@ where
         opts: &'a EnvOptions,
         log: &'a RunLog,
         post: P,
+        function: String,
     ) -> Result<Self, EnvError> {
         let pending = traj.pending_runs();
         let already_done = traj.len() - pending.len();
@@ -279,6 +281,7 @@ where
         };
         let snapshot = Arc::new(Snapshot {
             version: 1,
+            function,
             traj: traj.snapshot()?,
         });
         log.notice(&format!(
@@ -338,6 +341,14 @@ where
                         ));
                         records.push(record);
                         values.push((index, value));
+                    }
+                    Outcome::Refused { index, message } => {
+                        self.log
+                            .error(&format!("{}: {message}", pet_core::name::run_name(index)));
+                        d.cancel_queued();
+                        if stop.is_none() {
+                            stop = Some(EnvError::Worker(message));
+                        }
                     }
                     Outcome::Failed { index, message } => {
                         let summary = self
@@ -420,6 +431,7 @@ where
         }
         self.snapshot = Arc::new(Snapshot {
             version: self.snapshot.version + 1,
+            function: self.snapshot.function.clone(),
             traj: self.traj.snapshot()?,
         });
         self.log.notice(&format!(

@@ -25,6 +25,14 @@ pub enum Outcome<T> {
         /// What happened.
         message: String,
     },
+    /// The worker cannot run this sweep (it lacks the sweep's function): the
+    /// sweep stops.
+    Refused {
+        /// Run index.
+        index: usize,
+        /// What is missing and what to do.
+        message: String,
+    },
 }
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {

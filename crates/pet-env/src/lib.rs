@@ -51,4 +51,4 @@ pub use error::{BoxError, EnvError, RunResult};
 pub use open::{open_store, store_url, url_from_config, CONFIG_FILE, STORE_ENV};
 pub use options::{EnvOptions, GitPolicy, Mode};
 pub use provenance::{git_state, GitInfo};
-pub use worker::{is_worker_process, serve_if_worker};
+pub use worker::{is_worker_process, serve_if_worker, serve_workers, WorkerFunctions};

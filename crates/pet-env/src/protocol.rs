@@ -60,7 +60,7 @@ pub const WORKER_TOKEN_ENV: &str = "PET_WORKER_TOKEN";
 /// First bytes of a worker's greeting.
 pub const MAGIC: [u8; 4] = *b"PETW";
 /// Version of this protocol, the greeting's fifth byte.
-pub const PROTOCOL_VERSION: u8 = 1;
+pub const PROTOCOL_VERSION: u8 = 2;
 /// Length of the greeting: magic, version, token, process id.
 pub const GREETING_LEN: usize = MAGIC.len() + 1 + TOKEN_LEN + 4;
 
@@ -83,6 +83,8 @@ pub const STALL_TIMEOUT: Duration = Duration::from_secs(60);
 pub enum ToWorker {
     /// The trajectory's parameters and runs (sent first, and again after an expand).
     Snapshot {
+        /// The run function the sweep uses, by name ([`crate::worker`] registry key).
+        function: String,
         /// Trajectory info.
         info: TrajectoryInfo,
         /// Parameter-like nodes with data.
@@ -116,6 +118,14 @@ pub enum FromWorker {
         /// Run index.
         index: usize,
         /// The message.
+        message: String,
+    },
+    /// The worker cannot run this sweep at all (it was not given the sweep's
+    /// run function): the parent stops the sweep with this message.
+    Refused {
+        /// Run index of the task refused.
+        index: usize,
+        /// What is missing and what to do.
         message: String,
     },
 }

@@ -10,6 +10,8 @@ use pet_core::Trajectory;
 pub struct Snapshot {
     /// Increases with every new snapshot.
     pub version: u64,
+    /// The name of the sweep's run function, which worker processes look up.
+    pub function: String,
     /// Parameters and run table.
     pub traj: Trajectory,
 }

@@ -119,6 +119,7 @@ impl WorkerProcess {
     ) -> (Outcome<T>, bool) {
         if self.version != snap.version {
             let msg = ToWorker::Snapshot {
+                function: snap.function.clone(),
                 info: snap.traj.info().clone(),
                 nodes: snap.traj.param_records(),
                 runs: snap.traj.run_infos().to_vec(),
@@ -162,6 +163,9 @@ impl WorkerProcess {
             },
             Ok(Some(FromWorker::Failed { index, message })) => {
                 (Outcome::Failed { index, message }, true)
+            }
+            Ok(Some(FromWorker::Refused { index, message })) => {
+                (Outcome::Refused { index, message }, true)
             }
             Ok(None) => self.lost(index, "while running", Lost::Closed),
             Err(e) => self.lost(index, "while running", Lost::Failed(e)),
@@ -238,13 +242,14 @@ mod tests {
     fn snapshot() -> Snapshot {
         Snapshot {
             version: 0,
+            function: String::new(),
             traj: pet_core::Trajectory::new("t").unwrap(),
         }
     }
 
     fn failure(outcome: Outcome<i64>) -> String {
         match outcome {
-            Outcome::Failed { message, .. } => message,
+            Outcome::Failed { message, .. } | Outcome::Refused { message, .. } => message,
             Outcome::Done { .. } => panic!("the run succeeded"),
         }
     }

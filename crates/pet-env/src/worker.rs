@@ -1,6 +1,7 @@
-//! Worker processes, worker side: the explicit entry [`serve_if_worker`], which
-//! connects to the parent, receives the trajectory, executes tasks until told
-//! to stop, then exits.
+//! Worker processes, worker side: the explicit entries [`serve_if_worker`] and
+//! [`serve_workers`], which connect to the parent, receive the trajectory and
+//! the name of the sweep's run function, execute tasks until told to stop, then
+//! exit.
 
 use std::io::{BufReader, BufWriter, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -80,24 +81,11 @@ impl WorkerLink {
         }))
     }
 
-    fn read_snapshot(msg: ToWorker) -> Result<Trajectory, EnvError> {
-        match msg {
-            ToWorker::Snapshot { info, nodes, runs } => {
-                Ok(Trajectory::from_parts(info, nodes, runs)?)
-            }
-            _ => Err(EnvError::Worker("expected the trajectory first".into())),
-        }
-    }
-
     /// Executes tasks until the parent says stop, then exits the process. The
-    /// parent sends the trajectory (and every expansion of it) before the tasks
-    /// that need it.
-    fn serve<T, F>(&mut self, f: &F) -> !
-    where
-        T: Serialize,
-        F: Fn(&mut Run) -> RunResult<T> + Sync,
-    {
-        let mut traj: Option<Trajectory> = None;
+    /// parent sends the trajectory (and every expansion of it), naming the
+    /// sweep's run function, before the tasks that need it.
+    fn serve(&mut self, fns: &WorkerFunctions<'_>) -> ! {
+        let mut traj: Option<(Trajectory, Result<usize, String>)> = None;
         loop {
             // Between tasks the parent may be busy for long; exit once it is gone.
             let parent = self.parent;
@@ -113,9 +101,14 @@ impl WorkerLink {
             };
             let reply = match msg {
                 ToWorker::Shutdown => std::process::exit(0),
-                snap @ ToWorker::Snapshot { .. } => match Self::read_snapshot(snap) {
+                ToWorker::Snapshot {
+                    function,
+                    info,
+                    nodes,
+                    runs,
+                } => match Trajectory::from_parts(info, nodes, runs) {
                     Ok(t) => {
-                        traj = Some(t);
+                        traj = Some((t, fns.find(&function)));
                         continue;
                     }
                     Err(_) => std::process::exit(2),
@@ -125,30 +118,111 @@ impl WorkerLink {
                         index,
                         message: "the parent sent a task before the trajectory".into(),
                     },
-                    Some(t) => match execute(t, index, f) {
-                        Outcome::Done {
-                            index,
-                            record,
-                            value,
-                        } => match postcard::to_stdvec(&value) {
-                            Ok(value) => FromWorker::Done {
-                                index,
-                                record,
-                                value,
-                            },
-                            Err(e) => FromWorker::Failed {
-                                index,
-                                message: format!("cannot encode the return value: {e}"),
-                            },
-                        },
-                        Outcome::Failed { index, message } => FromWorker::Failed { index, message },
+                    Some((_, Err(message))) => FromWorker::Refused {
+                        index,
+                        message: message.clone(),
                     },
+                    Some((t, Ok(k))) => (fns.fns[*k].call)(t, index),
                 },
             };
             if protocol::send(&mut self.writer, &reply).is_err() {
                 std::process::exit(0);
             }
         }
+    }
+}
+
+/// The name worker processes know a run function by: its type and its
+/// return type (`prog::simulate -> f64`).
+pub(crate) fn function_key<F, T>() -> String {
+    format!(
+        "{} -> {}",
+        std::any::type_name::<F>(),
+        std::any::type_name::<T>()
+    )
+}
+
+/// One run function a worker can execute, with its return value encoded.
+struct Registered<'a> {
+    key: String,
+    call: Box<dyn Fn(&Trajectory, usize) -> FromWorker + Sync + 'a>,
+}
+
+/// The run functions of every sweep a program runs in
+/// [`Mode::Processes`](crate::Mode::Processes), for [`serve_workers`]: a worker
+/// process runs the one the parent names, and refuses a sweep whose function
+/// it was not given.
+#[derive(Default)]
+pub struct WorkerFunctions<'a> {
+    fns: Vec<Registered<'a>>,
+}
+
+impl<'a> WorkerFunctions<'a> {
+    /// No function yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the run function of one sweep.
+    pub fn with<T, F>(mut self, f: F) -> Self
+    where
+        T: Serialize,
+        F: Fn(&mut Run) -> RunResult<T> + Sync + 'a,
+    {
+        let call = move |t: &Trajectory, index: usize| match execute(t, index, &f) {
+            Outcome::Done {
+                index,
+                record,
+                value,
+            } => match postcard::to_stdvec(&value) {
+                Ok(value) => FromWorker::Done {
+                    index,
+                    record,
+                    value,
+                },
+                Err(e) => FromWorker::Failed {
+                    index,
+                    message: format!("cannot encode the return value: {e}"),
+                },
+            },
+            Outcome::Failed { index, message } | Outcome::Refused { index, message } => {
+                FromWorker::Failed { index, message }
+            }
+        };
+        self.fns.push(Registered {
+            key: function_key::<F, T>(),
+            call: Box::new(call),
+        });
+        self
+    }
+
+    /// Two functions with one name cannot be told apart (closures defined in
+    /// the same function share their name).
+    fn check(&self) -> Result<(), EnvError> {
+        for (i, a) in self.fns.iter().enumerate() {
+            if self.fns[..i].iter().any(|b| b.key == a.key) {
+                return Err(EnvError::Worker(format!(
+                    "two run functions passed to serve_workers have the same name `{}`; \
+                     closures defined in one function share a name: make each sweep's run \
+                     function a named fn",
+                    a.key
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The function registered under `key`, or the message saying it is missing.
+    fn find(&self, key: &str) -> Result<usize, String> {
+        self.fns.iter().position(|r| r.key == key).ok_or_else(|| {
+            let known: Vec<&str> = self.fns.iter().map(|r| r.key.as_str()).collect();
+            format!(
+                "the worker processes were not given this sweep's run function `{key}` \
+                 (they have: {}); pass every sweep's function to \
+                 pet_env::serve_workers(WorkerFunctions::new().with(f1).with(f2)) at the top of main",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )
+        })
     }
 }
 
@@ -191,8 +265,26 @@ where
     T: Serialize,
     F: Fn(&mut Run) -> RunResult<T> + Sync,
 {
+    serve_workers(WorkerFunctions::new().with(f))
+}
+
+/// [`serve_if_worker`] for a program with several sweeps in
+/// [`Mode::Processes`](crate::Mode::Processes): give it every sweep's run
+/// function; each worker runs the one its sweep names.
+///
+/// ```no_run
+/// # fn square(run: &mut pet_core::Run) -> pet_env::RunResult<f64> { Ok(1.0) }
+/// # fn cube(run: &mut pet_core::Run) -> pet_env::RunResult<f64> { Ok(1.0) }
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     pet_env::serve_workers(pet_env::WorkerFunctions::new().with(square).with(cube))?;
+///     // ... env.run(&mut first, square)?; env.run(&mut second, cube)?;
+///     Ok(())
+/// }
+/// ```
+pub fn serve_workers(fns: WorkerFunctions<'_>) -> Result<(), EnvError> {
+    fns.check()?;
     match WorkerLink::from_env()? {
         None => Ok(()),
-        Some(mut link) => link.serve(&f),
+        Some(mut link) => link.serve(&fns),
     }
 }

@@ -521,3 +521,82 @@ fn store_urls_name_missing_features_and_read_config() {
         "memory://"
     );
 }
+
+fn square(run: &mut pet_core::Run) -> pet_env::RunResult<i64> {
+    let x: i64 = run.param("x")?;
+    run.add_result("sq", x * x)?;
+    Ok(x * x)
+}
+
+fn cube(run: &mut pet_core::Run) -> pet_env::RunResult<f64> {
+    let x: i64 = run.param("x")?;
+    let c = (x * x * x) as f64;
+    run.add_result("cube", c)?;
+    Ok(c)
+}
+
+fn one_axis(t: &mut Trajectory) -> pet_core::Result<()> {
+    t.add_parameter("x", 0i64, "")?;
+    t.explore([("x", vals([1i64, 2, 3, 4, 5]))])
+}
+
+/// Two sweeps in one program in `Mode::Processes`, each with its own function
+/// (and return type): every worker runs the function its sweep names. Also the
+/// body of the workers this test starts.
+#[test]
+fn two_sweeps_in_processes_each_run_their_own_function() {
+    pet_env::serve_workers(pet_env::WorkerFunctions::new().with(square).with(cube)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env(dir.path(), Mode::Processes(2)).worker_args(rerun_test(
+        "two_sweeps_in_processes_each_run_their_own_function",
+    ));
+    let mut first = env.trajectory("squares", "", one_axis).unwrap();
+    let a = env.run(&mut first, square).unwrap();
+    assert_eq!(a.results, vec![(0, 1), (1, 4), (2, 9), (3, 16), (4, 25)]);
+    let mut second = env.trajectory("cubes", "", one_axis).unwrap();
+    let b = env.run(&mut second, cube).unwrap();
+    assert_eq!(
+        b.results,
+        vec![(0, 1.0), (1, 8.0), (2, 27.0), (3, 64.0), (4, 125.0)]
+    );
+    let store: Arc<dyn Store> = pet_env::open_store(&url(dir.path())).unwrap();
+    let mut back = Trajectory::load(store, "cubes", LoadSpec::all()).unwrap();
+    assert_eq!(
+        back.get_as::<f64>("results.runs.run_00000002.cube")
+            .unwrap(),
+        27.0
+    );
+    assert!(back.node("results.runs.run_00000002.sq").is_err());
+}
+
+/// A worker handed a sweep whose function it was not given refuses it, and the
+/// sweep stops with an error saying what to pass, instead of running the wrong
+/// function. Also the body of the workers this test starts.
+#[test]
+fn a_worker_without_the_sweeps_function_refuses_it_clearly() {
+    pet_env::serve_if_worker(square).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env(dir.path(), Mode::Processes(1)).worker_args(rerun_test(
+        "a_worker_without_the_sweeps_function_refuses_it_clearly",
+    ));
+    let mut traj = env.trajectory("cubes", "", one_axis).unwrap();
+    let e = env.run(&mut traj, cube).unwrap_err().to_string();
+    assert!(
+        e.contains("were not given this sweep's run function") && e.contains("cube"),
+        "{e}"
+    );
+    assert!(e.contains("serve_workers"), "{e}");
+    assert_eq!(traj.pending_runs().len(), 5, "nothing ran");
+}
+
+#[test]
+fn closures_with_one_name_are_refused_as_worker_functions() {
+    let e = pet_env::serve_workers(
+        pet_env::WorkerFunctions::new()
+            .with(|_: &mut pet_core::Run| Ok(1i64))
+            .with(|_: &mut pet_core::Run| Ok(2i64)),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("same name"), "{e}");
+}

@@ -34,6 +34,7 @@ pub const WORKER_FRAME: Target = Target {
         .to_vec();
         let to = frames(&[
             ToWorker::Snapshot {
+                function: "sim::run -> f64".into(),
                 info,
                 nodes: nodes.clone(),
                 runs,
@@ -73,7 +74,9 @@ pub const WORKER_FRAME: Target = Target {
             let mut to = Cursor::new(&input[skip..]);
             for _ in 0..8 {
                 match protocol::recv::<ToWorker>(&mut to, || Ok(())) {
-                    Ok(Some(ToWorker::Snapshot { info, nodes, runs })) => {
+                    Ok(Some(ToWorker::Snapshot {
+                        info, nodes, runs, ..
+                    })) => {
                         if let Err(e) = Trajectory::from_parts(info, nodes, runs) {
                             refused = Some(e.to_string());
                         }
