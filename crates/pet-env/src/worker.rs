@@ -142,10 +142,13 @@ pub(crate) fn function_key<F, T>() -> String {
     )
 }
 
+/// Executes run `index` of a trajectory and encodes the reply.
+type Call<'a> = Box<dyn Fn(&Trajectory, usize) -> FromWorker + Sync + 'a>;
+
 /// One run function a worker can execute, with its return value encoded.
 struct Registered<'a> {
     key: String,
-    call: Box<dyn Fn(&Trajectory, usize) -> FromWorker + Sync + 'a>,
+    call: Call<'a>,
 }
 
 /// The run functions of every sweep a program runs in
