@@ -64,6 +64,16 @@ pub enum PetError {
     /// Exploration was requested with bad input.
     #[error("cannot explore: {0}")]
     Explore(String),
+    /// New points of an explored parameter did not start where the stored points end.
+    #[error("cannot append points to '{path}' from point {start}: the store holds {stored} points of it, so nothing was appended; another writer changed it since it was read, so load the trajectory again")]
+    AppendConflict {
+        /// The explored parameter.
+        path: String,
+        /// Where the new points were to start.
+        start: usize,
+        /// How many points the store holds.
+        stored: usize,
+    },
     /// A run index or name is out of range.
     #[error("run {index} does not exist; the trajectory has {len} runs (0..{len})")]
     NoSuchRun {
@@ -135,6 +145,13 @@ pub enum PetError {
 }
 
 impl PetError {
+    /// True for failures of the storage system that may pass by themselves (a
+    /// lock held by another writer, a full disk, a lost connection, a server
+    /// failing over): worth retrying. Refusals of the input never are.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, PetError::Backend { .. })
+    }
+
     /// Shorthand for a type mismatch error.
     pub fn mismatch(path: &str, expected: impl Into<String>, found: impl Into<String>) -> Self {
         PetError::TypeMismatch {

@@ -123,6 +123,13 @@ impl Environment {
         self
     }
 
+    /// How long storing is retried after a transient store failure before the
+    /// sweep stops (default 60 s; `PET_STORE_RETRY_SECS` overrides it).
+    pub fn store_retry(mut self, limit: std::time::Duration) -> Self {
+        self.opts.store_retry = limit;
+        self
+    }
+
     /// Arguments worker processes get (default: this program's arguments).
     pub fn worker_args(mut self, args: Vec<String>) -> Self {
         self.opts.worker_args = Some(args);
@@ -207,14 +214,24 @@ impl Environment {
         progress.finish_and_clear();
         let mut report = report;
         report.results.sort_by_key(|(i, _)| *i);
-        provenance::finish_session(
+        // Closing the session stores too; when the sweep already failed, that
+        // error is the one to report, and a second failure is only logged.
+        let closed = provenance::finish_session(
             traj,
             &session,
             report.results.len() as u64,
             report.failed.len() as u64,
-        )?;
-        if self.opts.store_each_run && traj.store_handle().is_some() {
-            traj.store()?;
+        )
+        .and_then(|()| {
+            if self.opts.store_each_run && traj.store_handle().is_some() {
+                traj.store()?;
+            }
+            Ok(())
+        });
+        match (&outcome, closed) {
+            (Err(_), Err(e)) => log.error(&format!("closing the session also failed: {e}")),
+            (Ok(_), Err(e)) => return Err(e),
+            _ => {}
         }
         let summary = format!(
             "{}: {} runs done, {} failed, {} were done before, {:.1} s",
@@ -406,7 +423,14 @@ where
         let store = self.traj.store_handle().cloned();
         match store {
             Some(store) if self.opts.store_each_run => {
-                store.store_runs(self.traj.name(), records)?;
+                let name = self.traj.name().to_string();
+                let what = format!("storing {} runs", records.len());
+                crate::retry::store_with_retry(
+                    crate::retry::bound(self.opts.store_retry),
+                    self.log,
+                    &what,
+                    || store.store_runs(&name, records),
+                )?;
                 for r in records {
                     self.traj.record_run(r, true)?;
                 }

@@ -50,6 +50,16 @@ pub enum EnvError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// Storing finished runs kept failing for the whole retry time.
+    #[error("storing runs failed {attempts} times over {seconds:.1} s: {source}; every run stored before is kept, fix the cause and run again to resume")]
+    StoreFailed {
+        /// Attempts made.
+        attempts: u32,
+        /// Seconds from the first failure to giving up.
+        seconds: f64,
+        /// The first error.
+        source: PetError,
+    },
     /// The post-processing callback failed.
     #[error("post-processing failed: {0}")]
     PostProcessing(String),

@@ -48,6 +48,10 @@ pub struct EnvOptions {
     pub git_dir: Option<PathBuf>,
     /// Arguments for worker processes (default: this program's own arguments).
     pub worker_args: Option<Vec<String>>,
+    /// How long storing finished runs is retried after a transient failure
+    /// (a lock, a full disk, a lost connection) before the sweep stops;
+    /// `PET_STORE_RETRY_SECS` overrides it. Default 60 s.
+    pub store_retry: std::time::Duration,
 }
 
 impl Default for EnvOptions {
@@ -61,6 +65,7 @@ impl Default for EnvOptions {
             git: GitPolicy::Record,
             git_dir: None,
             worker_args: None,
+            store_retry: std::time::Duration::from_secs(60),
         }
     }
 }

@@ -600,3 +600,85 @@ fn closures_with_one_name_are_refused_as_worker_functions() {
     .to_string();
     assert!(e.contains("same name"), "{e}");
 }
+
+/// Holds an exclusive lock on the SQLite file for `secs` from another process
+/// (like a second writer in a long transaction); returns once it holds it.
+fn lock_for(db: &Path, secs: f64) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(float(sys.argv[2]))\n\
+             c.execute('COMMIT')\n",
+        )
+        .arg(db)
+        .arg(secs.to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (installed by scripts/setup-debian.sh) locks the file");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    child
+}
+
+fn locked_sweep(dir: &Path, lock_secs: f64, retry: std::time::Duration) -> Result<usize, EnvError> {
+    let db = dir.join("sweep.db");
+    let url = format!("sqlite://{}?busy_timeout=0", db.display());
+    let mut env = Environment::open(&url)
+        .unwrap()
+        .log_dir(Some(dir.join("logs")))
+        .progress(false)
+        .git(GitPolicy::Off)
+        .store_retry(retry);
+    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let locker = std::sync::Mutex::new(None);
+    let out = env.run(&mut traj, |run| {
+        if run.index() == 2 {
+            *locker.lock().unwrap() = Some(lock_for(&db, lock_secs));
+        }
+        multiply(run)
+    });
+    if let Some(mut c) = locker.into_inner().unwrap() {
+        c.wait().unwrap();
+    }
+    out.map(|r| r.results.len())
+}
+
+/// Another writer holds the file for a second: storing is retried with
+/// backoff, and every run ends up stored.
+#[test]
+fn a_store_locked_for_a_while_is_retried_and_every_run_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let done = locked_sweep(dir.path(), 1.0, std::time::Duration::from_secs(30)).unwrap();
+    assert_eq!(done, 12);
+    check_stored(dir.path());
+    let log = std::fs::read_to_string(dir.path().join("logs/mult.log")).unwrap();
+    assert!(log.contains("retrying in"), "{log}");
+}
+
+/// Locked for longer than the retry time: the sweep stops with the first
+/// store error, and the runs stored before the lock are kept.
+#[test]
+fn a_store_locked_past_the_retry_time_stops_the_sweep_with_the_first_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = locked_sweep(dir.path(), 2.5, std::time::Duration::from_millis(400)).unwrap_err();
+    assert!(matches!(e, EnvError::StoreFailed { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("locked") || msg.contains("busy"), "{msg}");
+    assert!(msg.contains("every run stored before is kept"), "{msg}");
+    let store: Arc<dyn Store> = pet_env::open_store(&url(dir.path())).unwrap();
+    let t = Trajectory::load(store, "mult", LoadSpec::default()).unwrap();
+    let pending = t.pending_runs();
+    assert!(
+        !pending.contains(&0) && !pending.contains(&1),
+        "runs stored before the lock are kept: pending {pending:?}"
+    );
+    assert!(pending.contains(&2), "{pending:?}");
+}
