@@ -49,7 +49,8 @@ pub mod testkit;
 pub use error::{PetError, Result};
 pub use run::Run;
 pub use storage::{
-    Access, Descriptor, LoadLevel, LoadSpec, MemoryStore, RunInfo, RunRecord, Store, TrajectoryInfo,
+    Access, Descriptor, LoadLevel, LoadSpec, MemoryStore, PointAppend, RunInfo, RunRecord, Store,
+    TrajectoryInfo,
 };
 pub use time::now;
 pub use trajectory::{cartesian_product, vals, MergeOptions, RunPoint, Trajectory};

@@ -87,6 +87,18 @@ pub fn read_only_store_refuses_every_write(fx: &dyn Fixture) {
     refused("store_run", ro.store_run("ro", &run));
     refused("store_runs", ro.store_runs("ro", &[run]));
     refused("delete", ro.delete("ro", "parameters.x").map(|_| ()));
+    let more = crate::vals([4.0]);
+    refused(
+        "append_points",
+        ro.append_points(
+            "ro",
+            &[crate::PointAppend {
+                path: "parameters.x",
+                start: 3,
+                values: &more,
+            }],
+        ),
+    );
     refused("remove_trajectory", ro.remove_trajectory("ro"));
     let mut t = Trajectory::load(ro.clone(), "ro", LoadSpec::all()).unwrap();
     t.add_result("note", 1.0, "").unwrap();

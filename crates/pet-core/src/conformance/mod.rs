@@ -8,6 +8,7 @@
 
 pub mod checks;
 pub mod copy;
+pub mod expand;
 pub mod faults;
 pub mod hostile;
 pub mod runs;
@@ -51,6 +52,7 @@ pub const GROUPS: &[(&str, &[(&str, Case)])] = &[
     ("checks", checks::CASES),
     ("copy", copy::CASES),
     ("hostile", hostile::CASES),
+    ("expand", expand::CASES),
 ];
 
 /// Runs every case of `group`, each on a fresh fixture from `fresh`; every
@@ -117,7 +119,7 @@ pub fn reload(fx: &dyn Fixture, name: &str) -> Trajectory {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fixture:expr) => {
-        $crate::__conformance_groups!($fixture; values, tree, runs, faults, checks, copy, hostile);
+        $crate::__conformance_groups!($fixture; values, tree, runs, faults, checks, copy, hostile, expand);
     };
 }
 
@@ -159,6 +161,7 @@ mod tests {
             ("checks", include_str!("checks.rs")),
             ("copy", include_str!("copy.rs")),
             ("hostile", include_str!("hostile.rs")),
+            ("expand", include_str!("expand.rs")),
         ];
         assert_eq!(sources.len(), GROUPS.len());
         for (group, src) in sources {

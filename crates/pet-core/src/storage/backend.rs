@@ -2,9 +2,9 @@
 //! every store needs (those live once, in [`Store`](super::Store)).
 
 use crate::tree::{LeafData, NodeRecord};
-use crate::Result;
+use crate::{PetError, Result};
 
-use super::{ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
+use super::{PointAppend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 
 /// What a storage backend implements. Every type that implements it is a
 /// [`Store`](super::Store) through a blanket implementation that first checks
@@ -19,6 +19,8 @@ use super::{ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 /// - writing a leaf whose `data` is `None` updates its metadata and keeps the stored data;
 /// - [`Backend::store_runs`] stores each run whole or not at all, and a batch
 ///   that fails stores none of its runs;
+/// - [`Backend::append_points`] appends to explored parameters only, from the
+///   number of points stored, all of the batch or nothing;
 /// - a missing trajectory is [`PetError::NoTrajectory`](crate::PetError::NoTrajectory),
 ///   a missing path [`PetError::NotFound`](crate::PetError::NotFound);
 /// - creating an existing trajectory is [`PetError::TrajectoryExists`](crate::PetError::TrajectoryExists).
@@ -47,6 +49,42 @@ pub trait Backend: Send + Sync {
 
     /// Inserts or replaces run information (already validated).
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()>;
+
+    /// Appends new points to explored parameters (already validated by
+    /// [`PointAppend::validate`]), all of them or none: the batch is refused
+    /// with nothing written when a parameter is missing
+    /// ([`PetError::NotFound`]), is not explored ([`PetError::Explore`]), holds
+    /// a number of points other than its append's `start`
+    /// ([`PetError::AppendConflict`]) or has another type than the new points
+    /// ([`PetError::TypeMismatch`]); [`PointAppend::check_stored`] makes those
+    /// checks. The stored type description (`… explored len=N`) follows the new
+    /// length, so reading the parameter back gives what writing it whole would.
+    ///
+    /// This default reads each parameter whole and rewrites it with
+    /// [`Backend::write_nodes`], which costs all its points; a backend
+    /// overrides it with a write of only the new points.
+    fn append_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()> {
+        let mut records = Vec::with_capacity(appends.len());
+        for a in appends {
+            let mut rec = Backend::read_nodes(self, traj, a.path, ReadSpec::DATA)?
+                .into_iter()
+                .find(|r| r.path == a.path)
+                .ok_or_else(|| PetError::NotFound(a.path.to_string()))?;
+            let Some(LeafData::Param { value, explored }) = &mut rec.node.data else {
+                return Err(PetError::Explore(format!(
+                    "'{}' is not a parameter in the store",
+                    a.path
+                )));
+            };
+            a.check_stored(value, explored.as_ref().map(Vec::len))?;
+            explored
+                .get_or_insert_with(Vec::new)
+                .extend_from_slice(a.values);
+            rec.node.refresh_kind();
+            records.push(rec);
+        }
+        Backend::write_nodes(self, traj, &records)
+    }
 
     /// Stores finished runs (already validated): each run whole or not at all;
     /// a failing batch stores none of them.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::descriptor::{Access, Descriptor, UrlOptions};
-use super::{under, Backend, ReadSpec, RunInfo, RunRecord, Store, TrajectoryInfo};
+use super::{under, Backend, PointAppend, ReadSpec, RunInfo, RunRecord, Store, TrajectoryInfo};
 use crate::location::Location;
 use crate::name;
 use crate::tree::{LeafData, Node, NodeRecord};
@@ -159,6 +159,37 @@ impl Backend for MemoryStore {
         self.with(traj, |t| {
             for r in runs {
                 t.runs.insert(r.index, r.clone());
+            }
+            Ok(())
+        })
+    }
+
+    fn append_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()> {
+        self.with(traj, |t| {
+            // Every append is checked before the first list grows: all or nothing.
+            for a in appends {
+                let data = t.nodes.get(a.path).and_then(|n| n.data.as_ref());
+                match data {
+                    Some(LeafData::Param { value, explored }) => {
+                        a.check_stored(value, explored.as_ref().map(Vec::len))?
+                    }
+                    Some(LeafData::Result { .. }) => {
+                        return Err(PetError::Explore(format!("'{}' is a result", a.path)))
+                    }
+                    None => return Err(PetError::NotFound(a.path.to_string())),
+                }
+            }
+            for a in appends {
+                if let Some(node) = t.nodes.get_mut(a.path) {
+                    if let Some(LeafData::Param {
+                        explored: Some(list),
+                        ..
+                    }) = &mut node.data
+                    {
+                        list.extend_from_slice(a.values);
+                    }
+                    node.refresh_kind();
+                }
             }
             Ok(())
         })

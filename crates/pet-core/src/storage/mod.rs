@@ -2,12 +2,14 @@
 //! backend needs), [`Backend`] (what a backend implements), the records they
 //! exchange, backend descriptors, shared file-store steps, and the in-memory store.
 
+pub mod append;
 pub mod backend;
 pub mod descriptor;
 pub mod file;
 pub mod memory;
 pub mod records;
 
+pub use append::PointAppend;
 pub use backend::Backend;
 pub use descriptor::{Access, Descriptor, OpenFn};
 pub use memory::MemoryStore;
@@ -47,6 +49,12 @@ pub trait Store: Send + Sync {
 
     /// Inserts or replaces run information.
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()>;
+
+    /// Appends new points to explored parameters, all of them or none: each
+    /// [`PointAppend`] must start at the number of points its parameter holds
+    /// ([`PetError::AppendConflict`] otherwise) and the parameter must be
+    /// explored already. Costs the new points, not the stored ones.
+    fn append_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()>;
 
     /// Stores finished runs: each run whole or not at all; a batch with one
     /// invalid run stores none of them.
@@ -119,6 +127,16 @@ impl<B: Backend + ?Sized> Store for B {
         runs.iter().try_for_each(RunInfo::validate)?;
         writable(self)?;
         Backend::write_runs(self, traj, runs)
+    }
+
+    fn append_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()> {
+        trajectory_name(traj)?;
+        append::validate_appends(appends)?;
+        writable(self)?;
+        if appends.is_empty() {
+            return Ok(());
+        }
+        Backend::append_points(self, traj, appends)
     }
 
     fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {

@@ -125,7 +125,7 @@ impl Trajectory {
         }
         self.runs.clear();
         self.explored.clear();
-        self.append_points(points);
+        self.append_points(points, false);
         Ok(())
     }
 
@@ -160,34 +160,59 @@ impl Trajectory {
                     .join(", ")
             )));
         }
-        self.append_points(points);
+        self.append_points(points, self.append_only);
         Ok(())
     }
 
-    fn append_points(&mut self, points: Vec<(String, Vec<Value>)>) {
+    /// When `append_only` is false, [`Trajectory::store`] writes an expansion
+    /// the way it did before stores could append: every point of each expanded
+    /// parameter and the whole run table, which costs all points each time.
+    /// On by default; off only for comparisons (benchmarks, tests).
+    pub fn set_append_only(&mut self, append_only: bool) {
+        self.append_only = append_only;
+    }
+
+    /// Extends the explored lists in place and adds the runs. With `append`,
+    /// a parameter that is not dirty otherwise remembers where its unstored
+    /// points start and the new runs are marked one by one, so that
+    /// [`Trajectory::store`] writes only what was added.
+    fn append_points(&mut self, points: Vec<(String, Vec<Value>)>, append: bool) {
         let start = self.runs.len();
         let added = points.first().map(|(_, v)| v.len()).unwrap_or(0);
         for (path, values) in points {
+            let mut stored_len = None;
             if let Some(node) = self.nodes.get_mut(&path) {
-                if let Some(LeafData::Param { value, explored }) = &node.data {
-                    let mut list = explored.clone().unwrap_or_default();
+                if let Some(LeafData::Param { explored, .. }) = &mut node.data {
+                    let list = explored.get_or_insert_with(Vec::new);
+                    stored_len = Some(list.len());
                     list.extend(values);
-                    node.set_data(LeafData::Param {
-                        value: value.clone(),
-                        explored: Some(list),
-                    });
                 }
+                node.refresh_kind();
             }
             if !self.explored.contains(&path) {
                 self.explored.push(path.clone());
             }
-            self.dirty.insert(path);
+            match stored_len {
+                Some(n) if append && n > 0 && !self.dirty.contains(&path) => {
+                    self.appended.entry(path).or_insert(n);
+                }
+                _ => {
+                    self.appended.remove(&path);
+                    self.dirty.insert(path);
+                }
+            }
         }
         for i in start..start + added {
             let summary = self.summary(i);
             self.runs.push(RunInfo::pending(i, summary));
         }
-        self.runs_dirty = true;
+        if append {
+            if !self.runs_dirty {
+                self.runs_changed.extend(start..start + added);
+            }
+        } else {
+            self.runs_dirty = true;
+        }
     }
 
     /// The explored values of run `index` as `x=1, y=6`.

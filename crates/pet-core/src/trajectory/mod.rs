@@ -34,6 +34,14 @@ pub struct Trajectory {
     dirty: BTreeSet<String>,
     removed: BTreeSet<String>,
     runs_dirty: bool,
+    /// Explored parameters an expansion extended since the last store, with the
+    /// index of their first point not stored yet (written as appends unless
+    /// the node is also in `dirty`).
+    appended: BTreeMap<String, usize>,
+    /// Runs whose information changed since the last store (all of them when `runs_dirty`).
+    runs_changed: BTreeSet<usize>,
+    /// When false, `store` writes expansions the old way (every point, every run).
+    append_only: bool,
 }
 
 impl std::fmt::Debug for Trajectory {
@@ -68,6 +76,9 @@ impl Trajectory {
             dirty: BTreeSet::new(),
             removed: BTreeSet::new(),
             runs_dirty: true,
+            appended: BTreeMap::new(),
+            runs_changed: BTreeSet::new(),
+            append_only: true,
         };
         for b in BRANCHES {
             t.nodes.insert(b.to_string(), Node::group());

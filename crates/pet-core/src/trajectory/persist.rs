@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use super::Trajectory;
 use crate::name::{self, BRANCHES};
-use crate::storage::{LoadLevel, LoadSpec, ReadSpec, RunInfo, Store, TrajectoryInfo};
-use crate::tree::{NodeKind, NodeRecord};
+use crate::storage::{LoadLevel, LoadSpec, PointAppend, ReadSpec, RunInfo, Store, TrajectoryInfo};
+use crate::tree::{LeafData, NodeKind, NodeRecord};
 use crate::{PetError, Result};
 
 impl Trajectory {
@@ -25,6 +25,8 @@ impl Trajectory {
         self.dirty = self.nodes.keys().cloned().collect();
         self.removed.clear();
         self.runs_dirty = true;
+        self.appended.clear();
+        self.runs_changed.clear();
         self.store = Some(store);
         self.store()
     }
@@ -129,7 +131,11 @@ impl Trajectory {
     }
 
     /// Writes every change since the last store or load: new and changed nodes,
-    /// removals, and run information.
+    /// removals, and run information. Points an expansion added to a stored
+    /// parameter are appended ([`Store::append_points`]) and only new or
+    /// changed runs are written, so storing after an expansion costs what it
+    /// added, not the whole trajectory; a parameter that changed otherwise too
+    /// (comment, annotations) is written whole.
     pub fn store(&mut self) -> Result<()> {
         let store = self
             .store
@@ -153,11 +159,42 @@ impl Trajectory {
             })
             .collect();
         store.write_nodes(&name, &records)?;
+        let appends: Vec<PointAppend<'_>> = self
+            .appended
+            .iter()
+            .filter(|(p, _)| !self.dirty.contains(*p))
+            .filter_map(|(p, &start)| {
+                let values = match self.nodes.get(p)?.data.as_ref()? {
+                    LeafData::Param {
+                        explored: Some(list),
+                        ..
+                    } => list.get(start..)?,
+                    _ => return None,
+                };
+                (!values.is_empty()).then_some(PointAppend {
+                    path: p,
+                    start,
+                    values,
+                })
+            })
+            .collect();
         self.dirty.clear();
+        if !appends.is_empty() {
+            store.append_points(&name, &appends)?;
+        }
+        self.appended.clear();
         if self.runs_dirty {
             store.write_runs(&name, &self.runs)?;
             self.runs_dirty = false;
+        } else if !self.runs_changed.is_empty() {
+            let changed: Vec<RunInfo> = self
+                .runs_changed
+                .iter()
+                .filter_map(|&i| self.runs.get(i).cloned())
+                .collect();
+            store.write_runs(&name, &changed)?;
         }
+        self.runs_changed.clear();
         Ok(())
     }
 

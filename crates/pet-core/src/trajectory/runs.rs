@@ -184,7 +184,13 @@ impl Trajectory {
         }
         self.runs[index] = record.info.clone();
         if dirty {
-            self.runs_dirty = true;
+            if self.append_only {
+                if !self.runs_dirty {
+                    self.runs_changed.insert(index);
+                }
+            } else {
+                self.runs_dirty = true;
+            }
         }
         Ok(())
     }

@@ -92,7 +92,7 @@ impl LeafData {
     pub fn type_info(&self) -> String {
         match self {
             LeafData::Param { value, explored } => match explored {
-                Some(v) => format!("{} explored len={}", value.type_info(), v.len()),
+                Some(v) => Self::explored_type_info(value, v.len()),
                 None => value.type_info(),
             },
             LeafData::Result { items } if items.len() == 1 => items
@@ -110,6 +110,12 @@ impl LeafData {
                 format!("{}{more}", parts.join(", "))
             }
         }
+    }
+
+    /// The type description of a parameter with default `value` and `len`
+    /// explored points (what [`LeafData::type_info`] gives for it).
+    pub fn explored_type_info(value: &Value, len: usize) -> String {
+        format!("{} explored len={len}", value.type_info())
     }
 
     /// True for a parameter with an explored range.
@@ -268,6 +274,23 @@ impl Node {
             *explored = data.is_explored();
         }
         self.data = Some(data);
+    }
+
+    /// Recomputes the type description and explored flag from the data in
+    /// place (after the data was changed through `data`).
+    pub fn refresh_kind(&mut self) {
+        if let (
+            NodeKind::Leaf {
+                type_info,
+                explored,
+                ..
+            },
+            Some(data),
+        ) = (&mut self.kind, &self.data)
+        {
+            *type_info = data.type_info();
+            *explored = data.is_explored();
+        }
     }
 
     /// The same node without its data (what a skeleton load returns).
