@@ -255,6 +255,9 @@ impl Environment {
     }
 }
 
+/// Most runs stored in one call.
+const MAX_BATCH_RUNS: usize = 1000;
+
 /// The coordinator: receives outcomes, stores them, logs, calls post-processing,
 /// schedules points added by expansion.
 struct Coordinator<'a, T, P> {
@@ -337,8 +340,13 @@ where
     fn receive_all(&mut self, d: &mut dyn Executor<T>) -> Result<(), EnvError> {
         let mut stop: Option<EnvError> = None;
         while let Some(first) = d.recv() {
+            // Whatever else has finished joins the batch, up to the byte cap
+            // (one store call, one transaction, never an oversized frame).
+            let mut bytes = first.approx_bytes();
             let mut batch = vec![first];
-            while let Some(more) = d.try_recv() {
+            while bytes < self.opts.batch_bytes && batch.len() < MAX_BATCH_RUNS {
+                let Some(more) = d.try_recv() else { break };
+                bytes = bytes.saturating_add(more.approx_bytes());
                 batch.push(more);
             }
             let mut records: Vec<RunRecord> = Vec::new();

@@ -35,6 +35,34 @@ pub enum Outcome<T> {
     },
 }
 
+impl<T> Outcome<T> {
+    /// About how many bytes the outcome holds (its results), for back-pressure.
+    pub fn approx_bytes(&self) -> usize {
+        match self {
+            Outcome::Done { record, .. } => record_bytes(record),
+            Outcome::Failed { message, .. } | Outcome::Refused { message, .. } => message.len(),
+        }
+    }
+}
+
+/// About how many bytes a run record's values hold.
+pub fn record_bytes(record: &RunRecord) -> usize {
+    record
+        .nodes
+        .iter()
+        .map(|n| {
+            n.path.len()
+                + match &n.node.data {
+                    Some(pet_core::LeafData::Result { items }) => {
+                        items.values().map(pet_core::Value::approx_bytes).sum()
+                    }
+                    Some(pet_core::LeafData::Param { value, .. }) => value.approx_bytes(),
+                    None => 0,
+                }
+        })
+        .sum()
+}
+
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = p.downcast_ref::<&str>() {
         (*s).to_string()

@@ -52,6 +52,13 @@ pub struct EnvOptions {
     /// (a lock, a full disk, a lost connection) before the sweep stops;
     /// `PET_STORE_RETRY_SECS` overrides it. Default 60 s.
     pub store_retry: std::time::Duration,
+    /// Most finished runs waiting for the writer; a worker with one more waits.
+    pub max_waiting_runs: usize,
+    /// Most bytes of finished runs waiting for the writer (one run always
+    /// fits): bounds memory when storing is slower than computing.
+    pub max_waiting_bytes: usize,
+    /// Largest batch of runs stored in one call, in bytes (one run always fits).
+    pub batch_bytes: usize,
 }
 
 impl Default for EnvOptions {
@@ -66,6 +73,9 @@ impl Default for EnvOptions {
             git_dir: None,
             worker_args: None,
             store_retry: std::time::Duration::from_secs(60),
+            max_waiting_runs: 4096,
+            max_waiting_bytes: 128 << 20,
+            batch_bytes: 32 << 20,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! `match` over [`Mode`] is [`with_executor`]; each mode is one module. A new
 //! mode (MPI ranks, say) is one more module and one more arm.
 
+mod budget;
 mod pool;
 mod processes;
 mod sequential;
@@ -46,11 +47,13 @@ where
     T: Serialize + DeserializeOwned + Send,
     F: Fn(&mut Run) -> RunResult<T> + Sync,
 {
+    let budget = budget::Budget::new(opts.max_waiting_runs, opts.max_waiting_bytes);
     match opts.mode {
         Mode::Sequential => Ok(sequential::run(f, coordinate)),
-        Mode::Threads(n) => Ok(threads::run(workers(n, "Threads")?, f, coordinate)),
+        Mode::Threads(n) => Ok(threads::run(workers(n, "Threads")?, &budget, f, coordinate)),
         Mode::Processes(n) => processes::run(
             workers(n, "Processes")?,
+            &budget,
             opts.worker_args.clone(),
             coordinate,
         ),

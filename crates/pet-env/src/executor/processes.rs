@@ -4,6 +4,7 @@
 
 use serde::de::DeserializeOwned;
 
+use super::budget::Budget;
 use super::pool::with_pool;
 use super::Executor;
 use crate::error::EnvError;
@@ -14,6 +15,7 @@ use crate::spawn::Spawner;
 /// this program's own arguments).
 pub fn run<T, R>(
     n: usize,
+    budget: &Budget,
     args: Option<Vec<String>>,
     coordinate: impl FnOnce(&mut dyn Executor<T>) -> R,
 ) -> Result<R, EnvError>
@@ -24,6 +26,7 @@ where
     let spawner = &spawner;
     Ok(with_pool(
         n,
+        budget,
         move |queue, tx| {
             let mut worker = None;
             while let Some((index, snap)) = queue.pop() {

@@ -2,19 +2,26 @@
 
 use pet_core::Run;
 
+use super::budget::Budget;
 use super::pool::with_pool;
 use super::Executor;
 use crate::error::RunResult;
 use crate::execute::execute;
 
 /// Runs `coordinate` with `n` worker threads.
-pub fn run<T, F, R>(n: usize, f: &F, coordinate: impl FnOnce(&mut dyn Executor<T>) -> R) -> R
+pub fn run<T, F, R>(
+    n: usize,
+    budget: &Budget,
+    f: &F,
+    coordinate: impl FnOnce(&mut dyn Executor<T>) -> R,
+) -> R
 where
     T: Send,
     F: Fn(&mut Run) -> RunResult<T> + Sync,
 {
     with_pool(
         n,
+        budget,
         |queue, tx| {
             while let Some((index, snap)) = queue.pop() {
                 if tx.send(execute(&snap.traj, index, f)).is_err() {
