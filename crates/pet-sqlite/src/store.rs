@@ -6,7 +6,9 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use pet_core::location::Location;
-use pet_core::storage::{descriptor, file, Backend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
+use pet_core::storage::{
+    descriptor, file, Backend, PointAppend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo,
+};
 use pet_core::{bounds, Access, LeafData, LeafRole, NodeRecord, PetError, Result};
 
 use crate::connect::{open_connection, retry_busy};
@@ -14,7 +16,7 @@ use crate::error::db_err;
 use crate::options::{SqliteOptions, DESCRIPTOR};
 use crate::read::{assemble, below, item_rows, query_nodes, traj_id, Filter};
 use crate::schema;
-use crate::write::{put_nodes, put_runs};
+use crate::write::{append_points, put_nodes, put_runs};
 
 /// A pet store in one SQLite file. Cheap to share between threads (`Arc`); any
 /// number of processes may open the same file and write at once.
@@ -192,6 +194,13 @@ impl Backend for SqliteStore {
         self.writing(|tx| {
             let id = traj_id(tx, traj)?;
             put_runs(tx, id, &runs.iter().collect::<Vec<_>>())
+        })
+    }
+
+    fn append_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()> {
+        self.writing(|tx| {
+            let id = traj_id(tx, traj)?;
+            append_points(tx, id, appends)
         })
     }
 

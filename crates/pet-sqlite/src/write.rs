@@ -1,9 +1,10 @@
-//! Writing rows: nodes with their ancestors, leaf items, run information.
+//! Writing rows: nodes with their ancestors, leaf items, appended explored
+//! points, run information.
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 
-use pet_core::storage::RunInfo;
-use pet_core::{name, LeafData, NodeKind, NodeRecord, Result, Value};
+use pet_core::storage::{PointAppend, RunInfo};
+use pet_core::{name, LeafData, NodeKind, NodeRecord, PetError, Result, Value};
 
 use crate::error::db_err;
 use crate::rows;
@@ -100,6 +101,113 @@ pub fn put_nodes(tx: &Transaction, id: i64, nodes: &[NodeRecord]) -> Result<()> 
                     .map_err(db_err)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The default value of the parameter at `path` and how many explored points
+/// it holds (`None` when it holds none), from two index lookups.
+fn stored_param(tx: &Transaction, id: i64, path: &str) -> Result<(Value, Option<usize>)> {
+    let kind: Option<String> = tx
+        .prepare_cached("SELECT kind FROM nodes WHERE traj = ?1 AND path = ?2")
+        .and_then(|mut st| st.query_row(params![id, path], |r| r.get(0)).optional())
+        .map_err(db_err)?;
+    match kind.as_deref() {
+        None => return Err(PetError::NotFound(path.to_string())),
+        Some("leaf") => {}
+        Some(other) => {
+            return Err(PetError::Explore(format!(
+                "'{path}' is a {other}, not a parameter"
+            )))
+        }
+    }
+    let row = tx
+        .prepare_cached(
+            "SELECT kind, dtype, shape, unit, value, data FROM items
+             WHERE traj = ?1 AND path = ?2 AND item = '' AND point = -1",
+        )
+        .and_then(|mut st| {
+            st.query_row(params![id, path], |r| {
+                Ok(rows::ItemRow {
+                    kind: r.get(0)?,
+                    dtype: r.get(1)?,
+                    shape: r.get(2)?,
+                    unit: r.get(3)?,
+                    value: r.get(4)?,
+                    data: r.get(5)?,
+                })
+            })
+            .optional()
+        })
+        .map_err(db_err)?
+        .ok_or_else(|| PetError::Format {
+            location: "sqlite store".into(),
+            reason: format!("parameter '{path}' has no default value"),
+        })?;
+    let default = rows::row_to_value(row)?;
+    // The unique index on (traj, path, item, point) answers max() without a scan.
+    let last: Option<i64> = tx
+        .prepare_cached(
+            "SELECT max(point) FROM items WHERE traj = ?1 AND path = ?2 AND item = '' AND point >= 0",
+        )
+        .and_then(|mut st| st.query_row(params![id, path], |r| r.get(0)))
+        .map_err(db_err)?;
+    let stored = match last {
+        None => None,
+        Some(p) => Some(
+            usize::try_from(p)
+                .ok()
+                .and_then(|p| p.checked_add(1))
+                .ok_or_else(|| PetError::Format {
+                    location: "sqlite store".into(),
+                    reason: format!("parameter '{path}' has explored point {p}"),
+                })?,
+        ),
+    };
+    Ok((default, stored))
+}
+
+/// Appends explored points as new `items` rows (`point` = index) and updates
+/// the node's type description; costs the new points, not the stored ones.
+/// Every append is checked before the first row goes in; the caller's
+/// transaction makes the batch all or nothing.
+pub fn append_points(tx: &Transaction, id: i64, appends: &[PointAppend<'_>]) -> Result<()> {
+    let mut checked = Vec::with_capacity(appends.len());
+    for a in appends {
+        let (default, stored) = stored_param(tx, id, a.path)?;
+        a.check_stored(&default, stored)?;
+        checked.push(LeafData::explored_type_info(&default, a.end()?));
+    }
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO items(traj, path, item, point, run, kind, dtype, shape, unit, value, data)
+             VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .map_err(db_err)?;
+    let mut node = tx
+        .prepare_cached(
+            "UPDATE nodes SET type_info = ?3, explored = 1 WHERE traj = ?1 AND path = ?2",
+        )
+        .map_err(db_err)?;
+    for (a, type_info) in appends.iter().zip(checked) {
+        let run = name::run_of_path(a.path).map(|r| r as i64);
+        for (i, v) in a.values.iter().enumerate() {
+            let point = a
+                .start
+                .checked_add(i)
+                .and_then(|p| i64::try_from(p).ok())
+                .ok_or_else(|| {
+                    PetError::invalid(format!("point index of '{}' overflows", a.path))
+                })?;
+            let r = rows::value_to_row(v)?;
+            insert
+                .execute(params![
+                    id, a.path, point, run, r.kind, r.dtype, r.shape, r.unit, r.value, r.data
+                ])
+                .map_err(db_err)?;
+        }
+        node.execute(params![id, a.path, type_info])
+            .map_err(db_err)?;
     }
     Ok(())
 }
