@@ -3,7 +3,7 @@
 //! Each submodule holds one concept: re-running the test binary as a child and
 //! checking a store after a crash ([`crash`]), the Python interop runner
 //! ([`python`]), bad-file checks ([`files`]), a file-based conformance fixture
-//! ([`fixture`]), explored sweeps to store runs into ([`sweep`]) and benchmark
+//! ([`fixture`]), the MongoDB test server ([`mongo_server`]), explored sweeps to store runs into ([`sweep`]) and benchmark
 //! scaffolding ([`mod@bench`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,5 +11,6 @@ pub mod bench;
 pub mod crash;
 pub mod files;
 pub mod fixture;
+pub mod mongo_server;
 pub mod python;
 pub mod sweep;

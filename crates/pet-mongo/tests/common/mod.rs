@@ -3,65 +3,32 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::sync::Arc;
 
 use pet_core::conformance::Fixture;
 use pet_core::Store;
 use pet_mongo::{MongoOptions, MongoStore};
 
 /// Environment variable naming a real MongoDB to test against instead.
-pub const URI_VAR: &str = "PET_MONGODB_URI";
+pub const URI_VAR: &str = pet_core::testkit::mongo_server::URI_VAR;
 
-static SERVER: OnceLock<String> = OnceLock::new();
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// The server URI. Starts a SecantusDB server through `scripts/mongo-test-server.sh`
-/// the first time; a watchdog stops it when this test process is gone, since a
-/// test binary has no global teardown. Panics (fails the test) when it cannot start.
-pub fn server_uri() -> String {
-    if let Ok(uri) = std::env::var(URI_VAR) {
-        if !uri.is_empty() {
-            return uri;
-        }
-    }
-    SERVER
-        .get_or_init(|| {
-            let started = Instant::now();
-            let line = start_server();
-            let uri = line
-                .split_whitespace()
-                .next()
-                .expect("URI line")
-                .to_string();
-            eprintln!(
-                "test server {uri} ready in {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
-            uri
-        })
-        .clone()
+fn script() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/mongo-test-server.sh")
 }
 
-/// Starts a SecantusDB server of this test process's own through
-/// `scripts/mongo-test-server.sh` (a watchdog stops it when the process is gone)
-/// and returns the script's line: URI, then the server's pid.
+/// The server URI (`PET_MONGODB_URI`, or a test server started once for this
+/// process; see `pet_core::testkit::mongo_server`).
+pub fn server_uri() -> String {
+    pet_core::testkit::mongo_server::server_uri(&script())
+}
+
+/// Starts a test server of this process's own and returns the script's line:
+/// URI, then the server's pid.
 pub fn start_server() -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/mongo-test-server.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .arg("--watch")
-        .arg(std::process::id().to_string())
-        .output()
-        .expect("run scripts/mongo-test-server.sh");
-    assert!(
-        out.status.success(),
-        "could not start the MongoDB test server (set {URI_VAR} to use a running MongoDB):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    pet_core::testkit::mongo_server::start_server(&script())
 }
 
 /// A database name no other test (or test run) uses.
