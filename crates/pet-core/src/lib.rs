@@ -47,7 +47,7 @@ pub mod conformance;
 pub mod testkit;
 
 pub use error::{PetError, Result};
-pub use run::Run;
+pub use run::{PointValues, Run};
 pub use storage::{
     Access, Descriptor, LoadLevel, LoadSpec, MemoryStore, PointAppend, RunInfo, RunRecord, Store,
     TrajectoryInfo,

@@ -3,16 +3,33 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::name::{self, DERIVED, RESULTS, RUNS};
 use crate::storage::{RunInfo, RunRecord};
 use crate::tree::{LeafData, LeafRole, Node, NodeRecord};
 use crate::value::{FromValue, Value};
 use crate::{PetError, Result, Trajectory};
 
+/// The explored values of one run, taken out of the trajectory
+/// ([`Trajectory::point_values`]): with a base snapshot that holds no explored
+/// lists ([`Trajectory::base_snapshot`]) it is all a run needs, so what a
+/// worker receives per run does not grow with the number of points.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointValues {
+    /// The run index.
+    pub index: usize,
+    /// `(full path, value)` of every explored parameter at this run.
+    pub values: Vec<(String, Value)>,
+    /// The run's parameter summary (`x=1, y=6`).
+    pub summary: String,
+}
+
 /// A run in progress: read parameters, add results, then [`Run::finish`].
 pub struct Run<'a> {
     traj: &'a Trajectory,
     index: usize,
+    point: Option<&'a PointValues>,
     started: f64,
     nodes: Vec<NodeRecord>,
 }
@@ -22,8 +39,17 @@ impl<'a> Run<'a> {
         Run {
             traj,
             index,
+            point: None,
             started: crate::now(),
             nodes: Vec::new(),
+        }
+    }
+
+    /// A run of `point` against `base`, whose explored parameters `point` overrides.
+    pub(crate) fn at_point(base: &'a Trajectory, point: &'a PointValues) -> Self {
+        Run {
+            point: Some(point),
+            ..Run::new(base, point.index)
         }
     }
 
@@ -44,6 +70,14 @@ impl<'a> Run<'a> {
 
     /// A parameter's (or config item's) value in this run.
     pub fn value(&self, name: &str) -> Result<&'a Value> {
+        if let Some(point) = self.point {
+            let path = self
+                .traj
+                .resolve_in(name, &crate::trajectory::PARAM_BRANCHES)?;
+            if let Some((_, v)) = point.values.iter().find(|(p, _)| *p == path) {
+                return Ok(v);
+            }
+        }
         self.traj.param_value_at(name, self.index)
     }
 
@@ -142,7 +176,11 @@ impl<'a> Run<'a> {
 
     /// Ends the run: a completed [`RunRecord`] ready to store.
     pub fn finish(self) -> RunRecord {
-        let mut info = RunInfo::pending(self.index, self.traj.summary(self.index));
+        let summary = match self.point {
+            Some(p) => p.summary.clone(),
+            None => self.traj.summary(self.index),
+        };
+        let mut info = RunInfo::pending(self.index, summary);
         info.completed = true;
         info.started = Some(self.started);
         info.finished = Some(crate::now());

@@ -323,3 +323,33 @@ fn user_types_decode_only_through_registered_decoders() {
     };
     assert!(forged.decode::<Cfg>().is_err());
 }
+
+#[test]
+fn runs_against_a_base_snapshot_see_their_point() {
+    let mut t = pet_core::Trajectory::new("t").unwrap();
+    t.add_parameter("x", 0i64, "").unwrap();
+    t.add_parameter("k", 5i64, "constant").unwrap();
+    t.explore([("x", pet_core::vals([1i64, 2, 3]))]).unwrap();
+    let base = t.base_snapshot().unwrap();
+    assert!(
+        base.run_infos().len() <= 1,
+        "the base holds no run table of its own"
+    );
+    let point = t.point_values(2).unwrap();
+    assert_eq!(point.summary, "x=3");
+    let mut run = base.run_at(&point);
+    assert_eq!(run.param::<i64>("x").unwrap(), 3);
+    assert_eq!(run.param::<i64>("parameters.x").unwrap(), 3);
+    assert_eq!(run.param::<i64>("k").unwrap(), 5);
+    run.add_result("y", 9i64).unwrap();
+    let rec = run.finish();
+    let direct = {
+        let mut r = t.run(2).unwrap();
+        r.add_result("y", 9i64).unwrap();
+        r.finish()
+    };
+    assert_eq!(rec.info.summary, direct.info.summary);
+    assert_eq!(rec.info.index, 2);
+    assert_eq!(rec.nodes, direct.nodes);
+    assert!(t.point_values(3).is_err());
+}

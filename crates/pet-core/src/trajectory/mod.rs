@@ -12,6 +12,7 @@ mod runs;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
+pub(crate) use access::PARAM_BRANCHES;
 pub use explore::{cartesian_product, vals};
 pub use merge::MergeOptions;
 pub use runs::RunPoint;

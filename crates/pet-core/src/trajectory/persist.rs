@@ -201,17 +201,20 @@ impl Trajectory {
     /// Parameter-like nodes (config, parameters, derived parameters; not those of
     /// single runs) with their data, as records: what a run needs to execute.
     pub fn param_records(&self) -> Vec<NodeRecord> {
-        self.nodes
-            .iter()
-            .filter(|(p, _)| {
-                let b = name::split_branch(p).0;
-                b != name::RESULTS && name::run_of_path(p).is_none()
-            })
+        self.param_nodes()
             .map(|(p, n)| NodeRecord {
                 path: p.clone(),
                 node: n.clone(),
             })
             .collect()
+    }
+
+    /// Parameter-like nodes: everything but results and nodes of single runs.
+    fn param_nodes(&self) -> impl Iterator<Item = (&String, &crate::tree::Node)> {
+        self.nodes.iter().filter(|(p, _)| {
+            let b = name::split_branch(p).0;
+            b != name::RESULTS && name::run_of_path(p).is_none()
+        })
     }
 
     /// Rebuilds an in-memory trajectory (no store) from its info, nodes and runs.
@@ -234,6 +237,38 @@ impl Trajectory {
         t.dirty.clear();
         t.runs_dirty = false;
         Ok(t)
+    }
+
+    /// A store-less copy of what runs need besides their point: parameters,
+    /// config and derived parameters with the explored parameters reduced to
+    /// their defaults, and no run table. Its size does not grow with the number
+    /// of points; runs execute against it with [`Trajectory::run_at`].
+    pub fn base_snapshot(&self) -> Result<Self> {
+        let nodes = self
+            .param_nodes()
+            .map(|(p, n)| {
+                let data = match &n.data {
+                    Some(crate::tree::LeafData::Param {
+                        value,
+                        explored: Some(_),
+                    }) => Some(crate::tree::LeafData::Param {
+                        value: value.clone(),
+                        explored: None,
+                    }),
+                    other => other.clone(),
+                };
+                NodeRecord {
+                    path: p.clone(),
+                    node: crate::tree::Node {
+                        kind: n.kind.clone(),
+                        comment: n.comment.clone(),
+                        annotations: n.annotations.clone(),
+                        data,
+                    },
+                }
+            })
+            .collect();
+        Self::from_parts(self.info.clone(), nodes, Vec::new())
     }
 
     /// A store-less copy holding what runs need: parameters, config, derived

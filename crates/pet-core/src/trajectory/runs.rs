@@ -159,6 +159,33 @@ impl Trajectory {
         Ok(Run::new(self, index))
     }
 
+    /// The explored values of run `index`, to run it against a
+    /// [`Trajectory::base_snapshot`] with [`Trajectory::run_at`].
+    pub fn point_values(&self, index: usize) -> Result<crate::run::PointValues> {
+        self.run_info(index)?;
+        let values = self
+            .explored
+            .iter()
+            .map(|p| {
+                self.explored_value(p, index)
+                    .cloned()
+                    .map(|v| (p.clone(), v))
+                    .ok_or_else(|| PetError::NotFound(format!("{p} at run {index}")))
+            })
+            .collect::<Result<_>>()?;
+        Ok(crate::run::PointValues {
+            index,
+            values,
+            summary: self.summary(index),
+        })
+    }
+
+    /// A run of `point` against this trajectory (a [`Trajectory::base_snapshot`]
+    /// or the full trajectory); `point`'s values override the explored ones.
+    pub fn run_at<'a>(&'a self, point: &'a crate::run::PointValues) -> Run<'a> {
+        Run::at_point(self, point)
+    }
+
     /// Takes a finished run into memory. When `stored` is true the store already
     /// holds it: the run table is updated and the run's nodes stay in the store
     /// (touching them auto-loads them); otherwise the run is kept whole in memory
