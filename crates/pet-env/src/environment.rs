@@ -302,7 +302,7 @@ where
         let snapshot = Arc::new(Snapshot {
             version: 1,
             function,
-            traj: traj.snapshot()?,
+            traj: traj.base_snapshot()?,
         });
         log.notice(&format!(
             "{}: {} runs to do ({} already done)",
@@ -330,7 +330,7 @@ where
 
     fn drive(&mut self, d: &mut dyn Executor<T>) -> Result<(), EnvError> {
         for i in self.traj.pending_runs() {
-            d.submit(i, &self.snapshot);
+            d.submit(self.traj.point_values(i)?, &self.snapshot);
         }
         let result = self.receive_all(d);
         self.report.seconds = self.started.elapsed().as_secs_f64();
@@ -464,7 +464,7 @@ where
         self.snapshot = Arc::new(Snapshot {
             version: self.snapshot.version + 1,
             function: self.snapshot.function.clone(),
-            traj: self.traj.snapshot()?,
+            traj: self.traj.base_snapshot()?,
         });
         self.log.notice(&format!(
             "{}: expanded by {} runs to {len}",
@@ -473,7 +473,7 @@ where
         ));
         self.progress.inc_length((len - self.scheduled) as u64);
         for i in self.scheduled..len {
-            d.submit(i, &self.snapshot);
+            d.submit(self.traj.point_values(i)?, &self.snapshot);
         }
         self.scheduled = len;
         Ok(())

@@ -3,7 +3,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use pet_core::{Run, RunRecord, Trajectory};
+use pet_core::{PointValues, Run, RunRecord, Trajectory};
 
 use crate::error::RunResult;
 
@@ -73,20 +73,13 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Runs `f` for run `index` of `traj`, never panicking.
-pub fn execute<T, F>(traj: &Trajectory, index: usize, f: &F) -> Outcome<T>
+/// Runs `f` for `point` against the base `traj`, never panicking.
+pub fn execute<T, F>(traj: &Trajectory, point: &PointValues, f: &F) -> Outcome<T>
 where
     F: Fn(&mut Run) -> RunResult<T> + Sync,
 {
-    let mut run = match traj.run(index) {
-        Ok(r) => r,
-        Err(e) => {
-            return Outcome::Failed {
-                index,
-                message: e.to_string(),
-            }
-        }
-    };
+    let index = point.index;
+    let mut run = traj.run_at(point);
     match catch_unwind(AssertUnwindSafe(|| f(&mut run))) {
         Ok(Ok(value)) => Outcome::Done {
             index,

@@ -48,7 +48,7 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use pet_core::{NodeRecord, RunInfo, RunRecord, TrajectoryInfo};
+use pet_core::{NodeRecord, PointValues, RunInfo, RunRecord, TrajectoryInfo};
 
 use crate::token::TOKEN_LEN;
 
@@ -94,8 +94,8 @@ pub enum ToWorker {
     },
     /// Execute this run.
     Task {
-        /// Run index.
-        index: usize,
+        /// The run's index and explored values (the snapshot holds the rest).
+        point: PointValues,
     },
     /// No more work: exit.
     Shutdown,
@@ -361,11 +361,16 @@ mod tests {
     #[test]
     fn messages_round_trip() {
         let mut buf = Vec::new();
-        send(&mut buf, &ToWorker::Task { index: 7 }).unwrap();
+        let point = PointValues {
+            index: 7,
+            values: vec![],
+            summary: String::new(),
+        };
+        send(&mut buf, &ToWorker::Task { point }).unwrap();
         send(&mut buf, &ToWorker::Shutdown).unwrap();
         let mut r = Cursor::new(buf);
         let a: Option<ToWorker> = recv(&mut r, never_idle).unwrap();
-        assert!(matches!(a, Some(ToWorker::Task { index: 7 })));
+        assert!(matches!(a, Some(ToWorker::Task { point }) if point.index == 7));
         let b: Option<ToWorker> = recv(&mut r, never_idle).unwrap();
         assert!(matches!(b, Some(ToWorker::Shutdown)));
         let end: Option<ToWorker> = recv(&mut r, never_idle).unwrap();

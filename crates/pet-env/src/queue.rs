@@ -3,21 +3,22 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
 
-use pet_core::Trajectory;
+use pet_core::{PointValues, Trajectory};
 
-/// A store-less copy of the trajectory that runs read, with a version number
-/// that changes whenever the trajectory is expanded.
+/// The store-less base of the trajectory that runs read (parameters without
+/// their explored lists: [`Trajectory::base_snapshot`]), with a version number
+/// that changes whenever it is rebuilt; each task brings its own point.
 pub struct Snapshot {
     /// Increases with every new snapshot.
     pub version: u64,
     /// The name of the sweep's run function, which worker processes look up.
     pub function: String,
-    /// Parameters and run table.
+    /// The base: parameters, config, derived parameters; no explored lists.
     pub traj: Trajectory,
 }
 
-/// One unit of work.
-pub type Task = (usize, Arc<Snapshot>);
+/// One unit of work: a run's point and the base it runs against.
+pub type Task = (PointValues, Arc<Snapshot>);
 
 #[derive(Default)]
 struct State {

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 
+use pet_core::PointValues;
+
 use crate::error::EnvError;
 use crate::execute::Outcome;
 use crate::handshake::{accept_worker, Expect};
@@ -114,9 +116,10 @@ impl WorkerProcess {
     /// Runs one task in the worker; a dead worker gives a `Failed` outcome and `false`.
     pub fn run<T: DeserializeOwned>(
         &mut self,
-        index: usize,
+        point: PointValues,
         snap: &Snapshot,
     ) -> (Outcome<T>, bool) {
+        let index = point.index;
         if self.version != snap.version {
             let msg = ToWorker::Snapshot {
                 function: snap.function.clone(),
@@ -129,7 +132,7 @@ impl WorkerProcess {
             }
             self.version = snap.version;
         }
-        if let Err(e) = protocol::send(&mut self.writer, &ToWorker::Task { index }) {
+        if let Err(e) = protocol::send(&mut self.writer, &ToWorker::Task { point }) {
             return self.lost(index, "before the run started", Lost::Failed(e));
         }
         // A run may take hours: between polls, notice a worker that died.
@@ -239,6 +242,14 @@ mod tests {
         (w, peer)
     }
 
+    fn point0() -> PointValues {
+        PointValues {
+            index: 0,
+            values: vec![],
+            summary: String::new(),
+        }
+    }
+
     fn snapshot() -> Snapshot {
         Snapshot {
             version: 0,
@@ -259,7 +270,7 @@ mod tests {
         // Only polling the process can tell: the connection never closes.
         let child = Command::new("sleep").arg("0.2").spawn().unwrap();
         let (mut w, peer) = connected(child);
-        let (outcome, alive) = w.run::<i64>(0, &snapshot());
+        let (outcome, alive) = w.run::<i64>(point0(), &snapshot());
         assert!(!alive);
         let message = failure(outcome);
         assert!(
@@ -274,7 +285,7 @@ mod tests {
         let child = Command::new("sleep").arg("30").spawn().unwrap();
         let (mut w, mut peer) = connected(child);
         peer.write_all(&(1u64 << 40).to_le_bytes()).unwrap();
-        let (outcome, alive) = w.run::<i64>(0, &snapshot());
+        let (outcome, alive) = w.run::<i64>(point0(), &snapshot());
         assert!(!alive);
         let message = failure(outcome);
         assert!(message.contains("more than the limit"), "{message}");

@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpStream};
 
 use serde::Serialize;
 
-use pet_core::{Run, Trajectory};
+use pet_core::{PointValues, Run, Trajectory};
 
 use crate::error::{EnvError, RunResult};
 use crate::execute::{execute, Outcome};
@@ -113,16 +113,16 @@ impl WorkerLink {
                     }
                     Err(_) => std::process::exit(2),
                 },
-                ToWorker::Task { index } => match &traj {
+                ToWorker::Task { point } => match &traj {
                     None => FromWorker::Failed {
-                        index,
+                        index: point.index,
                         message: "the parent sent a task before the trajectory".into(),
                     },
                     Some((_, Err(message))) => FromWorker::Refused {
-                        index,
+                        index: point.index,
                         message: message.clone(),
                     },
-                    Some((t, Ok(k))) => (fns.fns[*k].call)(t, index),
+                    Some((t, Ok(k))) => (fns.fns[*k].call)(t, &point),
                 },
             };
             if protocol::send(&mut self.writer, &reply).is_err() {
@@ -143,7 +143,7 @@ pub(crate) fn function_key<F, T>() -> String {
 }
 
 /// Executes run `index` of a trajectory and encodes the reply.
-type Call<'a> = Box<dyn Fn(&Trajectory, usize) -> FromWorker + Sync + 'a>;
+type Call<'a> = Box<dyn Fn(&Trajectory, &PointValues) -> FromWorker + Sync + 'a>;
 
 /// One run function a worker can execute, with its return value encoded.
 struct Registered<'a> {
@@ -172,7 +172,7 @@ impl<'a> WorkerFunctions<'a> {
         T: Serialize,
         F: Fn(&mut Run) -> RunResult<T> + Sync + 'a,
     {
-        let call = move |t: &Trajectory, index: usize| match execute(t, index, &f) {
+        let call = move |t: &Trajectory, point: &PointValues| match execute(t, point, &f) {
             Outcome::Done {
                 index,
                 record,

@@ -28,6 +28,7 @@ fn file(name: &'static str, scheme: &str, file: &str) -> Fixture {
 /// Every backend this build has, each on a fresh store.
 fn fixtures() -> Vec<Fixture> {
     let memory: Arc<dyn Store> = Arc::new(pet_core::MemoryStore::new());
+    #[allow(unused_mut)]
     let mut out = vec![
         Fixture {
             name: "memory",

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use pet_core::Run;
+use pet_core::{PointValues, Run};
 
 use crate::error::{EnvError, RunResult};
 use crate::execute::Outcome;
@@ -23,8 +23,8 @@ use crate::queue::Snapshot;
 
 /// What the coordinator drives: submit runs, receive outcomes.
 pub trait Executor<T> {
-    /// Schedules run `index` against `snap`.
-    fn submit(&mut self, index: usize, snap: &Arc<Snapshot>);
+    /// Schedules the run of `point` against `snap`.
+    fn submit(&mut self, point: PointValues, snap: &Arc<Snapshot>);
 
     /// The next outcome, waiting for it; `None` when nothing is scheduled.
     fn recv(&mut self) -> Option<Outcome<T>>;

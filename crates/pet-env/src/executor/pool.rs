@@ -4,6 +4,8 @@
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 
+use pet_core::PointValues;
+
 use super::budget::Budget;
 use super::Executor;
 use crate::execute::Outcome;
@@ -52,9 +54,9 @@ impl<T> Pool<'_, T> {
 }
 
 impl<T> Executor<T> for Pool<'_, T> {
-    fn submit(&mut self, index: usize, snap: &Arc<Snapshot>) {
+    fn submit(&mut self, point: PointValues, snap: &Arc<Snapshot>) {
         self.in_flight += 1;
-        self.queue.push((index, snap.clone()));
+        self.queue.push((point, snap.clone()));
     }
 
     fn recv(&mut self) -> Option<Outcome<T>> {

@@ -29,7 +29,8 @@ where
         budget,
         move |queue, tx| {
             let mut worker = None;
-            while let Some((index, snap)) = queue.pop() {
+            while let Some((point, snap)) = queue.pop() {
+                let index = point.index;
                 let mut w = match worker.take() {
                     Some(w) => w,
                     None => match spawner.spawn() {
@@ -43,7 +44,7 @@ where
                         }
                     },
                 };
-                let (outcome, alive) = w.run(index, &snap);
+                let (outcome, alive) = w.run(point, &snap);
                 if alive {
                     worker = Some(w);
                 }

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use pet_core::Run;
+use pet_core::{PointValues, Run};
 
 use super::Executor;
 use crate::error::RunResult;
@@ -13,20 +13,20 @@ use crate::queue::Snapshot;
 
 struct Inline<'a, F> {
     f: &'a F,
-    queue: VecDeque<(usize, Arc<Snapshot>)>,
+    queue: VecDeque<(PointValues, Arc<Snapshot>)>,
 }
 
 impl<T, F> Executor<T> for Inline<'_, F>
 where
     F: Fn(&mut Run) -> RunResult<T> + Sync,
 {
-    fn submit(&mut self, index: usize, snap: &Arc<Snapshot>) {
-        self.queue.push_back((index, snap.clone()));
+    fn submit(&mut self, point: PointValues, snap: &Arc<Snapshot>) {
+        self.queue.push_back((point, snap.clone()));
     }
 
     fn recv(&mut self) -> Option<Outcome<T>> {
-        let (index, snap) = self.queue.pop_front()?;
-        Some(execute(&snap.traj, index, self.f))
+        let (point, snap) = self.queue.pop_front()?;
+        Some(execute(&snap.traj, &point, self.f))
     }
 
     fn try_recv(&mut self) -> Option<Outcome<T>> {

@@ -23,8 +23,8 @@ where
         n,
         budget,
         |queue, tx| {
-            while let Some((index, snap)) = queue.pop() {
-                if tx.send(execute(&snap.traj, index, f)).is_err() {
+            while let Some((point, snap)) = queue.pop() {
+                if tx.send(execute(&snap.traj, &point, f)).is_err() {
                     return;
                 }
             }

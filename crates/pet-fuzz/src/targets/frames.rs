@@ -39,7 +39,13 @@ pub const WORKER_FRAME: Target = Target {
                 nodes: nodes.clone(),
                 runs,
             },
-            ToWorker::Task { index: 1 },
+            ToWorker::Task {
+                point: pet_core::PointValues {
+                    index: 1,
+                    values: vec![("parameters.x".into(), pet_core::Value::from(2.0))],
+                    summary: "x=2".into(),
+                },
+            },
             ToWorker::Shutdown,
         ])?;
         let mut done = RunInfo::pending(1, String::new());
