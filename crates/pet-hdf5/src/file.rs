@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use pet_core::storage::{RunInfo, RunRecord, TrajectoryInfo};
+use pet_core::storage::{PointAppend, RunInfo, RunRecord, TrajectoryInfo};
 use pet_core::{name, NodeRecord, PetError, Result};
 
 use crate::attrs;
@@ -16,6 +16,7 @@ use crate::journal::{self, Journal};
 use crate::layout::{self, A_CREATED, A_PET_VERSION, A_TRAJECTORY};
 use crate::ops::{Op, OpRef, Owned};
 use crate::options::Hdf5Options;
+use crate::points::Explored;
 use crate::runtable::{self, RunTable};
 use crate::write::Tree;
 
@@ -251,6 +252,12 @@ impl Inner {
         match *op {
             OpRef::Runs(traj, runs) => self.runs(traj)?.check(runs),
             OpRef::StoreRuns(traj, recs) => self.runs(traj)?.check(recs.iter().map(|r| &r.info)),
+            OpRef::Points(traj, appends) => {
+                self.traj_group(traj)?;
+                appends
+                    .iter()
+                    .try_for_each(|a| Explored::open(&self.file, traj, a.path)?.check(a))
+            }
             _ => Ok(()),
         }
     }
@@ -306,6 +313,13 @@ impl Inner {
                     }
                 }
                 self.runs(traj)?.put(recs.iter().map(|r| &r.info))
+            }
+            OpRef::Points(traj, appends) => {
+                self.traj_group(traj)?;
+                let comp = self.opts.compression;
+                appends
+                    .iter()
+                    .try_for_each(|a| Explored::open(&self.file, traj, a.path)?.put(a, comp))
             }
             OpRef::Delete(traj, path) => {
                 self.traj_group(traj)?;
@@ -482,6 +496,18 @@ impl Inner {
                 (Op::Runs(t, r), _) => self.apply(&OpRef::Runs(t, r)),
                 (Op::StoreRuns(t, _), Owned::Runs(r)) => self.apply(&OpRef::StoreRuns(t, r)),
                 (Op::Delete(t, p), _) => self.apply(&OpRef::Delete(t, p)),
+                (Op::Points(t, _), Owned::Points(p)) => {
+                    let appends: Vec<PointAppend<'_>> = p.iter().map(|p| p.as_append()).collect();
+                    match self.apply(&OpRef::Points(t, &appends)) {
+                        // A later frame rewrote the parameter (its replay restores it).
+                        Err(
+                            PetError::AppendConflict { .. }
+                            | PetError::Explore(_)
+                            | PetError::TypeMismatch { .. },
+                        ) => Ok(()),
+                        other => other,
+                    }
+                }
                 _ => Ok(()),
             };
             match r {
@@ -522,6 +548,11 @@ fn check_frame(op: &Op, owned: &Owned) -> Result<()> {
         (Op::Delete(t, p), _) => {
             name::validate_part(t)?;
             name::validate_path(p)
+        }
+        (Op::Points(t, _), Owned::Points(p)) => {
+            name::validate_part(t)?;
+            let appends: Vec<PointAppend<'_>> = p.iter().map(|p| p.as_append()).collect();
+            pet_core::storage::append::validate_appends(&appends)
         }
         _ => Err(PetError::invalid(
             "a frame whose records do not match its call",

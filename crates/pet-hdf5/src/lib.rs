@@ -36,6 +36,7 @@ mod layout;
 mod nodes;
 mod ops;
 mod options;
+mod points;
 mod read;
 mod registry;
 mod runtable;

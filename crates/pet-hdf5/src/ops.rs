@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use pet_core::storage::PointAppend;
 use pet_core::value::{Array, DType};
 use pet_core::{
     Annotations, LeafData, Node, NodeKind, NodeRecord, Result, RunInfo, RunRecord, TrajectoryInfo,
@@ -30,6 +31,8 @@ pub enum OpRef<'a> {
     StoreRuns(&'a str, &'a [RunRecord]),
     /// `Store::delete`.
     Delete(&'a str, &'a str),
+    /// `Store::append_points`.
+    Points(&'a str, &'a [PointAppend<'a>]),
 }
 
 /// One store call as the journal holds it.
@@ -47,6 +50,37 @@ pub enum Op {
     StoreRuns(String, Vec<(RunInfo, Vec<JNode>)>),
     /// `Store::delete`.
     Delete(String, String),
+    /// `Store::append_points`: replayed as "points from `start` on are these".
+    Points(String, Vec<JPoints>),
+}
+
+/// New points of one explored parameter in the journal.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JPoints {
+    path: String,
+    start: usize,
+    values: Vec<JValue>,
+}
+
+/// New points of one explored parameter, decoded from the journal.
+pub struct OwnedPoints {
+    /// The parameter.
+    pub path: String,
+    /// Index of the first new point.
+    pub start: usize,
+    /// The new points.
+    pub values: Vec<Value>,
+}
+
+impl OwnedPoints {
+    /// The append these points make.
+    pub fn as_append(&self) -> PointAppend<'_> {
+        PointAppend {
+            path: &self.path,
+            start: self.start,
+            values: &self.values,
+        }
+    }
 }
 
 /// A byte string (CBOR major type 2).
@@ -190,6 +224,8 @@ pub enum Owned {
     Nodes(Vec<NodeRecord>),
     /// Run records.
     Runs(Vec<RunRecord>),
+    /// Appended points.
+    Points(Vec<OwnedPoints>),
     /// Nothing to convert.
     None,
 }
@@ -209,6 +245,16 @@ impl Op {
                     .collect(),
             ),
             OpRef::Delete(t, p) => Op::Delete(t.to_string(), p.to_string()),
+            OpRef::Points(t, a) => Op::Points(
+                t.to_string(),
+                a.iter()
+                    .map(|a| JPoints {
+                        path: a.path.to_string(),
+                        start: a.start,
+                        values: a.values.iter().map(jvalue).collect(),
+                    })
+                    .collect(),
+            ),
         }
     }
 
@@ -228,6 +274,18 @@ impl Op {
                         Ok(RunRecord {
                             info,
                             nodes: nodes.into_iter().map(node).collect::<Result<_>>()?,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            Op::Points(_, a) => Owned::Points(
+                std::mem::take(a)
+                    .into_iter()
+                    .map(|p| {
+                        Ok(OwnedPoints {
+                            path: p.path,
+                            start: p.start,
+                            values: p.values.into_iter().map(value).collect::<Result<_>>()?,
                         })
                     })
                     .collect::<Result<_>>()?,

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pet_core::location::Location;
-use pet_core::storage::{descriptor, file, Backend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
+use pet_core::storage::{
+    descriptor, file, Backend, PointAppend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo,
+};
 use pet_core::{Access, LeafData, NodeRecord, PetError, Result};
 
 use crate::file::Shared;
@@ -138,6 +140,13 @@ impl Backend for Hdf5Store {
         self.shared.with(|i| {
             i.traj_group(traj)?;
             i.change(OpRef::Runs(traj, runs))
+        })
+    }
+
+    fn append_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()> {
+        self.shared.with(|i| {
+            i.traj_group(traj)?;
+            i.change(OpRef::Points(traj, appends))
         })
     }
 

@@ -329,6 +329,80 @@ pub fn overwrite_array(ds: &Dataset, a: &Array) -> Result<()> {
     }
 }
 
+/// Bytes of one chunk of a growable dataset: small, because every append
+/// rewrites the last chunk.
+const GROW_CHUNK_BYTES: usize = 16 * 1024;
+
+fn growable<T: H5Type>(g: &Group, name: &str, width: usize, comp: Compression) -> Result<Dataset> {
+    let chunk = (GROW_CHUNK_BYTES / width.max(1)).max(1);
+    let b = comp.apply(g.new_dataset_builder()).chunk(chunk);
+    b.empty::<T>()
+        .shape(0..)
+        .create(name)
+        .map_err(h5("cannot create a growable dataset"))
+}
+
+/// Creates an empty 1-d dataset of `dtype` that grows along its axis (chunked,
+/// unlimited maximum size; numeric ones filtered with `comp`).
+pub fn create_growable(g: &Group, name: &str, dtype: DType, comp: Compression) -> Result<Dataset> {
+    let w = dtype.width().unwrap_or(16);
+    match dtype {
+        DType::Bool => growable::<bool>(g, name, w, comp),
+        DType::I8 => growable::<i8>(g, name, w, comp),
+        DType::I16 => growable::<i16>(g, name, w, comp),
+        DType::I32 => growable::<i32>(g, name, w, comp),
+        DType::I64 => growable::<i64>(g, name, w, comp),
+        DType::U8 => growable::<u8>(g, name, w, comp),
+        DType::U16 => growable::<u16>(g, name, w, comp),
+        DType::U32 => growable::<u32>(g, name, w, comp),
+        DType::U64 => growable::<u64>(g, name, w, comp),
+        DType::F32 => growable::<f32>(g, name, w, comp),
+        DType::F64 => growable::<f64>(g, name, w, comp),
+        DType::C64 => growable::<Complex32>(g, name, w, comp),
+        DType::C128 => growable::<Complex64>(g, name, w, comp),
+        DType::Str => growable::<VarLenUnicode>(g, name, w, Compression::None),
+    }
+}
+
+fn grow<T: H5Type>(ds: &Dataset, start: usize, a: &ArrayD<T>) -> Result<()> {
+    let err = h5("cannot append to a dataset");
+    let end = start
+        .checked_add(a.len())
+        .ok_or_else(|| PetError::invalid("the dataset would grow beyond the index range"))?;
+    ds.resize(end).map_err(&err)?;
+    ds.write_slice(a, start..end).map_err(err)
+}
+
+/// Writes `items` (scalars of the dataset's type) into the 1-d growable
+/// dataset `ds` at `start..`, which first becomes that long: what lies beyond
+/// goes, so writing the same points again gives the same dataset.
+pub fn write_growable(ds: &Dataset, start: usize, items: &[Scalar]) -> Result<()> {
+    let Some(first) = items.first() else {
+        return Ok(());
+    };
+    match Array::from_scalars(first.dtype(), items)? {
+        Array::Bool(a) => grow(ds, start, &a),
+        Array::I8(a) => grow(ds, start, &a),
+        Array::I16(a) => grow(ds, start, &a),
+        Array::I32(a) => grow(ds, start, &a),
+        Array::I64(a) => grow(ds, start, &a),
+        Array::U8(a) => grow(ds, start, &a),
+        Array::U16(a) => grow(ds, start, &a),
+        Array::U32(a) => grow(ds, start, &a),
+        Array::U64(a) => grow(ds, start, &a),
+        Array::F32(a) => grow(ds, start, &a),
+        Array::F64(a) => grow(ds, start, &a),
+        Array::C64(a) => grow(ds, start, &a),
+        Array::C128(a) => grow(ds, start, &a),
+        Array::Str(a) => {
+            let v: Vec<VarLenUnicode> = a.iter().map(|s| vlen(s)).collect::<Result<_>>()?;
+            let arr = ArrayD::from_shape_vec(IxDyn(&[v.len()]), v)
+                .map_err(|e| PetError::invalid(format!("string array: {e}")))?;
+            grow(ds, start, &arr)
+        }
+    }
+}
+
 fn scalar_attr<T: H5Type>(loc: &Location, name: &str, v: &T) -> Result<()> {
     loc.new_attr::<T>()
         .create(name)

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use pet_core::testkit::python;
-use pet_core::{vals, Store, Trajectory};
+use pet_core::{cartesian_product, vals, Store, Trajectory};
 use pet_hdf5::Hdf5Store;
 
 #[test]
@@ -21,8 +21,17 @@ fn h5py_reads_parameters_run_table_and_arrays() {
         t.annotate("x", "source", "grid").unwrap();
         t.annotate("x", "step", 1i64).unwrap();
         t.add_parameter("y", 0i64, "").unwrap();
-        t.explore_cartesian([("x", vals([1i64, 2, 3, 4])), ("y", vals([6i64, 7, 8]))])
-            .unwrap();
+        // Half explored, half added by an expansion: h5py reads the growable
+        // dataset appends leave like the one a full write leaves.
+        let grid = cartesian_product([("x", vals([1i64, 2, 3, 4])), ("y", vals([6i64, 7, 8]))]);
+        let half = |lo: usize, hi: usize| {
+            grid.iter()
+                .map(|(k, v)| (k.clone(), v[lo..hi].to_vec()))
+                .collect::<Vec<_>>()
+        };
+        t.explore(half(0, 6)).unwrap();
+        t.store().unwrap();
+        t.expand(half(6, 12)).unwrap();
         t.store().unwrap();
         for i in 0..t.len() {
             let (mut run, z) = python::mult_run(&t, i);

@@ -17,6 +17,7 @@
 //! # Ok::<(), pet_core::PetError>(())
 //! ```
 
+mod append;
 mod blobs;
 pub mod document;
 mod error;

@@ -34,7 +34,8 @@ fn projection(spec: ReadSpec) -> Option<Document> {
 }
 
 impl MongoStore {
-    fn decode_all(&self, docs: Vec<Document>) -> Result<Vec<NodeRecord>> {
+    /// Decodes node documents, fetching their out-of-document payloads in one go.
+    pub(crate) fn decode_all(&self, docs: Vec<Document>) -> Result<Vec<NodeRecord>> {
         let ids: Vec<ObjectId> = docs.iter().flat_map(node::blobs_of).collect();
         let payloads: HashMap<ObjectId, Vec<u8>> = self.colls.bucket.get_many(&self.ctx, &ids)?;
         let fetch = |id: ObjectId| -> Result<Vec<u8>> {

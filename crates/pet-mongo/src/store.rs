@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::sync::{Client, Database};
 
-use pet_core::storage::{Backend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
+use pet_core::storage::{Backend, PointAppend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 use pet_core::{name, LeafData, NodeRecord, PetError, Result};
 
 use crate::error::{is_duplicate, ErrCtx, DUPLICATE_KEY};
@@ -366,6 +366,10 @@ impl Backend for MongoStore {
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
         self.check_traj(traj)?;
         self.put_run_infos(traj, runs)
+    }
+
+    fn append_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()> {
+        self.push_points(traj, appends)
     }
 
     fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {

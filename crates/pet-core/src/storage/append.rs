@@ -7,8 +7,9 @@
 
 use std::collections::BTreeSet;
 
+use super::{Backend, ReadSpec};
 use crate::name;
-use crate::tree::LeafRole;
+use crate::tree::{LeafData, LeafRole};
 use crate::value::Value;
 use crate::{PetError, Result};
 
@@ -124,6 +125,33 @@ pub fn validate_appends(appends: &[PointAppend<'_>]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Appends by reading each parameter whole and writing it back with its new
+/// points through [`Backend::write_nodes`] (one atomic batch): correct on any
+/// backend, and costs all points. [`Backend::append_points`]'s default, and
+/// the way out for a backend whose own layout cannot take some append.
+pub fn rewrite<B: Backend + ?Sized>(b: &B, traj: &str, appends: &[PointAppend<'_>]) -> Result<()> {
+    let mut records = Vec::with_capacity(appends.len());
+    for a in appends {
+        let mut rec = Backend::read_nodes(b, traj, a.path, ReadSpec::DATA)?
+            .into_iter()
+            .find(|r| r.path == a.path)
+            .ok_or_else(|| PetError::NotFound(a.path.to_string()))?;
+        let Some(LeafData::Param { value, explored }) = &mut rec.node.data else {
+            return Err(PetError::Explore(format!(
+                "'{}' is not a parameter in the store",
+                a.path
+            )));
+        };
+        a.check_stored(value, explored.as_ref().map(Vec::len))?;
+        explored
+            .get_or_insert_with(Vec::new)
+            .extend_from_slice(a.values);
+        rec.node.refresh_kind();
+        records.push(rec);
+    }
+    Backend::write_nodes(b, traj, &records)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! every store needs (those live once, in [`Store`](super::Store)).
 
 use crate::tree::{LeafData, NodeRecord};
-use crate::{PetError, Result};
+use crate::Result;
 
 use super::{PointAppend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 
@@ -60,30 +60,12 @@ pub trait Backend: Send + Sync {
     /// checks. The stored type description (`… explored len=N`) follows the new
     /// length, so reading the parameter back gives what writing it whole would.
     ///
-    /// This default reads each parameter whole and rewrites it with
-    /// [`Backend::write_nodes`], which costs all its points; a backend
-    /// overrides it with a write of only the new points.
+    /// This default ([`append::rewrite`](super::append::rewrite)) reads each
+    /// parameter whole and rewrites it with [`Backend::write_nodes`], which
+    /// costs all its points; a backend overrides it with a write of only the
+    /// new points.
     fn append_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()> {
-        let mut records = Vec::with_capacity(appends.len());
-        for a in appends {
-            let mut rec = Backend::read_nodes(self, traj, a.path, ReadSpec::DATA)?
-                .into_iter()
-                .find(|r| r.path == a.path)
-                .ok_or_else(|| PetError::NotFound(a.path.to_string()))?;
-            let Some(LeafData::Param { value, explored }) = &mut rec.node.data else {
-                return Err(PetError::Explore(format!(
-                    "'{}' is not a parameter in the store",
-                    a.path
-                )));
-            };
-            a.check_stored(value, explored.as_ref().map(Vec::len))?;
-            explored
-                .get_or_insert_with(Vec::new)
-                .extend_from_slice(a.values);
-            rec.node.refresh_kind();
-            records.push(rec);
-        }
-        Backend::write_nodes(self, traj, &records)
+        super::append::rewrite(self, traj, appends)
     }
 
     /// Stores finished runs (already validated): each run whole or not at all;

@@ -3,12 +3,13 @@
 //! Each submodule holds one concept: re-running the test binary as a child and
 //! checking a store after a crash ([`crash`]), the Python interop runner
 //! ([`python`]), bad-file checks ([`files`]), a file-based conformance fixture
-//! ([`fixture`]), the MongoDB test server ([`mongo_server`]), explored sweeps to store runs into ([`sweep`]) and benchmark
-//! scaffolding ([`mod@bench`]).
+//! ([`fixture`]), the MongoDB test server ([`mongo_server`]), explored sweeps to store runs into ([`sweep`]), benchmark
+//! scaffolding ([`mod@bench`]) and the expansion benchmark ([`expansion`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod bench;
 pub mod crash;
+pub mod expansion;
 pub mod files;
 pub mod fixture;
 pub mod mongo_server;
