@@ -461,11 +461,17 @@ where
         if self.traj.store_handle().is_some() {
             self.traj.store()?;
         }
-        self.snapshot = Arc::new(Snapshot {
-            version: self.snapshot.version + 1,
-            function: self.snapshot.function.clone(),
-            traj: self.traj.base_snapshot()?,
-        });
+        // Runs get their points with their tasks; the base changes (and is
+        // sent to worker processes again) only when post-processing changed
+        // something besides the explored lists (a derived parameter, say).
+        let base = self.traj.base_snapshot()?;
+        if base.param_records() != self.snapshot.traj.param_records() {
+            self.snapshot = Arc::new(Snapshot {
+                version: self.snapshot.version + 1,
+                function: self.snapshot.function.clone(),
+                traj: base,
+            });
+        }
         self.log.notice(&format!(
             "{}: expanded by {} runs to {len}",
             self.traj.name(),
