@@ -115,6 +115,16 @@ pub enum PetError {
         /// The store's location.
         location: String,
     },
+    /// The file was written by another program that pet reads but never
+    /// writes (`format` is the scheme of the backend that reads it, `pypet`):
+    /// a write to it, or opening it as a pet store of another kind, is refused.
+    #[error("'{location}' was written by {format}, not by pet: pet reads it ({format}://FILE) but never writes into it, so nothing was changed; migrate it to a pet store (SQLite, HDF5 or MongoDB) and change that")]
+    Foreign {
+        /// The file.
+        location: String,
+        /// The program that wrote it, which is also the scheme of the backend that reads it.
+        format: &'static str,
+    },
     /// The file or database is not a pet store or was written by an incompatible version.
     #[error("'{location}' is not a usable pet store: {reason}")]
     Format {
@@ -215,6 +225,10 @@ mod tests {
             PetError::TrajectoryExists("x".into()),
             PetError::ReadOnly {
                 location: "sqlite://a.db".into(),
+            },
+            PetError::Foreign {
+                location: "old.hdf5".into(),
+                format: "pypet",
             },
         ] {
             let m = e.to_string();

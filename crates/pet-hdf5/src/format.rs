@@ -39,13 +39,20 @@ pub fn check_format(file: &hdf5::File, path: &Path) -> Result<()> {
     let root = file.group("/").map_err(h5("cannot open the root group"))?;
     match attrs::get_str(&root, A_FORMAT)? {
         Some(f) if f == FORMAT => {}
+        _ if crate::foreign::is_pypet(file) => {
+            return Err(PetError::Foreign {
+                location: at,
+                format: "pypet",
+            });
+        }
         _ => {
             let members = root.member_names().unwrap_or_default();
             return Err(corrupt(
                 &at,
                 format!(
                     "an HDF5 file, but not a pet store (no {A_FORMAT}='{FORMAT}' root attribute; it holds {:?}); \
-                     pet does not write into other programs' files — give a new file name",
+                     pet reads only stores it wrote and pypet's files, and never writes into other programs' files \
+                     (to create a new store, give a file name that does not exist yet)",
                     members.iter().take(5).collect::<Vec<_>>()
                 ),
             ));

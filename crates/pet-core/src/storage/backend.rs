@@ -32,6 +32,14 @@ pub trait Backend: Send + Sync {
     /// permission); [`Store`](super::Store) then refuses every write.
     fn is_read_only(&self) -> bool;
 
+    /// The program that wrote this store's file when pet only reads it
+    /// (`pypet`; also the scheme of the backend): writes are then refused with
+    /// [`PetError::Foreign`](crate::PetError::Foreign), which says to migrate,
+    /// instead of [`PetError::ReadOnly`](crate::PetError::ReadOnly).
+    fn foreign(&self) -> Option<&'static str> {
+        None
+    }
+
     /// All trajectories in the store.
     fn list(&self) -> Result<Vec<TrajectoryInfo>>;
 

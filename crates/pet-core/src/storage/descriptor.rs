@@ -195,9 +195,30 @@ pub fn resolve<'a>(url: &str, list: &[&'a Descriptor]) -> Result<(&'a Descriptor
 }
 
 /// Resolves `url` in `list` and opens it; `default` applies when the URL has no `mode=`.
+///
+/// A backend that finds a file another program wrote answers
+/// [`PetError::Foreign`] naming the scheme of the backend that reads it (an
+/// `.hdf5` path holding a pypet file): the file is then opened through that
+/// backend, read-only, when the list has it (and [`PetError::NotCompiled`]
+/// naming its feature when the build leaves it out). A file is thus recognised
+/// by its content wherever a store is taken, not by its name.
 pub fn open(url: &str, list: &[&Descriptor], default: Access) -> Result<Arc<dyn Store>> {
     let (d, loc) = resolve(url, list)?;
-    d.open(&loc, default)
+    match d.open(&loc, default) {
+        Err(PetError::Foreign { location, format }) => {
+            let Some(reader) = list
+                .iter()
+                .find(|r| r.takes_scheme(format) && !std::ptr::eq(**r, d))
+            else {
+                return Err(PetError::Foreign { location, format });
+            };
+            let mut loc = loc;
+            loc.scheme = reader.scheme().to_string();
+            reader.check_options(&loc)?;
+            reader.open(&loc, Access::ReadOnly)
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]

@@ -243,11 +243,18 @@ fn stored<B: Backend + ?Sized>(b: &B, at: &str, e: PetError) -> PetError {
     }
 }
 
-/// Refuses writes to a read-only store.
+/// Refuses writes to a read-only store (a file of another program's format
+/// with advice to migrate it).
 fn writable<B: Backend + ?Sized>(b: &B) -> Result<()> {
     if b.is_read_only() {
-        return Err(PetError::ReadOnly {
-            location: b.location(),
+        return Err(match b.foreign() {
+            Some(format) => PetError::Foreign {
+                location: b.location(),
+                format,
+            },
+            None => PetError::ReadOnly {
+                location: b.location(),
+            },
         });
     }
     Ok(())
