@@ -24,6 +24,9 @@ pub fn render(e: &anyhow::Error) -> String {
     let hint = e.chain().find_map(|c| match c.downcast_ref::<PetError>() {
         Some(PetError::NotFound(_)) => Some("list the tree with `pet tree STORE`"),
         Some(PetError::NoTrajectory(_)) => Some("list the trajectories with `pet ls STORE`"),
+        Some(PetError::Foreign { .. }) => Some(
+            "browse it with `pet ls|tree|show FILE`; convert it with `pet migrate FILE sqlite://new.db` and change the copy",
+        ),
         Some(PetError::ReadOnly { .. }) => Some(
             "commands that only read open stores read-only; copy with `pet migrate` to change one",
         ),

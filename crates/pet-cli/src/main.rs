@@ -1,7 +1,8 @@
 //! `pet`: browse, query, export, merge and migrate pet stores.
 //!
-//! STORE is a URL (`sqlite://…`, `hdf5://…`, `mongodb://…`) or a file path ending
-//! in `.db`/`.sqlite` (SQLite) or `.h5`/`.hdf5` (HDF5).
+//! STORE is a URL (`sqlite://…`, `hdf5://…`, `mongodb://…`, `pypet://…`) or a
+//! file path ending in `.db`/`.sqlite` (SQLite) or `.h5`/`.hdf5` (HDF5; a pypet
+//! file there is recognised and read read-only).
 
 mod advice;
 mod browse;

@@ -47,10 +47,48 @@ fn copy_one(src: &dyn Store, dst: &dyn Store, dst_url: &str, name: &str) -> Resu
     Ok(())
 }
 
+/// What a pypet source found while it was copied: counts, pickles, skipped nodes.
+#[cfg(feature = "pypet")]
+type Converted = Option<std::sync::Arc<pet_pypet::PypetStore>>;
+/// No pypet reader in this build.
+#[cfg(not(feature = "pypet"))]
+type Converted = Option<()>;
+
+/// Opens the source of a migration; a pypet file is opened as its own type
+/// too, so that its conversion report can be printed.
+fn open_source(url: &str) -> Result<(std::sync::Arc<dyn Store>, Converted)> {
+    let src = stores::open(url)?;
+    #[cfg(feature = "pypet")]
+    if let Some(path) = src.location().strip_prefix("pypet://") {
+        let p = std::sync::Arc::new(
+            pet_pypet::PypetStore::open(path).with_context(|| format!("cannot open store {url}"))?,
+        );
+        return Ok((p.clone(), Some(p)));
+    }
+    Ok((src, None))
+}
+
+/// Prints what converting trajectory `name` from pypet found.
+fn print_conversion(conv: &Converted, name: &str) -> Result<()> {
+    #[cfg(feature = "pypet")]
+    if let Some(p) = conv {
+        for line in p.report(name)?.lines() {
+            if line.starts_with("warning:") || line.starts_with("skipped ") {
+                eprintln!("{}", clean(&line));
+            } else {
+                println!("{}", clean(&line));
+            }
+        }
+    }
+    let _ = (conv, name);
+    Ok(())
+}
+
 /// Copies all (or the named) trajectories from `src` to `dst`, all or
-/// nothing: on failure `dst` is left as it was (absent if it was).
+/// nothing: on failure `dst` is left as it was (absent if it was). From a
+/// pypet file, each trajectory's conversion report follows its copy.
 pub fn migrate(src_url: &str, dst_url: &str, only: &[String]) -> Result<()> {
-    let src = stores::open(src_url)?;
+    let (src, converted) = open_source(src_url)?;
     let names: Vec<String> = if only.is_empty() {
         src.list()?.into_iter().map(|i| i.name).collect()
     } else {
@@ -73,6 +111,7 @@ pub fn migrate(src_url: &str, dst_url: &str, only: &[String]) -> Result<()> {
         dst.create(n, |store| {
             copy_one(src.as_ref(), store.as_ref(), dst_url, n)
         })?;
+        print_conversion(&converted, n)?;
     }
     dst.commit()?;
     if let Some(mib) = peak_mib() {

@@ -141,10 +141,12 @@ impl Ty {
     pub fn of(dtype: &Datatype, owner: Option<&Location>, at: &str) -> Result<Ty> {
         match dtype.to_descriptor() {
             Ok(d) => Ty::from_descriptor(&d, at),
-            Err(_) if dtype.size() == 1 => Ok(Ty::Bool),
             Err(e) => match owner {
-                Some(loc) => Ty::row_from_fields(loc, dtype.size(), at),
-                None => Err(bad(at, format!("an HDF5 type pet cannot read: {e}"))),
+                Some(loc) if attrs::has(&attrs::names(loc)?, "FIELD_0_NAME") => {
+                    Ty::row_from_fields(loc, dtype.size(), at)
+                }
+                _ if dtype.size() == 1 => Ok(Ty::Bool),
+                _ => Err(bad(at, format!("an HDF5 type pet cannot read: {e}"))),
             },
         }
     }
@@ -174,6 +176,22 @@ impl Ty {
             // One array-valued column: PyTables' fill value is a scalar of its base type.
             let f = &mut fields[0];
             f.ty = Ty::Array(Box::new(f.ty.clone()), vec![row / offset]);
+            offset = row;
+        }
+        let strings: Vec<usize> = (0..fields.len())
+            .filter(|&i| matches!(fields[i].ty, Ty::Str(_)))
+            .collect();
+        if let ([only], true) = (strings.as_slice(), offset < row) {
+            // PyTables' fill value of a string column is the empty string, one
+            // byte wide: with one string column the row size gives its width.
+            let extra = row - offset;
+            let i = *only;
+            if let Ty::Str(n) = &mut fields[i].ty {
+                *n += extra;
+            }
+            for f in fields.iter_mut().skip(i + 1) {
+                f.offset += extra;
+            }
             offset = row;
         }
         if fields.is_empty() || offset != row {

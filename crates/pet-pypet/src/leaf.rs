@@ -378,7 +378,11 @@ pub fn read(src: &Source<'_>, g: &Group, class: &str, path: &str, at: &str) -> R
         }
     }
     if items.is_empty() {
-        return Err(bad(at, "a result without any item pet can read"));
+        let why: Vec<String> = skipped.iter().map(|(p, r)| format!("{p}: {r}")).collect();
+        return Err(bad(
+            at,
+            format!("a result without any item pet can read ({})", why.join("; ")),
+        ));
     }
     Ok(Leaf {
         data: LeafData::Result { items },

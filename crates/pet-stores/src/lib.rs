@@ -41,6 +41,10 @@ pub const BACKENDS: &[&Descriptor] = &[
     &pet_mongo::DESCRIPTOR,
     #[cfg(not(feature = "mongo"))]
     &missing::MONGO,
+    #[cfg(feature = "pypet")]
+    &pet_pypet::DESCRIPTOR,
+    #[cfg(not(feature = "pypet"))]
+    &missing::PYPET,
 ];
 
 /// The backends compiled into this build.

@@ -41,6 +41,18 @@ pub const MONGO: Descriptor = Descriptor {
     open: None,
 };
 
+/// pypet's files, when the `pypet` feature is off.
+pub const PYPET: Descriptor = Descriptor {
+    name: "pypet",
+    feature: "pypet",
+    schemes: &["pypet"],
+    extensions: &[],
+    file: true,
+    options: UrlOptions::Any,
+    example: "pypet://FILE",
+    open: None,
+};
+
 #[cfg(test)]
 mod tests {
     #[allow(unused_imports)]
@@ -73,5 +85,11 @@ mod tests {
     #[test]
     fn mongo_entry_matches_the_backend() {
         same(&super::MONGO, &pet_mongo::DESCRIPTOR);
+    }
+
+    #[cfg(feature = "pypet")]
+    #[test]
+    fn pypet_entry_matches_the_backend() {
+        same(&super::PYPET, &pet_pypet::DESCRIPTOR);
     }
 }
