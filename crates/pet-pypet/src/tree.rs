@@ -355,11 +355,18 @@ impl Reader<'_> {
         if !pg.link_exists(last) {
             return Ok(out);
         }
-        let kind = members(&pg)?
-            .into_iter()
-            .find(|(n, _)| n == last)
-            .map(|(_, k)| k)
-            .unwrap_or(LinkType::Hard);
+        // Listing the parent costs its children: a run group (never a link
+        // in pypet's files) is read without, which keeps a run's read
+        // independent of the number of runs.
+        let kind = if name::run_index(last).is_some() {
+            LinkType::Hard
+        } else {
+            members(&pg)?
+                .into_iter()
+                .find(|(n, _)| n == last)
+                .map(|(_, k)| k)
+                .unwrap_or(LinkType::Hard)
+        };
         if kind == LinkType::Soft && name::depth(prefix) > 1 {
             out.extend(self.link(&pg, last, prefix)?);
             return Ok(out);
