@@ -61,7 +61,8 @@ fn open_source(url: &str) -> Result<(std::sync::Arc<dyn Store>, Converted)> {
     #[cfg(feature = "pypet")]
     if let Some(path) = src.location().strip_prefix("pypet://") {
         let p = std::sync::Arc::new(
-            pet_pypet::PypetStore::open(path).with_context(|| format!("cannot open store {url}"))?,
+            pet_pypet::PypetStore::open(path)
+                .with_context(|| format!("cannot open store {url}"))?,
         );
         return Ok((p.clone(), Some(p)));
     }

@@ -30,7 +30,11 @@ fn main() {
         .arg(root.join("scripts/pypet-venv.sh"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let python = String::from_utf8(out.stdout).unwrap().trim().to_string();
     if !file.exists() {
         eprintln!("writing {runs} runs with pypet (once; minutes)...");
@@ -59,7 +63,11 @@ fn main() {
         .current_dir(std::env::temp_dir())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let pypet_s: f64 = text.split_whitespace().next().unwrap().parse().unwrap();
 
@@ -86,7 +94,10 @@ fn main() {
     assert_eq!(stats.runs, runs);
     let report = src.report("bench").unwrap();
 
-    println!("pypet file of {runs} runs, one float result each ({} nodes)", nodes.len());
+    println!(
+        "pypet file of {runs} runs, one float result each ({} nodes)",
+        nodes.len()
+    );
     println!();
     println!("| case | seconds | per run |");
     println!("|---|---:|---:|");

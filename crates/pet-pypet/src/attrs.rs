@@ -115,8 +115,7 @@ pub fn value(loc: &Location, name: &str, at: &str) -> Result<AttrValue> {
     pet_hdf5::sizes::check_attribute(&a, at)?;
     let Ok(d) = a.dtype().and_then(|t| t.to_descriptor()) else {
         return Ok(AttrValue::Unreadable(
-            "its HDF5 type (PyTables' bool bitfield) has no conversion in the HDF5 library"
-                .into(),
+            "its HDF5 type (PyTables' bool bitfield) has no conversion in the HDF5 library".into(),
         ));
     };
     let scalar = a.space().map(|s| s.ndim()).unwrap_or(0) == 0;
@@ -134,7 +133,8 @@ pub fn value(loc: &Location, name: &str, at: &str) -> Result<AttrValue> {
         ($t:ty, $s:ident, $a:ident) => {{
             if scalar {
                 Value::Scalar(Scalar::$s(
-                    a.read_scalar::<$t>().map_err(h5("cannot read an attribute"))?,
+                    a.read_scalar::<$t>()
+                        .map_err(h5("cannot read an attribute"))?,
                 ))
             } else {
                 Value::Array(Array::$a(

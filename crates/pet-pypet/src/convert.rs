@@ -49,9 +49,9 @@ pub fn scalar(e: Elem, scalar: Option<&str>, at: &str) -> Result<Value> {
             .map_err(|_| bad(at, "a string that is not UTF-8")),
         (Elem::Bytes(b), s) if is_bytes(s) => Ok(bytes_value(b)),
         (Elem::Bytes(_), _) => Err(wrong("a string")),
-        (Elem::Scalar(s), Some("int")) => Ok(Value::Scalar(Scalar::I64(widen_int(&s).ok_or_else(
-            || wrong(s.dtype().name()),
-        )?))),
+        (Elem::Scalar(s), Some("int")) => Ok(Value::Scalar(Scalar::I64(
+            widen_int(&s).ok_or_else(|| wrong(s.dtype().name()))?,
+        ))),
         (Elem::Scalar(s), Some("float")) => match s {
             Scalar::F64(_) => Ok(Value::Scalar(s)),
             Scalar::F32(x) => Ok(Value::Scalar(Scalar::F64(f64::from(x)))),

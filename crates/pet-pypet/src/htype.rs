@@ -158,21 +158,25 @@ impl Ty {
         let mut offset = 0usize;
         for i in 0.. {
             let key = format!("FIELD_{i}_NAME");
-            if !names.iter().any(|n| *n == key) {
+            if !names.contains(&key) {
                 break;
             }
             let name = attrs::string(loc, &key, at)?.unwrap_or_default();
             let fill = loc
                 .attr(&format!("FIELD_{i}_FILL"))
                 .map_err(h5("cannot open a table's field description"))?;
-            let ty = Ty::of(&fill.dtype().map_err(h5("cannot read a datatype"))?, None, at)?;
+            let ty = Ty::of(
+                &fill.dtype().map_err(h5("cannot read a datatype"))?,
+                None,
+                at,
+            )?;
             let size = ty.size();
             fields.push(Field { name, offset, ty });
             offset = offset
                 .checked_add(size)
                 .ok_or_else(|| bad(at, "a table row larger than this machine can address"))?;
         }
-        if fields.len() == 1 && offset > 0 && offset != row && row % offset == 0 {
+        if fields.len() == 1 && offset > 0 && offset != row && row.is_multiple_of(offset) {
             // One array-valued column: PyTables' fill value is a scalar of its base type.
             let f = &mut fields[0];
             f.ty = Ty::Array(Box::new(f.ty.clone()), vec![row / offset]);
@@ -212,20 +216,38 @@ impl Ty {
         let short = || bad(at, "an element is shorter than its type");
         let arr = |n: usize| -> Result<&[u8]> { b.get(..n).ok_or_else(short) };
         Ok(Elem::Scalar(match self {
-            Ty::Int { signed: true, size: 1 } => Scalar::I8(i8::from_le_bytes(fixed(arr(1)?)?)),
-            Ty::Int { signed: true, size: 2 } => Scalar::I16(i16::from_le_bytes(fixed(arr(2)?)?)),
-            Ty::Int { signed: true, size: 4 } => Scalar::I32(i32::from_le_bytes(fixed(arr(4)?)?)),
-            Ty::Int { signed: true, size: 8 } => Scalar::I64(i64::from_le_bytes(fixed(arr(8)?)?)),
-            Ty::Int { signed: false, size: 1 } => Scalar::U8(arr(1)?[0]),
-            Ty::Int { signed: false, size: 2 } => {
-                Scalar::U16(u16::from_le_bytes(fixed(arr(2)?)?))
-            }
-            Ty::Int { signed: false, size: 4 } => {
-                Scalar::U32(u32::from_le_bytes(fixed(arr(4)?)?))
-            }
-            Ty::Int { signed: false, size: 8 } => {
-                Scalar::U64(u64::from_le_bytes(fixed(arr(8)?)?))
-            }
+            Ty::Int {
+                signed: true,
+                size: 1,
+            } => Scalar::I8(i8::from_le_bytes(fixed(arr(1)?)?)),
+            Ty::Int {
+                signed: true,
+                size: 2,
+            } => Scalar::I16(i16::from_le_bytes(fixed(arr(2)?)?)),
+            Ty::Int {
+                signed: true,
+                size: 4,
+            } => Scalar::I32(i32::from_le_bytes(fixed(arr(4)?)?)),
+            Ty::Int {
+                signed: true,
+                size: 8,
+            } => Scalar::I64(i64::from_le_bytes(fixed(arr(8)?)?)),
+            Ty::Int {
+                signed: false,
+                size: 1,
+            } => Scalar::U8(arr(1)?[0]),
+            Ty::Int {
+                signed: false,
+                size: 2,
+            } => Scalar::U16(u16::from_le_bytes(fixed(arr(2)?)?)),
+            Ty::Int {
+                signed: false,
+                size: 4,
+            } => Scalar::U32(u32::from_le_bytes(fixed(arr(4)?)?)),
+            Ty::Int {
+                signed: false,
+                size: 8,
+            } => Scalar::U64(u64::from_le_bytes(fixed(arr(8)?)?)),
             Ty::Float(4) => Scalar::F32(f32::from_le_bytes(fixed(arr(4)?)?)),
             Ty::Float(8) => Scalar::F64(f64::from_le_bytes(fixed(arr(8)?)?)),
             Ty::Bool => match arr(1)?[0] {

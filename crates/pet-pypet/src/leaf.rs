@@ -42,7 +42,12 @@ fn notes_of(loc: &hdf5::Location, at: &str) -> Result<Notes> {
 
 /// The type notes of table column `col`, from the table's own attributes or
 /// from a split table's type table.
-fn column_notes(loc: &hdf5::Location, col: &str, extra: &BTreeMap<String, String>, at: &str) -> Result<Notes> {
+fn column_notes(
+    loc: &hdf5::Location,
+    col: &str,
+    extra: &BTreeMap<String, String>,
+    at: &str,
+) -> Result<Notes> {
     let key = |what: &str| format!("SRVC_COLUMN_{col}_{what}");
     let get = |what: &str| -> Result<Option<String>> {
         if let Some(v) = extra.get(&key(what)) {
@@ -77,7 +82,12 @@ fn cell(c: &Column, row: usize, notes: &Notes, at: &str) -> Result<Value> {
 }
 
 /// Reads a table dataset's columns.
-fn table(src: &Source<'_>, g: &Group, member: &str, at: &str) -> Result<(hdf5::Dataset, Vec<Column>, usize)> {
+fn table(
+    src: &Source<'_>,
+    g: &Group,
+    member: &str,
+    at: &str,
+) -> Result<(hdf5::Dataset, Vec<Column>, usize)> {
     let ds = g.dataset(member).map_err(h5("cannot open a table"))?;
     let raw = stored::read(src, &ds, at)?;
     let n = raw.len();
@@ -142,7 +152,9 @@ fn object_table(src: &Source<'_>, g: &Group, member: &str, at: &str) -> Result<V
     let mut typed = true;
     for c in &cols {
         let notes = column_notes(&ds, &c.name, &BTreeMap::new(), at)?;
-        let vals = (0..n).map(|r| cell(c, r, &notes, at)).collect::<Result<Vec<_>>>()?;
+        let vals = (0..n)
+            .map(|r| cell(c, r, &notes, at))
+            .collect::<Result<Vec<_>>>()?;
         let scalars: Option<Vec<Scalar>> = vals.iter().map(|v| v.as_scalar().cloned()).collect();
         match scalars {
             Some(s) if name::validate_part(&c.name).is_ok() => {
@@ -175,7 +187,13 @@ fn pickle_bytes(src: &Source<'_>, g: &Group, member: &str, at: &str) -> Result<V
 }
 
 /// The value of a sparse matrix dataset (`*__spsp__`).
-fn sparse(src: &Source<'_>, g: &Group, member: &str, at: &str, notes: &mut Vec<String>) -> Result<Value> {
+fn sparse(
+    src: &Source<'_>,
+    g: &Group,
+    member: &str,
+    at: &str,
+    notes: &mut Vec<String>,
+) -> Result<Value> {
     let text = pickle_bytes(src, g, member, at)?;
     match npz::sparse(&text, at)? {
         npz::Decoded::Sparse(v) => Ok(v),
@@ -189,7 +207,13 @@ fn sparse(src: &Source<'_>, g: &Group, member: &str, at: &str, notes: &mut Vec<S
 }
 
 /// One item of a leaf (a dataset or a group pypet made for a value).
-pub fn item(src: &Source<'_>, g: &Group, member: &str, at: &str, notes: &mut Vec<String>) -> Result<Value> {
+pub fn item(
+    src: &Source<'_>,
+    g: &Group,
+    member: &str,
+    at: &str,
+    notes: &mut Vec<String>,
+) -> Result<Value> {
     let kind = g
         .loc_type_by_name(member)
         .map_err(h5("cannot inspect an object"))?;
@@ -223,7 +247,10 @@ pub fn item(src: &Source<'_>, g: &Group, member: &str, at: &str, notes: &mut Vec
             at,
             "pypet shared data (SharedTable, SharedArray), which pet does not convert",
         )),
-        other => Err(bad(at, format!("a value stored as '{other}', which pet does not read"))),
+        other => Err(bad(
+            at,
+            format!("a value stored as '{other}', which pet does not read"),
+        )),
     }
 }
 
@@ -305,7 +332,9 @@ pub fn read(src: &Source<'_>, g: &Group, class: &str, path: &str, at: &str) -> R
         let explored = if has("explored_data__rr__") {
             Some(by_index(src, g, "explored_data__rr__", at, |k| {
                 let set = format!("explored__rr__/set_{:05}", k / 1000);
-                let sg = g.group(&set).map_err(|_| bad(at, format!("{set} is missing")))?;
+                let sg = g
+                    .group(&set)
+                    .map_err(|_| bad(at, format!("{set} is missing")))?;
                 item(src, &sg, &format!("xa_{k:08}"), at, &mut Vec::new())
             })?)
         } else if has("explored_data__spsp__") {
@@ -314,7 +343,12 @@ pub fn read(src: &Source<'_>, g: &Group, class: &str, path: &str, at: &str) -> R
             })?)
         } else if has("explored_data") && pickle_param {
             Some(by_index(src, g, "explored_data", at, |k| {
-                Ok(convert::bytes_value(pickle_bytes(src, g, &format!("xp_{k:08}"), at)?))
+                Ok(convert::bytes_value(pickle_bytes(
+                    src,
+                    g,
+                    &format!("xp_{k:08}"),
+                    at,
+                )?))
             })?)
         } else if has("explored_data") {
             let (ds, cols, n) = table(src, g, "explored_data", at)?;
@@ -323,7 +357,11 @@ pub fn read(src: &Source<'_>, g: &Group, class: &str, path: &str, at: &str) -> R
                 .find(|c| c.name == "data")
                 .ok_or_else(|| bad(at, "an explored table without its data column"))?;
             let nt = column_notes(&ds, "data", &BTreeMap::new(), at)?;
-            Some((0..n).map(|r| cell(c, r, &nt, at)).collect::<Result<Vec<_>>>()?)
+            Some(
+                (0..n)
+                    .map(|r| cell(c, r, &nt, at))
+                    .collect::<Result<Vec<_>>>()?,
+            )
         } else {
             None
         };
@@ -349,7 +387,10 @@ pub fn read(src: &Source<'_>, g: &Group, class: &str, path: &str, at: &str) -> R
         };
         let item_at = format!("{at}/{m}");
         if let Err(e) = name::validate_part(&item_name) {
-            skipped.push((format!("{path}.{item_name}"), format!("its name is not a pet name: {e}")));
+            skipped.push((
+                format!("{path}.{item_name}"),
+                format!("its name is not a pet name: {e}"),
+            ));
             continue;
         }
         let mut note = Vec::new();
@@ -381,7 +422,10 @@ pub fn read(src: &Source<'_>, g: &Group, class: &str, path: &str, at: &str) -> R
         let why: Vec<String> = skipped.iter().map(|(p, r)| format!("{p}: {r}")).collect();
         return Err(bad(
             at,
-            format!("a result without any item pet can read ({})", why.join("; ")),
+            format!(
+                "a result without any item pet can read ({})",
+                why.join("; ")
+            ),
         ));
     }
     Ok(Leaf {

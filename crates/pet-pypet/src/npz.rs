@@ -16,7 +16,7 @@ const MAX_MEMBER: usize = 1 << 30;
 
 /// Decodes pypet's hex text into bytes.
 pub fn unhex(text: &[u8], at: &str) -> Result<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(bad(at, "hex text of odd length"));
     }
     let nib = |c: u8| -> Result<u8> {
@@ -144,7 +144,10 @@ pub fn npy(b: &[u8], at: &str) -> Result<Npy> {
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>().map_err(|_| bad(at, "a .npy shape that is not a number")))
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| bad(at, "a .npy shape that is not a number"))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(Npy {
         descr,
@@ -186,7 +189,9 @@ impl Npy {
         let a = self.array(at)?;
         (0..a.len())
             .map(|i| {
-                let s = a.get_flat(i).ok_or_else(|| bad(at, "an index array cut short"))?;
+                let s = a
+                    .get_flat(i)
+                    .ok_or_else(|| bad(at, "an index array cut short"))?;
                 let v = s
                     .as_f64()
                     .filter(|v| *v >= 0.0 && v.fract() == 0.0)
@@ -227,9 +232,21 @@ pub fn sparse(text: &[u8], at: &str) -> Result<Decoded> {
     let shape = (rows as usize, cols as usize);
     let data = get("data")?.array(at)?;
     let (f, major, minor) = match format.as_str() {
-        "csr" => (SparseFormat::Csr, get("indptr")?.indices(at)?, get("indices")?.indices(at)?),
-        "csc" => (SparseFormat::Csc, get("indptr")?.indices(at)?, get("indices")?.indices(at)?),
-        "coo" => (SparseFormat::Coo, get("row")?.indices(at)?, get("col")?.indices(at)?),
+        "csr" => (
+            SparseFormat::Csr,
+            get("indptr")?.indices(at)?,
+            get("indices")?.indices(at)?,
+        ),
+        "csc" => (
+            SparseFormat::Csc,
+            get("indptr")?.indices(at)?,
+            get("indices")?.indices(at)?,
+        ),
+        "coo" => (
+            SparseFormat::Coo,
+            get("row")?.indices(at)?,
+            get("col")?.indices(at)?,
+        ),
         other => return Ok(Decoded::Other(other.to_string(), zip)),
     };
     let s = Sparse::new(f, shape, major, minor, data).map_err(|e| bad(at, e.to_string()))?;

@@ -107,7 +107,10 @@ pub struct Info {
 pub fn info(src: &Source<'_>, ov: &Group, at: &str) -> Result<Info> {
     let t = Rows::read(src, ov, "info", at)?;
     if t.len != 1 {
-        return Err(bad(&t.at, format!("pypet's info table has {} rows, not 1", t.len)));
+        return Err(bad(
+            &t.at,
+            format!("pypet's info table has {} rows, not 1", t.len),
+        ));
     }
     let length = bounds::stored_run_index(t.int("length", 0)?, &t.at)?;
     Ok(Info {
@@ -172,7 +175,10 @@ pub fn run_pattern(path: &str) -> String {
         .map(|p| {
             if name::run_index(p).is_some() {
                 "run_*"
-            } else if p.strip_prefix("run_set_").is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit())) {
+            } else if p
+                .strip_prefix("run_set_")
+                .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
+            {
                 "run_set_*"
             } else {
                 p
@@ -185,7 +191,12 @@ pub fn run_pattern(path: &str) -> String {
 /// The first-stored comments of a branch's items, keyed by
 /// [`run_pattern`] of their full path, and the full path of the item that
 /// kept the comment (`results_summary`, `derived_parameters_summary`).
-pub fn summary(src: &Source<'_>, ov: &Group, branch: &str, at: &str) -> Result<BTreeMap<String, (String, String)>> {
+pub fn summary(
+    src: &Source<'_>,
+    ov: &Group,
+    branch: &str,
+    at: &str,
+) -> Result<BTreeMap<String, (String, String)>> {
     let table = format!("{branch}_summary");
     let mut out = BTreeMap::new();
     if !ov.link_exists(&table) {

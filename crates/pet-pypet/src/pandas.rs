@@ -76,11 +76,16 @@ pub fn frame(src: &Source<'_>, g: &Group, at: &str, notes: &mut Vec<String>) -> 
         // pandas writes blocks transposed (rows x items); the flag saying so is
         // a bool attribute HDF5 cannot convert, so the shape decides.
         let transposed = r == nrows && c == k;
-        if !transposed && !(r == k && c == nrows) {
-            return Err(bad(at, "a pandas block whose shape fits neither its rows nor its columns"));
+        if !(transposed || r == k && c == nrows) {
+            return Err(bad(
+                at,
+                "a pandas block whose shape fits neither its rows nor its columns",
+            ));
         }
         if transposed && r == c && r > 1 {
-            notes.push(format!("block {b} is square; read as pandas writes it (rows x columns)"));
+            notes.push(format!(
+                "block {b} is square; read as pandas writes it (rows x columns)"
+            ));
         }
         let w = raw.ty.size();
         for (j, it) in items.iter().enumerate() {
@@ -105,7 +110,8 @@ pub fn frame(src: &Source<'_>, g: &Group, at: &str, notes: &mut Vec<String>) -> 
     };
     if typed {
         let mut t = Table::new();
-        t.push("index", index_array).map_err(|e| bad(at, e.to_string()))?;
+        t.push("index", index_array)
+            .map_err(|e| bad(at, e.to_string()))?;
         for c in &columns {
             match cols.remove(c) {
                 Some(Col::Array(a)) => t.push(c.clone(), a).map_err(|e| bad(at, e.to_string()))?,
@@ -145,7 +151,9 @@ pub fn frame(src: &Source<'_>, g: &Group, at: &str, notes: &mut Vec<String>) -> 
 /// the series when its name is a pet name, else `values`).
 pub fn series(src: &Source<'_>, g: &Group, at: &str, notes: &mut Vec<String>) -> Result<Value> {
     let index = axis(src, g, "index", at)?;
-    let ds = g.dataset("values").map_err(h5("cannot open a pandas array"))?;
+    let ds = g
+        .dataset("values")
+        .map_err(h5("cannot open a pandas array"))?;
     let ty = ds.dtype().map_err(h5("cannot read a datatype"))?;
     if crate::htype::Ty::of(&ty, None, at).ok() == Some(crate::htype::Ty::VarBytes) {
         let rows = stored::read_var_bytes(&ds, at)?;

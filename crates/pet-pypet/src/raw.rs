@@ -60,7 +60,10 @@ fn inflate(data: &[u8], limit: usize, at: &str) -> Result<Vec<u8>> {
         .read_to_end(&mut out)
         .map_err(|e| bad(at, format!("a compressed chunk does not inflate: {e}")))?;
     if out.len() > limit {
-        return Err(bad(at, "a compressed chunk inflates to more than a chunk holds"));
+        return Err(bad(
+            at,
+            "a compressed chunk inflates to more than a chunk holds",
+        ));
     }
     Ok(out)
 }
@@ -155,7 +158,14 @@ pub fn dataset_bytes(ds: &Dataset, file: &File, file_len: u64, at: &str) -> Resu
 }
 
 /// Copies a chunk starting at element `origin` into the row-major `out`.
-fn place(out: &mut [u8], data: &[u8], shape: &[usize], chunk: &[usize], origin: &[u64], width: usize) {
+fn place(
+    out: &mut [u8],
+    data: &[u8],
+    shape: &[usize],
+    chunk: &[usize],
+    origin: &[u64],
+    width: usize,
+) {
     let nd = shape.len();
     let inner = chunk[nd - 1];
     let rows: usize = chunk[..nd - 1].iter().product();

@@ -123,9 +123,18 @@ mod tests {
         r.record("results.a", Outcome::Converted);
         r.record("results.p", Outcome::Opaque);
         r.record("/t/x-y", Outcome::Skipped("bad name".into()));
-        assert_eq!((r.read(), r.converted(), r.opaque().len(), r.skipped().len()), (3, 1, 1, 1));
+        assert_eq!(
+            (r.read(), r.converted(), r.opaque().len(), r.skipped().len()),
+            (3, 1, 1, 1)
+        );
         let w = r.pickle_warning().unwrap();
-        assert!(w.contains("results.p") && w.contains("never unpickled"), "{w}");
-        assert!(r.lines().iter().any(|l| l.contains("skipped /t/x-y: bad name")));
+        assert!(
+            w.contains("results.p") && w.contains("never unpickled"),
+            "{w}"
+        );
+        assert!(r
+            .lines()
+            .iter()
+            .any(|l| l.contains("skipped /t/x-y: bad name")));
     }
 }

@@ -42,9 +42,12 @@ impl PypetStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         file::prepare(path, true, "pypet://results/old.hdf5")?;
-        let h5 = pet_hdf5::file_access()
-            .open(path)
-            .map_err(|e| bad(&path.display().to_string(), format!("HDF5 cannot open it: {e}")))?;
+        let h5 = pet_hdf5::file_access().open(path).map_err(|e| {
+            bad(
+                &path.display().to_string(),
+                format!("HDF5 cannot open it: {e}"),
+            )
+        })?;
         let names = pet_hdf5::foreign::pypet_trajectories(&h5);
         if names.is_empty() {
             return Err(bad(
@@ -106,7 +109,11 @@ impl PypetStore {
         })
     }
 
-    fn with<T>(&self, traj: &str, f: impl FnOnce(&Source<'_>, &mut Traj) -> Result<T>) -> Result<T> {
+    fn with<T>(
+        &self,
+        traj: &str,
+        f: impl FnOnce(&Source<'_>, &mut Traj) -> Result<T>,
+    ) -> Result<T> {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let inner = &mut *g;
         if !inner.names.iter().any(|n| n == traj) {
@@ -162,7 +169,8 @@ fn load(src: &Source<'_>, traj: &str) -> Result<Traj> {
             .summaries
             .insert(b.to_string(), overview::summary(src, &ov, b, &ov_at)?);
     }
-    let comment = crate::attrs::string(&tg, "SRVC_INIT_COMMENT", &at)?.unwrap_or_else(|| info.comment.clone());
+    let comment = crate::attrs::string(&tg, "SRVC_INIT_COMMENT", &at)?
+        .unwrap_or_else(|| info.comment.clone());
     let mut report = Report {
         trajectory: traj.to_string(),
         ..Report::default()
@@ -171,7 +179,10 @@ fn load(src: &Source<'_>, traj: &str) -> Result<Traj> {
     let explored = overview::explorations(src, &ov, &ov_at)?;
     for e in explored {
         if name::validate_path(&e).is_err() {
-            report.record(&e, Outcome::Skipped("an explored parameter whose name is not a pet name".into()));
+            report.record(
+                &e,
+                Outcome::Skipped("an explored parameter whose name is not a pet name".into()),
+            );
         }
     }
     Ok(Traj {
@@ -265,4 +276,3 @@ impl Backend for PypetStore {
         Err(self.refuse())
     }
 }
-

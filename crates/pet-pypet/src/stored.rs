@@ -26,6 +26,11 @@ impl Raw {
         self.shape.iter().product()
     }
 
+    /// True when the dataset holds no element.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The element bytes of element `i`.
     pub fn elem_bytes(&self, i: usize) -> &[u8] {
         let w = self.ty.size();
@@ -58,14 +63,38 @@ pub fn read_var_bytes(ds: &Dataset, at: &str) -> Result<Vec<Vec<u8>>> {
 pub fn dtype_of(ty: &Ty) -> Option<DType> {
     Some(match ty {
         Ty::Bool => DType::Bool,
-        Ty::Int { signed: true, size: 1 } => DType::I8,
-        Ty::Int { signed: true, size: 2 } => DType::I16,
-        Ty::Int { signed: true, size: 4 } => DType::I32,
-        Ty::Int { signed: true, size: 8 } => DType::I64,
-        Ty::Int { signed: false, size: 1 } => DType::U8,
-        Ty::Int { signed: false, size: 2 } => DType::U16,
-        Ty::Int { signed: false, size: 4 } => DType::U32,
-        Ty::Int { signed: false, size: 8 } => DType::U64,
+        Ty::Int {
+            signed: true,
+            size: 1,
+        } => DType::I8,
+        Ty::Int {
+            signed: true,
+            size: 2,
+        } => DType::I16,
+        Ty::Int {
+            signed: true,
+            size: 4,
+        } => DType::I32,
+        Ty::Int {
+            signed: true,
+            size: 8,
+        } => DType::I64,
+        Ty::Int {
+            signed: false,
+            size: 1,
+        } => DType::U8,
+        Ty::Int {
+            signed: false,
+            size: 2,
+        } => DType::U16,
+        Ty::Int {
+            signed: false,
+            size: 4,
+        } => DType::U32,
+        Ty::Int {
+            signed: false,
+            size: 8,
+        } => DType::U64,
         Ty::Float(4) => DType::F32,
         Ty::Float(8) => DType::F64,
         Ty::Complex(8) => DType::C64,
@@ -76,8 +105,8 @@ pub fn dtype_of(ty: &Ty) -> Option<DType> {
 
 /// A numeric or bool array of `shape` from little-endian element bytes.
 pub fn numeric_array(ty: &Ty, shape: &[usize], bytes: &[u8], at: &str) -> Result<Array> {
-    let dtype = dtype_of(ty)
-        .ok_or_else(|| bad(at, format!("elements of type {ty:?} are not numbers")))?;
+    let dtype =
+        dtype_of(ty).ok_or_else(|| bad(at, format!("elements of type {ty:?} are not numbers")))?;
     bounds::element_count(shape).map_err(|e| bad(at, e.to_string()))?;
     Array::from_le_bytes(dtype, shape, bytes).map_err(|e| bad(at, e.to_string()))
 }
@@ -107,7 +136,7 @@ pub fn columns(raw: &Raw, at: &str) -> Result<Vec<Column>> {
         return Err(bad(at, "a table that is not a table of rows"));
     };
     let n = raw.len();
-    let row = if n == 0 { 0 } else { raw.bytes.len() / n };
+    let row = raw.bytes.len().checked_div(n).unwrap_or(0);
     let mut out: Vec<Column> = fields
         .iter()
         .map(|f| Column {

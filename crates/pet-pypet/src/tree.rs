@@ -129,7 +129,13 @@ impl Reader<'_> {
     }
 
     /// Annotations of a node (`SRVC_AN_*`).
-    fn annotations(&mut self, g: &Group, names: &[String], path: &str, at: &str) -> Result<pet_core::Annotations> {
+    fn annotations(
+        &mut self,
+        g: &Group,
+        names: &[String],
+        path: &str,
+        at: &str,
+    ) -> Result<pet_core::Annotations> {
         let mut out = pet_core::Annotations::new();
         for n in names {
             let Some(key) = n.strip_prefix("SRVC_AN_") else {
@@ -155,7 +161,13 @@ impl Reader<'_> {
     }
 
     /// The record of the leaf group `g`.
-    fn leaf(&mut self, g: &Group, names: &[String], path: &str, spec: ReadSpec) -> Result<Option<NodeRecord>> {
+    fn leaf(
+        &mut self,
+        g: &Group,
+        names: &[String],
+        path: &str,
+        spec: ReadSpec,
+    ) -> Result<Option<NodeRecord>> {
         let at = g.name();
         let class = attrs::string(g, "SRVC_INIT_CLASS_NAME", &at)?.unwrap_or_default();
         let comment = self.comment_of(g, names, path, &at)?;
@@ -191,14 +203,26 @@ impl Reader<'_> {
         let role = pet_core::LeafRole::for_path(path)?;
         let mut node = Node::leaf(role, l.data, comment);
         node.annotations = annotations;
-        if let Err(e) = (NodeRecord { path: path.to_string(), node: node.clone() }).validate() {
+        if let Err(e) = (NodeRecord {
+            path: path.to_string(),
+            node: node.clone(),
+        })
+        .validate()
+        {
             self.skip(path, format!("pet cannot hold it: {e}"));
             return Ok(None);
         }
         if !spec.with_data {
             node.data = None;
         }
-        self.report.record(path, if l.pickled { Outcome::Opaque } else { Outcome::Converted });
+        self.report.record(
+            path,
+            if l.pickled {
+                Outcome::Opaque
+            } else {
+                Outcome::Converted
+            },
+        );
         Ok(Some(NodeRecord {
             path: path.to_string(),
             node,
@@ -233,7 +257,12 @@ impl Reader<'_> {
             }
             self.cache.tokens = Some(map);
         }
-        Ok(self.cache.tokens.as_ref().and_then(|m| m.get(&token)).cloned())
+        Ok(self
+            .cache
+            .tokens
+            .as_ref()
+            .and_then(|m| m.get(&token))
+            .cloned())
     }
 
     fn link(&mut self, g: &Group, child: &str, path: &str) -> Result<Option<NodeRecord>> {
@@ -246,7 +275,10 @@ impl Reader<'_> {
                 }))
             }
             None => {
-                self.skip(path, "a soft link whose target is missing or outside the trajectory's branches");
+                self.skip(
+                    path,
+                    "a soft link whose target is missing or outside the trajectory's branches",
+                );
                 Ok(None)
             }
         }
@@ -306,7 +338,10 @@ impl Reader<'_> {
         out: &mut Vec<NodeRecord>,
     ) -> Result<()> {
         let at = format!("{}/{child}", g.name());
-        match g.loc_type_by_name(child).map_err(h5("cannot inspect an object"))? {
+        match g
+            .loc_type_by_name(child)
+            .map_err(h5("cannot inspect an object"))?
+        {
             LocationType::Group => {
                 let sg = g.group(child).map_err(h5("cannot open a group"))?;
                 let names = attrs::names(&sg)?;
@@ -430,7 +465,10 @@ fn placed_groups(
 ) -> Result<()> {
     walk.enter(g, path, depth)?;
     for (child, kind) in members(g)? {
-        if kind != LinkType::Hard || (depth == 0 && child == name::RUNS) || name::validate_part(&child).is_err() {
+        if kind != LinkType::Hard
+            || (depth == 0 && child == name::RUNS)
+            || name::validate_part(&child).is_err()
+        {
             continue;
         }
         let cp = join(path, &child);

@@ -33,7 +33,10 @@ fn migration_to_sqlite_and_hdf5_is_lossless() {
             assert_eq!(g.node.comment, w.node.comment, "{}", g.path);
             assert_eq!(g.node.kind, w.node.kind, "{}", g.path);
             let same_ann = g.node.annotations.len() == w.node.annotations.len()
-                && g.node.annotations.iter().all(|(k, v)| w.node.annotations[k].same_as(v));
+                && g.node
+                    .annotations
+                    .iter()
+                    .all(|(k, v)| w.node.annotations[k].same_as(v));
             assert!(same_ann, "{} annotations", g.path);
             match (&g.node.data, &w.node.data) {
                 (Some(a), Some(b)) => {
@@ -45,7 +48,10 @@ fn migration_to_sqlite_and_hdf5_is_lossless() {
                 _ => panic!("{}: data differs", g.path),
             }
         }
-        assert_eq!(dst.read_runs("types").unwrap(), src.read_runs("types").unwrap());
+        assert_eq!(
+            dst.read_runs("types").unwrap(),
+            src.read_runs("types").unwrap()
+        );
         assert_eq!(dst.info("types").unwrap(), src.info("types").unwrap());
     }
 }
@@ -56,8 +62,13 @@ fn trajectory_load_works_on_a_pypet_file() {
     let store: Arc<dyn Store> = common::open(&file);
     let mut t = Trajectory::load(store, "Multiplication", LoadSpec::default()).unwrap();
     assert_eq!(t.len(), 12);
-    assert_eq!(t.get_as::<f64>("results.runs.run_00000005.z").unwrap(), 2.0 * 8.0);
-    let big = t.find_runs(|p| Ok(p.f64("x")? * p.f64("y")? > 20.0)).unwrap();
+    assert_eq!(
+        t.get_as::<f64>("results.runs.run_00000005.z").unwrap(),
+        2.0 * 8.0
+    );
+    let big = t
+        .find_runs(|p| Ok(p.f64("x")? * p.f64("y")? > 20.0))
+        .unwrap();
     assert_eq!(big, vec![7, 8, 9, 10, 11]);
 }
 
@@ -68,30 +79,60 @@ fn writes_are_refused_with_advice_to_migrate() {
     let store: Arc<dyn Store> = common::open(&file);
     let info = TrajectoryInfo::new("fresh", "").unwrap();
     let e = store.create(&info).unwrap_err();
-    assert!(matches!(e, PetError::Foreign { format: "pypet", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            PetError::Foreign {
+                format: "pypet",
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("migrate"), "{e}");
     let mut t = Trajectory::load(store.clone(), "Multiplication", LoadSpec::default()).unwrap();
     t.add_parameter("extra", 1.0, "").unwrap();
     let e = t.store().unwrap_err();
     assert!(matches!(e, PetError::Foreign { .. }), "{e}");
-    assert!(matches!(store.delete("Multiplication", "parameters.x"), Err(PetError::Foreign { .. })));
-    assert_eq!(std::fs::read(&file).unwrap(), before, "the pypet file changed");
+    assert!(matches!(
+        store.delete("Multiplication", "parameters.x"),
+        Err(PetError::Foreign { .. })
+    ));
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the pypet file changed"
+    );
 }
 
 #[test]
 fn a_pypet_file_is_recognised_by_its_layout_through_the_hdf5_backend() {
     let (file, _) = common::case("two");
     let e = pet_hdf5::Hdf5Store::open(&file).err().unwrap();
-    assert!(matches!(e, PetError::Foreign { format: "pypet", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            PetError::Foreign {
+                format: "pypet",
+                ..
+            }
+        ),
+        "{e}"
+    );
     let list = [&pet_hdf5::DESCRIPTOR, &pet_pypet::DESCRIPTOR];
     let url = file.display().to_string();
-    let store = pet_core::storage::descriptor::open(&url, &list, pet_core::Access::ReadWrite).unwrap();
+    let store =
+        pet_core::storage::descriptor::open(&url, &list, pet_core::Access::ReadWrite).unwrap();
     assert!(store.location().starts_with("pypet://") && store.is_read_only());
     assert_eq!(store.list().unwrap().len(), 2);
     // Without the pypet backend in the list the error says what the file is.
-    let e = pet_core::storage::descriptor::open(&url, &[&pet_hdf5::DESCRIPTOR], pet_core::Access::ReadOnly)
-        .err()
-        .unwrap();
+    let e = pet_core::storage::descriptor::open(
+        &url,
+        &[&pet_hdf5::DESCRIPTOR],
+        pet_core::Access::ReadOnly,
+    )
+    .err()
+    .unwrap();
     assert!(matches!(e, PetError::Foreign { .. }), "{e}");
     // A pet store is no pypet file.
     let dir = tempfile::tempdir().unwrap();
@@ -117,6 +158,9 @@ fn the_report_names_every_pickle() {
     ] {
         assert!(w.contains(p), "{p} not in: {w}");
     }
-    assert_eq!(r.read(), r.converted() + r.opaque().len() + r.skipped().len());
+    assert_eq!(
+        r.read(),
+        r.converted() + r.opaque().len() + r.skipped().len()
+    );
     assert_eq!(r.skipped().len(), 1, "{:?}", r.skipped());
 }

@@ -15,7 +15,10 @@ fn check(case: &str) -> Vec<common::Checked> {
         .into_iter()
         .map(|i| i.name)
         .collect();
-    let mut want: Vec<String> = trajs.iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+    let mut want: Vec<String> = trajs
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
     want.sort();
     let mut got = listed.clone();
     got.sort();

@@ -112,7 +112,9 @@ fn hex(s: &str) -> Vec<u8> {
 
 fn bytes_value(b: Vec<u8>) -> Value {
     let n = b.len();
-    Value::Array(Array::U8(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[n]), b).unwrap()))
+    Value::Array(Array::U8(
+        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[n]), b).unwrap(),
+    ))
 }
 
 fn array_of(j: &J) -> Value {
@@ -125,10 +127,17 @@ fn array_of(j: &J) -> Value {
         .collect();
     let data = j["data"].as_array().unwrap();
     if dtype == "bytes" {
-        return Value::List(data.iter().map(|x| bytes_value(hex(x.as_str().unwrap()))).collect());
+        return Value::List(
+            data.iter()
+                .map(|x| bytes_value(hex(x.as_str().unwrap())))
+                .collect(),
+        );
     }
     if dtype == "str" {
-        let s = data.iter().map(|x| x.as_str().unwrap().to_string()).collect();
+        let s = data
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect();
         return Value::Array(Array::from_strings(&shape, s).unwrap());
     }
     let d = DType::from_name(dtype).unwrap();
@@ -154,8 +163,22 @@ pub fn expected(j: &J) -> Value {
         "scalar" => Value::Scalar(scalar_of(j["dtype"].as_str().unwrap(), &j["v"])),
         "bytes" => bytes_value(hex(j["v"].as_str().unwrap())),
         "array" => array_of(j),
-        "list" => Value::List(j["items"].as_array().unwrap().iter().map(expected).collect()),
-        "tuple" => Value::Tuple(j["items"].as_array().unwrap().iter().map(expected).collect()),
+        "list" => Value::List(
+            j["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(expected)
+                .collect(),
+        ),
+        "tuple" => Value::Tuple(
+            j["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(expected)
+                .collect(),
+        ),
         "dict" => Value::Dict(
             j["items"]
                 .as_object()
@@ -184,7 +207,10 @@ pub fn expected(j: &J) -> Value {
         "sparse" => {
             let fmt = SparseFormat::from_name(j["format"].as_str().unwrap()).unwrap();
             let shape = j["shape"].as_array().unwrap();
-            let shape = (shape[0].as_u64().unwrap() as usize, shape[1].as_u64().unwrap() as usize);
+            let shape = (
+                shape[0].as_u64().unwrap() as usize,
+                shape[1].as_u64().unwrap() as usize,
+            );
             let (major, minor) = match fmt {
                 SparseFormat::Coo => (indices(&j["row"]), indices(&j["col"])),
                 _ => (indices(&j["indptr"]), indices(&j["indices"])),
@@ -228,7 +254,11 @@ fn same(path: &str, what: &str, got: &Value, want: &Value) {
 fn check_pickle(path: &str, got: &Value, want_hex: &str, checked: &mut Checked) {
     let want = hex(want_hex);
     match got {
-        Value::User(_) => assert_eq!(pet_pypet::pickle::bytes_of(got).as_deref(), Some(&want[..]), "{path}"),
+        Value::User(_) => assert_eq!(
+            pet_pypet::pickle::bytes_of(got).as_deref(),
+            Some(&want[..]),
+            "{path}"
+        ),
         other => same(path, "pickle bytes", other, &bytes_value(want)),
     }
     checked.pickles += 1;
@@ -240,22 +270,38 @@ pub fn compare(store: &PypetStore, t: &J) -> Checked {
     let name = t["name"].as_str().unwrap();
     let mut checked = Checked::default();
     let info = store.info(name).unwrap();
-    assert_eq!(info.comment, t["comment"].as_str().unwrap(), "{name} comment");
+    assert_eq!(
+        info.comment,
+        t["comment"].as_str().unwrap(),
+        "{name} comment"
+    );
     assert_eq!(info.created, f64_of(&t["timestamp"]), "{name} time");
     let runs = store.read_runs(name).unwrap();
     assert_eq!(runs.len() as u64, t["length"].as_u64().unwrap());
     for (r, jr) in runs.iter().zip(t["runs"].as_array().unwrap()) {
         assert_eq!(r.index as u64, jr["idx"].as_u64().unwrap());
         assert_eq!(r.name, jr["name"].as_str().unwrap());
-        assert_eq!(r.completed, jr["completed"].as_i64().unwrap() != 0, "{}", r.name);
-        assert_eq!(r.started, Some(f64_of(&jr["timestamp"])).filter(|x| *x > 0.0));
-        assert_eq!(r.finished, Some(f64_of(&jr["finish_timestamp"])).filter(|x| *x > 0.0));
+        assert_eq!(
+            r.completed,
+            jr["completed"].as_i64().unwrap() != 0,
+            "{}",
+            r.name
+        );
+        assert_eq!(
+            r.started,
+            Some(f64_of(&jr["timestamp"])).filter(|x| *x > 0.0)
+        );
+        assert_eq!(
+            r.finished,
+            Some(f64_of(&jr["finish_timestamp"])).filter(|x| *x > 0.0)
+        );
         assert_eq!(r.summary, jr["parameter_summary"].as_str().unwrap());
         checked.runs += 1;
     }
     let nodes = store.read_nodes(name, "", ReadSpec::DATA).unwrap();
     let report = store.report(name).unwrap();
-    let by_path: BTreeMap<&str, &pet_core::NodeRecord> = nodes.iter().map(|n| (n.path.as_str(), n)).collect();
+    let by_path: BTreeMap<&str, &pet_core::NodeRecord> =
+        nodes.iter().map(|n| (n.path.as_str(), n)).collect();
     let want = t["nodes"].as_object().unwrap();
     for (path, jn) in want {
         let Some(rec) = by_path.get(path.as_str()) else {
@@ -277,7 +323,11 @@ pub fn compare(store: &PypetStore, t: &J) -> Checked {
         match jn["kind"].as_str().unwrap() {
             "group" => {
                 assert!(node.is_group(), "{path} is not a group");
-                assert_eq!(node.comment, jn["comment"].as_str().unwrap(), "{path} comment");
+                assert_eq!(
+                    node.comment,
+                    jn["comment"].as_str().unwrap(),
+                    "{path} comment"
+                );
                 checked.groups += 1;
             }
             "link" => {
@@ -289,11 +339,18 @@ pub fn compare(store: &PypetStore, t: &J) -> Checked {
             }
             _ => {
                 checked.leaves += 1;
-                assert_eq!(node.comment, jn["comment"].as_str().unwrap(), "{path} comment");
+                assert_eq!(
+                    node.comment,
+                    jn["comment"].as_str().unwrap(),
+                    "{path} comment"
+                );
                 for (k, v) in jn["annotations"].as_object().unwrap() {
                     match node.annotations.get(k) {
                         Some(got) if v["t"] == "list" => {
-                            assert!(matches!(got, Value::User(_)), "{path} annotation {k}: {got:?}")
+                            assert!(
+                                matches!(got, Value::User(_)),
+                                "{path} annotation {k}: {got:?}"
+                            )
                         }
                         Some(got) => same(path, &format!("annotation {k}"), got, &expected(v)),
                         None => panic!("{path}: annotation {k} was not read"),
@@ -302,7 +359,9 @@ pub fn compare(store: &PypetStore, t: &J) -> Checked {
                 }
                 for k in node.annotations.keys() {
                     assert!(
-                        jn["annotations"].get(k).is_some() || k == "pypet_notes" || k == "pypet_class",
+                        jn["annotations"].get(k).is_some()
+                            || k == "pypet_notes"
+                            || k == "pypet_class",
                         "{path}: pet added annotation {k}"
                     );
                 }
@@ -316,11 +375,16 @@ pub fn compare(store: &PypetStore, t: &J) -> Checked {
                             assert_eq!(explored.as_ref().map(Vec::len), n, "{path} range");
                             for v in explored.iter().flatten() {
                                 let b = match v {
-                                    Value::Array(Array::U8(a)) => a.iter().copied().collect::<Vec<u8>>(),
+                                    Value::Array(Array::U8(a)) => {
+                                        a.iter().copied().collect::<Vec<u8>>()
+                                    }
                                     other => panic!("{path}: {other:?}"),
                                 };
                                 let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-                                assert!(p.values().any(|x| x.as_str() == Some(&h)), "{path} explored pickle");
+                                assert!(
+                                    p.values().any(|x| x.as_str() == Some(&h)),
+                                    "{path} explored pickle"
+                                );
                                 checked.pickles += 1;
                             }
                             continue;
@@ -337,7 +401,11 @@ pub fn compare(store: &PypetStore, t: &J) -> Checked {
                                 }
                             }
                             (None, None) => {}
-                            (e, r) => panic!("{path}: explored {:?} vs range {:?}", e.is_some(), r.is_some()),
+                            (e, r) => panic!(
+                                "{path}: explored {:?} vs range {:?}",
+                                e.is_some(),
+                                r.is_some()
+                            ),
                         }
                     }
                     LeafData::Result { items } => {
@@ -367,10 +435,15 @@ pub fn compare(store: &PypetStore, t: &J) -> Checked {
         }
     }
     for n in &nodes {
-        assert!(want.contains_key(&n.path), "pet read {} which pypet does not have", n.path);
+        assert!(
+            want.contains_key(&n.path),
+            "pet read {} which pypet does not have",
+            n.path
+        );
     }
     for (p, why) in report.skipped() {
-        let root_link = p.matches('/').count() == 2 && why.contains("link at the trajectory's root");
+        let root_link =
+            p.matches('/').count() == 2 && why.contains("link at the trajectory's root");
         assert!(root_link, "pet skipped {p}: {why}");
     }
     checked
@@ -379,13 +452,17 @@ pub fn compare(store: &PypetStore, t: &J) -> Checked {
 /// A frame with an object column: pet keeps it as a dict of its typed
 /// columns plus the pickled block.
 fn compare_object_frame(path: &str, got: &Value, w: &J) {
-    let Value::Dict(d) = got else { panic!("{path}: {got:?}") };
+    let Value::Dict(d) = got else {
+        panic!("{path}: {got:?}")
+    };
     same(path, "frame index", &d["index"], &expected(&w["index"]));
     for c in w["columns"].as_array().unwrap() {
         let name = c[0].as_str().unwrap();
         if c[1]["dtype"] == "object" {
             assert!(
-                d.iter().any(|(k, v)| k.starts_with("pickled:") && k.contains(name) && matches!(v, Value::User(_))),
+                d.iter().any(|(k, v)| k.starts_with("pickled:")
+                    && k.contains(name)
+                    && matches!(v, Value::User(_))),
                 "{path}: object column {name} not carried"
             );
         } else {
