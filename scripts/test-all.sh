@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 cargo test --workspace --all-features
 # The "not compiled in" paths of the backend list, for real:
 for features in "--no-default-features" "--no-default-features --features sqlite" \
-                "--no-default-features --features hdf5" "--no-default-features --features mongo"; do
+                "--no-default-features --features hdf5" "--no-default-features --features mongo" \
+                "--no-default-features --features pypet"; do
   echo "== cargo test -p pet-stores $features"
   cargo test -p pet-stores $features
 done
