@@ -31,6 +31,8 @@ pub mod raw;
 pub mod report;
 mod store;
 pub mod stored;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod tree;
 
 pub use options::DESCRIPTOR;

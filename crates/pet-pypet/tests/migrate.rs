@@ -15,9 +15,18 @@ fn all(store: &dyn Store, traj: &str) -> Vec<pet_core::NodeRecord> {
     store.read_nodes(traj, "", ReadSpec::DATA).unwrap()
 }
 
+/// The pypet versions whose files the tests read.
+const VERSIONS: [&str; 2] = pet_pypet::testkit::VERSIONS;
+
 #[test]
 fn migration_to_sqlite_and_hdf5_is_lossless() {
-    let (file, _) = common::case("types");
+    for version in VERSIONS {
+        migrate_losslessly(version);
+    }
+}
+
+fn migrate_losslessly(version: &str) {
+    let (file, _) = common::case(version, "types");
     let src = common::open(&file);
     let want = all(src.as_ref(), "types");
     let dir = tempfile::tempdir().unwrap();
@@ -58,7 +67,7 @@ fn migration_to_sqlite_and_hdf5_is_lossless() {
 
 #[test]
 fn trajectory_load_works_on_a_pypet_file() {
-    let (file, _) = common::case("basic");
+    let (file, _) = common::case("0.7.0", "basic");
     let store: Arc<dyn Store> = common::open(&file);
     let mut t = Trajectory::load(store, "Multiplication", LoadSpec::default()).unwrap();
     assert_eq!(t.len(), 12);
@@ -74,7 +83,7 @@ fn trajectory_load_works_on_a_pypet_file() {
 
 #[test]
 fn writes_are_refused_with_advice_to_migrate() {
-    let (file, _) = common::case("basic");
+    let (file, _) = common::case("0.7.0", "basic");
     let before = std::fs::read(&file).unwrap();
     let store: Arc<dyn Store> = common::open(&file);
     let info = TrajectoryInfo::new("fresh", "").unwrap();
@@ -107,7 +116,7 @@ fn writes_are_refused_with_advice_to_migrate() {
 
 #[test]
 fn a_pypet_file_is_recognised_by_its_layout_through_the_hdf5_backend() {
-    let (file, _) = common::case("two");
+    let (file, _) = common::case("0.7.0", "two");
     let e = pet_hdf5::Hdf5Store::open(&file).err().unwrap();
     assert!(
         matches!(
@@ -144,7 +153,13 @@ fn a_pypet_file_is_recognised_by_its_layout_through_the_hdf5_backend() {
 
 #[test]
 fn the_report_names_every_pickle() {
-    let (file, _) = common::case("types");
+    for version in VERSIONS {
+        report_names_every_pickle(version);
+    }
+}
+
+fn report_names_every_pickle(version: &str) {
+    let (file, _) = common::case(version, "types");
     let store = common::open(&file);
     let r = store.read_all("types").unwrap();
     let w = r.pickle_warning().unwrap();

@@ -1,12 +1,10 @@
-//! Shared test setup: pypet files written by real pypet 0.7.0 (in the venv
-//! `scripts/pypet-venv.sh` makes) with `tests/python/make_files.py`, cached
-//! under `target/` by the script's content, and the comparison of what pet
-//! reads with the JSON dump of pypet's own in-memory values.
+//! Shared test setup: pypet files written by real pypet 0.7.0 and 0.6.1
+//! ([`pet_pypet::testkit`]), and the comparison of what pet reads with the
+//! JSON dump of pypet's own in-memory values.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use num_complex::{Complex32, Complex64};
@@ -16,64 +14,14 @@ use pet_core::{LeafData, NodeKind, Store, Value};
 use pet_pypet::PypetStore;
 use serde_json::Value as J;
 
-/// The workspace root.
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/make_files.py")
-}
-
-/// The Python of the pypet venv (made once; a test fails, never skips, without it).
-pub fn python() -> PathBuf {
-    let out = Command::new("bash")
-        .arg(root().join("scripts/pypet-venv.sh"))
-        .output()
-        .expect("run scripts/pypet-venv.sh (needs bash)");
-    assert!(
-        out.status.success(),
-        "could not set up the pypet venv (python3 -m venv, and pip reaching PyPI, are needed to \
-         write reference files with real pypet):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-    })
-}
-
-/// The directory holding `case.hdf5` and `case.json`, written by pypet once
-/// per version of the script (a lock keeps parallel tests from writing twice).
-pub fn case(case: &str) -> (PathBuf, J) {
-    let code = std::fs::read(script()).unwrap();
-    let dir = root().join(format!("target/pypet-files/{:016x}", fnv(&code)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let lock = std::fs::File::create(dir.join(".lock")).unwrap();
-    lock.lock().unwrap();
-    let file = dir.join(format!("{case}.hdf5"));
-    let json = dir.join(format!("{case}.json"));
-    if !json.exists() {
-        let py = python();
-        let out = Command::new(&py)
-            .arg(script())
-            .arg(&dir)
-            .arg(case)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "pypet could not write the '{case}' file:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    lock.unlock().unwrap();
-    let dump: J = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    (file, dump)
+/// The directory holding `case.hdf5` and `case.json` written by pypet
+/// `version` (see [`pet_pypet::testkit::case`]); the dump must say that
+/// this version wrote it.
+pub fn case(version: &str, case: &str) -> (PathBuf, J) {
+    let c = pet_pypet::testkit::case(version, case).unwrap_or_else(|e| panic!("{e}"));
+    let dump: J = serde_json::from_slice(&std::fs::read(&c.json).unwrap()).unwrap();
+    assert_eq!(dump["pypet"], version, "{}", c.json.display());
+    (c.file, dump)
 }
 
 fn f64_of(j: &J) -> f64 {

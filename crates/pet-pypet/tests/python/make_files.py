@@ -1,9 +1,13 @@
-"""Writes pypet 0.7.0 files for pet-pypet's tests, and next to each one a JSON
+"""Writes pypet files for pet-pypet's tests, and next to each one a JSON
 dump of what pypet itself holds in memory after loading it back
 (`load_trajectory(load_all=2)`), so the Rust tests can compare every value pet
 reads with pypet's own.
 
 Usage: python make_files.py OUT_DIR [CASE ...]   (cases: see CASES; default all)
+
+It runs unchanged under pypet 0.7.0 and 0.6.1 (the venvs `scripts/pypet-venv.sh
+VERSION` makes; 0.6.1 runs on numpy 1.26, which names numpy's bool `bool_` in
+the files). The dump's `pypet` entry records the version that wrote the file.
 
 Each case writes OUT_DIR/<case>.hdf5 and OUT_DIR/<case>.json. The JSON holds,
 per trajectory: its info, the run table, and every node (groups, leaves with
