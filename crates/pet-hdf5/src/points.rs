@@ -159,7 +159,7 @@ impl Explored {
                     all.extend(new);
                     g.unlink(D_EXPLORED)
                         .map_err(h5("cannot remove a dataset"))?;
-                    let grown = create_growable(g, D_EXPLORED, all[0].dtype(), comp)?;
+                    let grown = create_growable(g, D_EXPLORED, all[0].dtype())?;
                     write_growable(&grown, 0, &all)?;
                 }
                 None => {

@@ -333,34 +333,36 @@ pub fn overwrite_array(ds: &Dataset, a: &Array) -> Result<()> {
 /// rewrites the last chunk.
 const GROW_CHUNK_BYTES: usize = 16 * 1024;
 
-fn growable<T: H5Type>(g: &Group, name: &str, width: usize, comp: Compression) -> Result<Dataset> {
+fn growable<T: H5Type>(g: &Group, name: &str, width: usize) -> Result<Dataset> {
     let chunk = (GROW_CHUNK_BYTES / width.max(1)).max(1);
-    let b = comp.apply(g.new_dataset_builder()).chunk(chunk);
-    b.empty::<T>()
+    g.new_dataset::<T>()
+        .chunk(chunk)
         .shape(0..)
         .create(name)
         .map_err(h5("cannot create a growable dataset"))
 }
 
 /// Creates an empty 1-d dataset of `dtype` that grows along its axis (chunked,
-/// unlimited maximum size; numeric ones filtered with `comp`).
-pub fn create_growable(g: &Group, name: &str, dtype: DType, comp: Compression) -> Result<Dataset> {
+/// unlimited maximum size). It is not compressed: every append rewrites its
+/// last chunk, and compressing that each time costs more than it saves on a
+/// list of points (a third of the cost of an append, measured).
+pub fn create_growable(g: &Group, name: &str, dtype: DType) -> Result<Dataset> {
     let w = dtype.width().unwrap_or(16);
     match dtype {
-        DType::Bool => growable::<bool>(g, name, w, comp),
-        DType::I8 => growable::<i8>(g, name, w, comp),
-        DType::I16 => growable::<i16>(g, name, w, comp),
-        DType::I32 => growable::<i32>(g, name, w, comp),
-        DType::I64 => growable::<i64>(g, name, w, comp),
-        DType::U8 => growable::<u8>(g, name, w, comp),
-        DType::U16 => growable::<u16>(g, name, w, comp),
-        DType::U32 => growable::<u32>(g, name, w, comp),
-        DType::U64 => growable::<u64>(g, name, w, comp),
-        DType::F32 => growable::<f32>(g, name, w, comp),
-        DType::F64 => growable::<f64>(g, name, w, comp),
-        DType::C64 => growable::<Complex32>(g, name, w, comp),
-        DType::C128 => growable::<Complex64>(g, name, w, comp),
-        DType::Str => growable::<VarLenUnicode>(g, name, w, Compression::None),
+        DType::Bool => growable::<bool>(g, name, w),
+        DType::I8 => growable::<i8>(g, name, w),
+        DType::I16 => growable::<i16>(g, name, w),
+        DType::I32 => growable::<i32>(g, name, w),
+        DType::I64 => growable::<i64>(g, name, w),
+        DType::U8 => growable::<u8>(g, name, w),
+        DType::U16 => growable::<u16>(g, name, w),
+        DType::U32 => growable::<u32>(g, name, w),
+        DType::U64 => growable::<u64>(g, name, w),
+        DType::F32 => growable::<f32>(g, name, w),
+        DType::F64 => growable::<f64>(g, name, w),
+        DType::C64 => growable::<Complex32>(g, name, w),
+        DType::C128 => growable::<Complex64>(g, name, w),
+        DType::Str => growable::<VarLenUnicode>(g, name, w),
     }
 }
 

@@ -4,8 +4,8 @@
 //! expansion sends and writes its new points, not the whole list.
 //!
 //! Every append of a batch is checked first (the parameter, the type of its
-//! default, its stored length in one query), so a refused batch writes
-//! nothing. The updates are one single-document write per parameter; a writer
+//! default and its stored length, with one read per parameter that leaves
+//! the list on the server), so a refused batch writes nothing. The updates are one single-document write per parameter; a writer
 //! that changes one of the parameters between the check and the update makes
 //! that update match nothing, which fails with an append conflict after the
 //! parameters before it were appended (MongoDB has no multi-document atomic
@@ -15,11 +15,11 @@
 //! instead, which moves array points out of the document; scalar points
 //! cannot move, so such a list is refused either way.
 
-use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
+use mongodb::bson::{doc, oid::ObjectId, Bson};
 
 use pet_core::storage::append::rewrite;
 use pet_core::storage::PointAppend;
-use pet_core::{LeafData, PetError, Result, Value};
+use pet_core::{LeafData, LeafRole, PetError, Result};
 
 use crate::error::is_too_large;
 use crate::store::MongoStore;
@@ -34,82 +34,44 @@ struct Checked {
 impl MongoStore {
     pub(crate) fn push_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()> {
         self.check_traj(traj)?;
-        let paths: Vec<&str> = appends.iter().map(|a| a.path).collect();
-        let docs = self.find_nodes(
-            traj,
-            doc! { "path": { "$in": paths } },
-            Some(doc! { "points": 0, "items": 0 }),
-        )?;
-        let visible = self.resolve(traj, docs)?;
-        let mut checked = Vec::with_capacity(appends.len());
-        for a in appends {
-            let d = visible
-                .get(a.path)
-                .ok_or_else(|| PetError::NotFound(a.path.to_string()))?;
-            let id = d
-                .get_object_id("_id")
-                .map_err(|_| value::corrupt("a node document has no _id"))?;
-            let default = self.default_of(d, a.path)?;
-            if let Some(v) = a.values.iter().find(|v| !v.same_type(&default)) {
-                return Err(PetError::mismatch(
-                    a.path,
-                    default.signature(),
-                    v.signature(),
-                ));
-            }
-            checked.push(Checked {
-                id,
-                type_info: LeafData::explored_type_info(&default, a.end()?),
-            });
-        }
-        self.check_lengths(traj, appends, &checked)?;
+        let checked = appends
+            .iter()
+            .map(|a| self.check_one(traj, a))
+            .collect::<Result<Vec<_>>>()?;
         for (a, c) in appends.iter().zip(&checked) {
             self.push_one(traj, a, c)?;
         }
         Ok(())
     }
 
-    /// The default value of the parameter document `d` (read without its points).
-    fn default_of(&self, d: &Document, path: &str) -> Result<Value> {
-        let rec = self
-            .decode_all(vec![d.clone()])?
-            .pop()
-            .ok_or_else(|| PetError::NotFound(path.to_string()))?;
-        match rec.node.data {
-            Some(LeafData::Param { value, .. }) => Ok(value),
-            _ => Err(PetError::Explore(format!(
-                "'{path}' is not a parameter in the store"
-            ))),
+    /// Checks one append with one read of the parameter's visible document
+    /// that brings its default and at most the two points around `start`
+    /// (`$slice`), not its list: exactly one point there means `start` points
+    /// are stored. The whole list is read only to explain a refusal.
+    fn check_one(&self, traj: &str, a: &PointAppend<'_>) -> Result<Checked> {
+        let skip = i64::try_from(a.start.saturating_sub(1))
+            .map_err(|_| PetError::invalid("point index out of range"))?;
+        let window = doc! { "points": { "$slice": [skip, 2] }, "blobs": 0 };
+        let docs = self.find_nodes(traj, doc! { "path": a.path }, Some(window))?;
+        let d = self
+            .resolve(traj, docs)?
+            .remove(a.path)
+            .ok_or_else(|| PetError::NotFound(a.path.to_string()))?;
+        let not_param =
+            || PetError::Explore(format!("'{}' is not a parameter in the store", a.path));
+        let role = d.get_str("role").ok().and_then(LeafRole::from_name);
+        if d.get_str("kind") != Ok("leaf") || !role.is_some_and(LeafRole::is_param_like) {
+            return Err(not_param());
         }
-    }
-
-    /// Fails unless every parameter holds exactly `start` points (one query;
-    /// the points are read only to explain a refusal).
-    fn check_lengths(
-        &self,
-        traj: &str,
-        appends: &[PointAppend<'_>],
-        checked: &[Checked],
-    ) -> Result<()> {
-        let either: Vec<Document> = appends
-            .iter()
-            .zip(checked)
-            .map(|(a, c)| doc! { "_id": c.id, "points": { "$size": a.start as i64 } })
-            .collect();
-        let fits: Vec<ObjectId> = self
-            .find_nodes(traj, doc! { "$or": either }, Some(doc! { "_id": 1 }))?
-            .iter()
-            .filter_map(|d| d.get_object_id("_id").ok())
-            .collect();
-        for (a, c) in appends.iter().zip(checked) {
-            if fits.contains(&c.id) {
-                continue;
-            }
-            let (default, stored) = match self.get_data(traj, a.path)? {
-                LeafData::Param { value, explored } => (value, explored.map(|e| e.len())),
-                LeafData::Result { .. } => {
-                    return Err(PetError::Explore(format!("'{}' is a result", a.path)))
-                }
+        let default = match d.get_document("value") {
+            Ok(v) => value::decode(v, &|id| self.payload(id))?,
+            Err(_) => return Err(not_param()),
+        };
+        let near = d.get_array("points").map(|p| p.len()).ok();
+        if a.start == 0 || near != Some(1) {
+            let stored = match self.get_data(traj, a.path)? {
+                LeafData::Param { explored, .. } => explored.map(|e| e.len()),
+                LeafData::Result { .. } => return Err(not_param()),
             };
             a.check_stored(&default, stored)?;
             // Right now, but not a moment ago: another writer is at work.
@@ -119,7 +81,22 @@ impl MongoStore {
                 stored: stored.unwrap_or(0),
             });
         }
-        Ok(())
+        a.check_stored(&default, Some(a.start))?;
+        Ok(Checked {
+            id: d
+                .get_object_id("_id")
+                .map_err(|_| value::corrupt("a node document has no _id"))?,
+            type_info: LeafData::explored_type_info(&default, a.end()?),
+        })
+    }
+
+    /// One payload of the bucket.
+    fn payload(&self, id: ObjectId) -> Result<Vec<u8>> {
+        self.colls
+            .bucket
+            .get_many(&self.ctx, &[id])?
+            .remove(&id)
+            .ok_or_else(|| value::corrupt(format!("payload {id} is missing; the store is damaged")))
     }
 
     /// Pushes the points of one checked append; payloads too large for the

@@ -1,0 +1,21 @@
+//! Expansion benchmark of the HDF5 store: 10 000 expansions of 10 points,
+//! each stored, by appends and (fewer, it is quadratic) by rewriting every
+//! point; prints the mean cost per expansion early, midway and late.
+//! `cargo bench -p pet-hdf5 --bench expansion` (`PET_BENCH_QUICK=1` for a
+//! short run, `PET_BENCH_DIR` for the disk to use).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+use std::sync::Arc;
+
+use pet_core::testkit::{bench, expansion};
+use pet_core::Store;
+use pet_hdf5::Hdf5Store;
+
+fn main() {
+    let dir = bench::bench_dir();
+    let rows = expansion::rows("HDF5", bench::quick(), &|name| {
+        let file = dir.path().join(format!("{name}.h5"));
+        Arc::new(Hdf5Store::open(&file).expect("open")) as Arc<dyn Store>
+    });
+    expansion::print(&rows);
+}
