@@ -61,10 +61,11 @@ pub trait Backend: Send + Sync {
     /// Appends new points to explored parameters (already validated by
     /// [`PointAppend::validate`]), all of them or none: the batch is refused
     /// with nothing written when a parameter is missing
-    /// ([`PetError::NotFound`]), is not explored ([`PetError::Explore`]), holds
-    /// a number of points other than its append's `start`
-    /// ([`PetError::AppendConflict`]) or has another type than the new points
-    /// ([`PetError::TypeMismatch`]); [`PointAppend::check_stored`] makes those
+    /// ([`NotFound`](crate::PetError::NotFound)), is not explored
+    /// ([`Explore`](crate::PetError::Explore)), holds a number of points other
+    /// than its append's `start` ([`AppendConflict`](crate::PetError::AppendConflict))
+    /// or has another type than the new points
+    /// ([`TypeMismatch`](crate::PetError::TypeMismatch)); [`PointAppend::check_stored`] makes those
     /// checks. The stored type description (`… explored len=N`) follows the new
     /// length, so reading the parameter back gives what writing it whole would.
     ///
