@@ -18,7 +18,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context, Result};
 
 use pet_core::location::Location;
-use pet_core::{Access, PetError, Store};
+use pet_core::{Access, PetError, Store, TrajectoryInfo};
 
 use crate::safe_text::clean;
 
@@ -53,6 +53,28 @@ pub fn holds(store: &dyn Store, name: &str) -> Result<bool> {
                 store.location()
             )
         }),
+    }
+}
+
+/// Why read-only `store` (a pypet file opened by `pypet://`, say) cannot be a
+/// destination, in the store's own words: every write to a read-only store is
+/// refused before it reaches the backend, so a probing `create` changes
+/// nothing and returns the refusal (`PetError::Foreign` with the advice to
+/// migrate for another program's file, `PetError::ReadOnly` otherwise).
+fn refusal(store: &dyn Store) -> PetError {
+    let read_only = || PetError::ReadOnly {
+        location: store.location(),
+    };
+    let probe = match TrajectoryInfo::new("pet_write_probe", "") {
+        Ok(p) => p,
+        Err(_) => return read_only(),
+    };
+    match store.create(&probe) {
+        Err(e) => e,
+        Ok(()) => {
+            let _ = store.remove_trajectory(&probe.name);
+            read_only()
+        }
     }
 }
 
@@ -187,7 +209,11 @@ impl Destination {
             committed: false,
         };
         if !desc.file || fs::symlink_metadata(&target).is_ok() {
-            dest.store = Some(desc.open(&loc, Access::ReadWrite).with_context(cannot)?);
+            let store = desc.open(&loc, Access::ReadWrite).with_context(cannot)?;
+            if store.is_read_only() {
+                return Err(anyhow::Error::new(refusal(store.as_ref())).context(cannot()));
+            }
+            dest.store = Some(store);
             return Ok(dest);
         }
         let made_dirs = missing_dirs(&target);
