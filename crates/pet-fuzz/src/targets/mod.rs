@@ -7,6 +7,7 @@
 
 mod files;
 mod frames;
+mod pypet;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,7 @@ pub const TARGETS: &[Target] = &[
     files::SQLITE_FILE,
     files::HDF5_FILE,
     files::HDF5_JOURNAL,
+    pypet::PYPET_FILE,
 ];
 
 /// The target named `name`.
