@@ -27,6 +27,7 @@ mod options;
 pub mod overview;
 pub mod pandas;
 pub mod pickle;
+pub mod plain_pickle;
 pub mod raw;
 pub mod report;
 mod store;
