@@ -1,7 +1,7 @@
 //! The guard of every walk through a file's groups: a forged file may nest
 //! groups without end or link a group back to its ancestor (by a hard link or
 //! a soft link pet did not make), so a walk follows at most
-//! [`MAX_DEPTH`](pet_core::bounds::MAX_DEPTH) levels and enters each group once.
+//! [`MAX_DEPTH`] levels and enters each group once.
 
 use std::collections::HashSet;
 
