@@ -81,9 +81,11 @@ pub const STALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Parent → worker.
 #[derive(Serialize, Deserialize, Debug)]
 pub enum ToWorker {
-    /// The trajectory's parameters and runs (sent first, and again after an expand).
+    /// The base the runs execute against (parameters without their explored
+    /// lists): sent first, and again when post-processing changed it.
     Snapshot {
-        /// The run function the sweep uses, by name ([`crate::worker`] registry key).
+        /// The name of the sweep's run function, which a worker looks up among
+        /// those it was given ([`crate::WorkerFunctions`]).
         function: String,
         /// Trajectory info.
         info: TrajectoryInfo,
