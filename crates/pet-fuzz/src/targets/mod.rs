@@ -60,6 +60,7 @@ pub const TARGETS: &[Target] = &[
     files::HDF5_FILE,
     files::HDF5_JOURNAL,
     pypet::PYPET_FILE,
+    pypet::PLAIN_PICKLE,
 ];
 
 /// The target named `name`.
