@@ -263,7 +263,7 @@ fn merge_in_memory_explores_differing_defaults() {
     assert_eq!(a.len(), 3);
     assert_eq!(a.param_value_at("k", 2).unwrap(), &5i64.into());
     assert_eq!(a.param_value_at("k", 0).unwrap(), &1i64.into());
-    assert_eq!(a.run_info(2).unwrap().summary, "x=3, k=5");
+    assert_eq!(a.run_info(2).unwrap().summary, "k=5, x=3");
     assert_eq!(a.get_as::<f64>("results.runs.run_00000002.z").unwrap(), 9.0);
 }
 

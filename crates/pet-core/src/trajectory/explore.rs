@@ -216,9 +216,13 @@ impl Trajectory {
     }
 
     /// The explored values of run `index` as `x=1, y=6`.
+    /// Parameters appear in path order, so a trajectory built by a program and
+    /// the same trajectory loaded from a store give the same summaries.
     pub(crate) fn summary(&self, index: usize) -> String {
-        self.explored
-            .iter()
+        let mut paths: Vec<&String> = self.explored.iter().collect();
+        paths.sort();
+        paths
+            .into_iter()
             .filter_map(|p| {
                 let v = self.explored_value(p, index)?;
                 Some(format!("{}={v}", name::last(p)))
