@@ -113,7 +113,7 @@ pub fn reload(fx: &dyn Fixture, name: &str) -> Trajectory {
 /// Expands to one `#[test]` per group of conformance cases ([`GROUPS`]), each
 /// case on a fresh fixture built by the given expression.
 ///
-/// ```ignore
+/// ```text
 /// pet_core::conformance_tests!(my_backend::tests::TempFixture::new());
 /// ```
 #[macro_export]
