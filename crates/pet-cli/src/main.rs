@@ -9,6 +9,7 @@ mod browse;
 mod dest;
 mod expr;
 mod move_data;
+mod pipe;
 mod query;
 mod render;
 mod safe_text;
@@ -122,6 +123,7 @@ enum Command {
 }
 
 fn main() {
+    pipe::exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ls { store } => browse::ls(&store),
