@@ -2,26 +2,9 @@
 //! backend (batches refused whole, read-only refusal) and for where a run's
 //! loader finds its nodes.
 
-use std::collections::BTreeMap;
-
-use super::{reload, Fixture};
-use crate::storage::{ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
-use crate::tree::{LeafData, LeafRole, Node, NodeRecord};
+use super::{done_run, reload, result, Fixture};
+use crate::storage::{ReadSpec, RunInfo, TrajectoryInfo};
 use crate::{vals, LoadLevel, LoadSpec, PetError, Trajectory, Value};
-
-fn result(path: &str, v: Value) -> NodeRecord {
-    let items = BTreeMap::from([("v".to_string(), v)]);
-    NodeRecord {
-        path: path.into(),
-        node: Node::leaf(LeafRole::Result, LeafData::Result { items }, ""),
-    }
-}
-
-fn done_run(index: usize, nodes: Vec<NodeRecord>) -> RunRecord {
-    let mut info = RunInfo::pending(index, String::new());
-    info.completed = true;
-    RunRecord { info, nodes }
-}
 
 fn three_points(fx: &dyn Fixture, name: &str) {
     let mut t = Trajectory::create(fx.open(), name, "").unwrap();

@@ -1,19 +1,9 @@
 //! Conformance cases: bad input gets a clear error and loses nothing stored.
 
-use std::collections::BTreeMap;
-
-use super::{reload, Fixture};
+use super::{reload, result, Fixture};
 use crate::storage::{LoadSpec, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 use crate::tree::{LeafData, LeafRole, Node, NodeRecord};
 use crate::{vals, PetError, Trajectory, Value};
-
-fn result_node(path: &str, v: Value) -> NodeRecord {
-    let items = BTreeMap::from([("v".to_string(), v)]);
-    NodeRecord {
-        path: path.into(),
-        node: Node::leaf(LeafRole::Result, LeafData::Result { items }, ""),
-    }
-}
 
 /// Missing trajectories are `NoTrajectory`; missing paths and leaves are `NotFound`.
 pub fn missing_things_are_not_found(fx: &dyn Fixture) {
@@ -95,7 +85,7 @@ pub fn invalid_run_is_rejected_whole(fx: &dyn Fixture) {
     let bad_branch = RunRecord {
         info: info.clone(),
         nodes: vec![
-            result_node("results.runs.run_00000000.good", 1.0.into()),
+            result("results.runs.run_00000000.good", 1.0.into()),
             NodeRecord {
                 path: "parameters.sneaky".into(),
                 node: Node::leaf(
@@ -116,8 +106,8 @@ pub fn invalid_run_is_rejected_whole(fx: &dyn Fixture) {
     let duplicate = RunRecord {
         info: info.clone(),
         nodes: vec![
-            result_node("results.runs.run_00000000.good", 1.0.into()),
-            result_node("results.runs.run_00000000.good", 2.0.into()),
+            result("results.runs.run_00000000.good", 1.0.into()),
+            result("results.runs.run_00000000.good", 2.0.into()),
         ],
     };
     assert!(matches!(
@@ -127,8 +117,8 @@ pub fn invalid_run_is_rejected_whole(fx: &dyn Fixture) {
     let bad_value = RunRecord {
         info: info.clone(),
         nodes: vec![
-            result_node("results.runs.run_00000000.good", 1.0.into()),
-            result_node(
+            result("results.runs.run_00000000.good", 1.0.into()),
+            result(
                 "results.runs.run_00000000.mixed",
                 Value::List(vec![1.0.into(), "a".into()]),
             ),
@@ -162,8 +152,8 @@ pub fn invalid_batch_is_rejected_whole(fx: &dyn Fixture) {
     drop(t);
     let store = fx.open();
     let batch = vec![
-        result_node("results.fine", 1.0.into()),
-        result_node("results.not fine", 2.0.into()),
+        result("results.fine", 1.0.into()),
+        result("results.not fine", 2.0.into()),
     ];
     assert!(matches!(
         store.write_nodes("batch", &batch),

@@ -3,27 +3,10 @@
 //! results placed below results, and parameter names that look like runs.
 //! Each is refused before anything is written, and what is stored survives.
 
-use std::collections::BTreeMap;
-
-use super::{reload, Fixture};
+use super::{done_run, reload, result, Fixture};
 use crate::bounds::MAX_RUN_INDEX;
-use crate::storage::{ReadSpec, RunInfo, RunRecord};
-use crate::tree::{LeafData, LeafRole, Node, NodeRecord};
+use crate::storage::ReadSpec;
 use crate::{vals, LoadSpec, PetError, Trajectory, Value};
-
-fn result(path: &str, v: Value) -> NodeRecord {
-    let items = BTreeMap::from([("v".to_string(), v)]);
-    NodeRecord {
-        path: path.into(),
-        node: Node::leaf(LeafRole::Result, LeafData::Result { items }, ""),
-    }
-}
-
-fn done_run(index: usize, nodes: Vec<NodeRecord>) -> RunRecord {
-    let mut info = RunInfo::pending(index, String::new());
-    info.completed = true;
-    RunRecord { info, nodes }
-}
 
 fn two_points(fx: &dyn Fixture, name: &str) {
     let mut t = Trajectory::create(fx.open(), name, "").unwrap();

@@ -105,6 +105,26 @@ impl Fixture for MemoryFixture {
     }
 }
 
+/// A result leaf at `path` with one item `v`, as a record a store writes.
+pub fn result(path: &str, v: crate::Value) -> crate::tree::NodeRecord {
+    let items = std::collections::BTreeMap::from([("v".to_string(), v)]);
+    crate::tree::NodeRecord {
+        path: path.into(),
+        node: crate::tree::Node::leaf(
+            crate::tree::LeafRole::Result,
+            crate::tree::LeafData::Result { items },
+            "",
+        ),
+    }
+}
+
+/// A completed run `index` holding `nodes`.
+pub fn done_run(index: usize, nodes: Vec<crate::tree::NodeRecord>) -> crate::storage::RunRecord {
+    let mut info = crate::storage::RunInfo::pending(index, String::new());
+    info.completed = true;
+    crate::storage::RunRecord { info, nodes }
+}
+
 /// Loads `name` completely through a freshly opened store.
 pub fn reload(fx: &dyn Fixture, name: &str) -> Trajectory {
     Trajectory::load(fx.open(), name, LoadSpec::all()).unwrap()
