@@ -4,16 +4,13 @@
 //! an existing store keeps what it held and gains nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
 
-use assert_cmd::Command;
 use pet_core::{vals, LoadSpec, Trajectory};
-
-fn pet() -> Command {
-    Command::cargo_bin("pet").unwrap()
-}
 
 fn url(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -34,29 +31,6 @@ fn add_trajectory(path: &Path, name: &str, rules: &[i64]) {
         run.add_result("label", format!("rule {rule}")).unwrap();
         t.store_run(&run.finish()).unwrap();
     }
-}
-
-/// Runs SQL on an SQLite file with Python's sqlite3 module (python3 is part of
-/// the test setup; pet-cli has no SQLite driver of its own).
-fn sql(db: &Path, script: &str) {
-    let out = Process::new("python3")
-        .arg("-c")
-        .arg(
-            "import sqlite3, sys\n\
-             c = sqlite3.connect(sys.argv[1])\n\
-             c.executescript(sys.argv[2])\n\
-             c.commit()\n\
-             c.close()\n",
-        )
-        .arg(db)
-        .arg(script)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "python3 sqlite3: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// An SQLite store holding `good` (intact) and `ca` (8 runs; run 6 unreadable).

@@ -1,16 +1,15 @@
 //! The real `pet` binary against real SQLite stores.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use assert_cmd::Command;
+use common::pet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use assert_cmd::Command;
 use pet_core::{vals, LoadSpec, Store, Trajectory, Value};
 use pet_sqlite::SqliteStore;
-
-fn pet() -> Command {
-    Command::cargo_bin("pet").unwrap()
-}
 
 fn ca_store(dir: &Path, file: &str, rules: &[i64]) -> PathBuf {
     let path = dir.join(file);

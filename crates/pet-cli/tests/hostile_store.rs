@@ -4,20 +4,17 @@
 //! overflow a recursive parser.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command as Process;
+mod common;
 
-use assert_cmd::Command;
+use common::*;
+use std::path::{Path, PathBuf};
+
 use pet_core::{vals, Quantity, Trajectory, Value};
 
 /// Sets the clipboard (OSC 52, ended by BEL) and clears the screen.
 const EVIL: &str = "x\x1b]52;c;AAAA\x07\x1b[2J\rover\u{9b}31m";
 /// How `pet` must show it.
 const SHOWN: &str = "x\\u{1b}]52;c;AAAA\\u{7}\\u{1b}[2J\\rover\\u{9b}31m";
-
-fn pet() -> Command {
-    Command::cargo_bin("pet").unwrap()
-}
 
 /// A store (any backend, by extension) whose texts all carry [`EVIL`].
 fn hostile_store(dir: &Path, file: &str) -> PathBuf {
@@ -120,29 +117,6 @@ fn stored_text_cannot_drive_the_terminal_hdf5() {
     let dir = tempfile::tempdir().unwrap();
     let h5 = hostile_store(dir.path(), "evil.h5");
     check_every_browse_command(h5.to_str().unwrap());
-}
-
-/// Runs SQL on an SQLite file with Python's sqlite3 module (python3 is part of
-/// the test setup; pet-cli has no SQLite driver of its own).
-fn sql(db: &Path, script: &str) {
-    let out = Process::new("python3")
-        .arg("-c")
-        .arg(
-            "import sqlite3, sys\n\
-             c = sqlite3.connect(sys.argv[1])\n\
-             c.executescript(sys.argv[2])\n\
-             c.commit()\n\
-             c.close()\n",
-        )
-        .arg(db)
-        .arg(script)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "python3 sqlite3: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

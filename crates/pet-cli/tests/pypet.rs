@@ -5,13 +5,10 @@
 #![cfg(feature = "pypet")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::pet;
 use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn pet() -> Command {
-    Command::cargo_bin("pet").unwrap()
-}
 
 /// Case `case` written by pypet 0.7.0, copied into `dir` (the tests never
 /// touch the shared cache), and its bytes.

@@ -5,16 +5,14 @@
 //! anything: the files are compared instead.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::pet;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::SystemTime;
 
-use assert_cmd::Command;
 use pet_core::{vals, Trajectory};
-
-fn pet() -> Command {
-    Command::cargo_bin("pet").unwrap()
-}
 
 /// Every file in `dir`: its bytes and modification time.
 fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
