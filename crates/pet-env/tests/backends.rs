@@ -3,6 +3,9 @@
 //! mode are stored, resumed, expanded and resumed as they are.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{grid, multiply};
 use std::sync::Arc;
 
 use pet_core::{vals, LoadSpec, Store, Trajectory};
@@ -105,18 +108,6 @@ fn on_every_backend(case: impl Fn(&Fixture)) {
         want.push("mongo");
     }
     assert_eq!(ran, want);
-}
-
-fn grid(t: &mut Trajectory) -> pet_core::Result<()> {
-    t.add_parameter("x", 0i64, "")?;
-    t.add_parameter("y", 0i64, "")?;
-    t.explore_cartesian([("x", vals([1i64, 2, 3, 4])), ("y", vals([6i64, 7, 8]))])
-}
-
-fn multiply(run: &mut pet_core::Run) -> pet_env::RunResult<i64> {
-    let z = run.param::<i64>("x")? * run.param::<i64>("y")?;
-    run.add_result("z", z)?;
-    Ok(z)
 }
 
 fn check_products(t: &mut Trajectory, n: usize) {

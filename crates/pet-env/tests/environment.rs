@@ -2,6 +2,9 @@
 //! after SIGKILL, adaptive expansion, provenance, manual storing, reconciling.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{grid, multiply};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,18 +29,6 @@ fn rerun_test(name: &str) -> Vec<String> {
     [name, "--exact", "--nocapture", "--test-threads=1"]
         .map(String::from)
         .to_vec()
-}
-
-fn setup(t: &mut Trajectory) -> pet_core::Result<()> {
-    t.add_parameter("x", 0i64, "first factor")?;
-    t.add_parameter("y", 0i64, "second factor")?;
-    t.explore_cartesian([("x", vals([1i64, 2, 3, 4])), ("y", vals([6i64, 7, 8]))])
-}
-
-fn multiply(run: &mut pet_core::Run) -> pet_env::RunResult<i64> {
-    let z = run.param::<i64>("x")? * run.param::<i64>("y")?;
-    run.add_result("z", z)?;
-    Ok(z)
 }
 
 fn check_stored(dir: &Path) {
@@ -73,7 +64,7 @@ fn sequential_and_threads_give_results_in_index_order() {
     for mode in [Mode::Sequential, Mode::Threads(3)] {
         let dir = tempfile::tempdir().unwrap();
         let mut env = env(dir.path(), mode);
-        let mut traj = env.trajectory("mult", "", setup).unwrap();
+        let mut traj = env.trajectory("mult", "", grid).unwrap();
         let report = env.run(&mut traj, multiply).unwrap();
         assert_eq!(report.results, expected());
         assert!(report.failed.is_empty());
@@ -100,7 +91,7 @@ fn processes_mode_runs_every_point_and_survives_a_crashing_run() {
     let mut env = env(dir.path(), Mode::Processes(2)).worker_args(rerun_test(
         "processes_mode_runs_every_point_and_survives_a_crashing_run",
     ));
-    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let mut traj = env.trajectory("mult", "", grid).unwrap();
     let report = env.run(&mut traj, multiply_or_crash).unwrap();
     let mut want = expected();
     want.remove(4);
@@ -130,7 +121,7 @@ fn processes_without_the_worker_entry_fail_clearly() {
     let mut procs = env(dir.path(), Mode::Processes(1)).worker_args(rerun_test(
         "processes_without_the_worker_entry_fail_clearly",
     ));
-    let mut traj = procs.trajectory("mult", "", setup).unwrap();
+    let mut traj = procs.trajectory("mult", "", grid).unwrap();
     let report = procs.run(&mut traj, multiply).unwrap();
     assert!(report.results.is_empty());
     assert_eq!(report.failed.len(), 12);
@@ -150,7 +141,7 @@ fn processes_without_the_worker_entry_fail_clearly() {
 fn failing_and_panicking_runs_are_logged_and_the_sweep_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let mut env = env(dir.path(), Mode::Threads(2));
-    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let mut traj = env.trajectory("mult", "", grid).unwrap();
     let report = env
         .run(&mut traj, |run| {
             match run.index() {
@@ -186,7 +177,7 @@ fn failing_and_panicking_runs_are_logged_and_the_sweep_goes_on() {
 fn stop_on_error_stops_and_keeps_what_finished() {
     let dir = tempfile::tempdir().unwrap();
     let mut env = env(dir.path(), Mode::Sequential).stop_on_error(true);
-    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let mut traj = env.trajectory("mult", "", grid).unwrap();
     let err = env
         .run(&mut traj, |run| {
             if run.index() == 2 {
@@ -366,7 +357,7 @@ fn provenance_and_git_are_recorded() {
     opts.git = GitPolicy::Record;
     opts.git_dir = Some(repo_dir.clone());
     let mut e = env(dir.path(), Mode::Sequential).options(opts.clone());
-    let mut traj = e.trajectory("mult", "", setup).unwrap();
+    let mut traj = e.trajectory("mult", "", grid).unwrap();
     e.run(&mut traj, multiply).unwrap();
     let mut t = Trajectory::load(
         pet_env::open_store(&url(dir.path())).unwrap(),
@@ -430,7 +421,7 @@ fn provenance_and_git_are_recorded() {
 fn with_storing_off_runs_wait_for_the_program_to_store() {
     let dir = tempfile::tempdir().unwrap();
     let mut env = env(dir.path(), Mode::Threads(2)).store_each_run(false);
-    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let mut traj = env.trajectory("mult", "", grid).unwrap();
     env.run(&mut traj, multiply).unwrap();
     let store = pet_env::open_store(&url(dir.path())).unwrap();
     assert_eq!(
@@ -448,19 +439,19 @@ fn with_storing_off_runs_wait_for_the_program_to_store() {
 fn rerunning_a_changed_program_extends_or_refuses() {
     let dir = tempfile::tempdir().unwrap();
     let mut env = env(dir.path(), Mode::Sequential);
-    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let mut traj = env.trajectory("mult", "", grid).unwrap();
     env.run(&mut traj, multiply).unwrap();
     // The same program again: nothing to do.
-    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let mut traj = env.trajectory("mult", "", grid).unwrap();
     let report = env.run(&mut traj, multiply).unwrap();
     assert!(report.results.is_empty());
     assert_eq!(report.already_done, 12);
     // More points at the end: the stored trajectory grows and only they run.
     let mut traj = env
         .trajectory("mult", "", |t| {
-            setup(t)?;
+            grid(t)?;
             let mut more = Trajectory::new("tmp")?;
-            setup(&mut more)?;
+            grid(&mut more)?;
             t.expand([("x", vals([5i64])), ("y", vals([9i64]))])
         })
         .unwrap();
@@ -637,7 +628,7 @@ fn locked_sweep(dir: &Path, lock_secs: f64, retry: std::time::Duration) -> Resul
         .progress(false)
         .git(GitPolicy::Off)
         .store_retry(retry);
-    let mut traj = env.trajectory("mult", "", setup).unwrap();
+    let mut traj = env.trajectory("mult", "", grid).unwrap();
     let locker = std::sync::Mutex::new(None);
     let out = env.run(&mut traj, |run| {
         if run.index() == 2 {
