@@ -339,14 +339,15 @@ where
 
     fn receive_all(&mut self, d: &mut dyn Executor<T>) -> Result<(), EnvError> {
         let mut stop: Option<EnvError> = None;
-        while let Some(first) = d.recv() {
+        while let Some((first, mut bytes)) = d.recv() {
             // Whatever else has finished joins the batch, up to the byte cap
             // (one store call, one transaction, never an oversized frame).
-            let mut bytes = first.approx_bytes();
             let mut batch = vec![first];
             while bytes < self.opts.batch_bytes && batch.len() < MAX_BATCH_RUNS {
-                let Some(more) = d.try_recv() else { break };
-                bytes = bytes.saturating_add(more.approx_bytes());
+                let Some((more, size)) = d.try_recv() else {
+                    break;
+                };
+                bytes = bytes.saturating_add(size);
                 batch.push(more);
             }
             let mut records: Vec<RunRecord> = Vec::new();

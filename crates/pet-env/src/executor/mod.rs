@@ -21,16 +21,20 @@ use crate::execute::Outcome;
 use crate::options::{EnvOptions, Mode};
 use crate::queue::Snapshot;
 
+/// An outcome with its approximate size in bytes.
+pub type Finished<T> = (Outcome<T>, usize);
+
 /// What the coordinator drives: submit runs, receive outcomes.
 pub trait Executor<T> {
     /// Schedules the run of `point` against `snap`.
     fn submit(&mut self, point: PointValues, snap: &Arc<Snapshot>);
 
-    /// The next outcome, waiting for it; `None` when nothing is scheduled.
-    fn recv(&mut self) -> Option<Outcome<T>>;
+    /// The next outcome and its approximate size in bytes (measured once, by
+    /// whoever produced it), waiting for it; `None` when nothing is scheduled.
+    fn recv(&mut self) -> Option<Finished<T>>;
 
     /// An outcome that is already available, without waiting or running work inline.
-    fn try_recv(&mut self) -> Option<Outcome<T>>;
+    fn try_recv(&mut self) -> Option<Finished<T>>;
 
     /// Drops every run not started yet; returns how many.
     fn cancel_queued(&mut self) -> usize;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use pet_core::PointValues;
 
 use super::budget::Budget;
-use super::Executor;
+use super::{Executor, Finished};
 use crate::execute::Outcome;
 use crate::queue::{Queue, Snapshot};
 
@@ -42,14 +42,14 @@ impl<T> Pool<'_, T> {
     fn take(
         &mut self,
         get: impl FnOnce(&Receiver<(Outcome<T>, usize)>) -> Option<(Outcome<T>, usize)>,
-    ) -> Option<Outcome<T>> {
+    ) -> Option<Finished<T>> {
         if self.in_flight == 0 {
             return None;
         }
         let (out, bytes) = get(&self.rx)?;
         self.in_flight -= 1;
         self.budget.release(bytes);
-        Some(out)
+        Some((out, bytes))
     }
 }
 
@@ -59,11 +59,11 @@ impl<T> Executor<T> for Pool<'_, T> {
         self.queue.push((point, snap.clone()));
     }
 
-    fn recv(&mut self) -> Option<Outcome<T>> {
+    fn recv(&mut self) -> Option<Finished<T>> {
         self.take(|rx| rx.recv().ok())
     }
 
-    fn try_recv(&mut self) -> Option<Outcome<T>> {
+    fn try_recv(&mut self) -> Option<Finished<T>> {
         self.take(|rx| rx.try_recv().ok())
     }
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use pet_core::{PointValues, Run};
 
-use super::Executor;
+use super::{Executor, Finished};
 use crate::error::RunResult;
-use crate::execute::{execute, Outcome};
+use crate::execute::execute;
 use crate::queue::Snapshot;
 
 struct Inline<'a, F> {
@@ -24,12 +24,14 @@ where
         self.queue.push_back((point, snap.clone()));
     }
 
-    fn recv(&mut self) -> Option<Outcome<T>> {
+    fn recv(&mut self) -> Option<Finished<T>> {
         let (point, snap) = self.queue.pop_front()?;
-        Some(execute(&snap.traj, &point, self.f))
+        let outcome = execute(&snap.traj, &point, self.f);
+        let bytes = outcome.approx_bytes();
+        Some((outcome, bytes))
     }
 
-    fn try_recv(&mut self) -> Option<Outcome<T>> {
+    fn try_recv(&mut self) -> Option<Finished<T>> {
         None
     }
 
