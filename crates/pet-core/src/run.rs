@@ -70,15 +70,16 @@ impl<'a> Run<'a> {
 
     /// A parameter's (or config item's) value in this run.
     pub fn value(&self, name: &str) -> Result<&'a Value> {
-        if let Some(point) = self.point {
-            let path = self
-                .traj
-                .resolve_in(name, &crate::trajectory::PARAM_BRANCHES)?;
-            if let Some((_, v)) = point.values.iter().find(|(p, _)| *p == path) {
-                return Ok(v);
-            }
+        let path = self
+            .traj
+            .resolve_in(name, &crate::trajectory::PARAM_BRANCHES)?;
+        if let Some((_, v)) = self
+            .point
+            .and_then(|point| point.values.iter().find(|(p, _)| *p == path))
+        {
+            return Ok(v);
         }
-        self.traj.param_value_at(name, self.index)
+        self.traj.param_value_of(path, self.index)
     }
 
     /// A parameter's value in this run, converted strictly to `T`.

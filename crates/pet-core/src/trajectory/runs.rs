@@ -110,6 +110,11 @@ impl Trajectory {
     /// The value a parameter-like leaf takes in run `index` (explored point or default).
     pub fn param_value_at(&self, name: &str, index: usize) -> Result<&Value> {
         let path = self.resolve_in(name, &PARAM_BRANCHES)?;
+        self.param_value_of(path, index)
+    }
+
+    /// [`Trajectory::param_value_at`] for a path already resolved.
+    pub(crate) fn param_value_of(&self, path: String, index: usize) -> Result<&Value> {
         let node = self
             .nodes
             .get(&path)
