@@ -18,23 +18,19 @@ pub const MAX_DEPTH: usize = 256;
 pub const MAX_DIMS: usize = 64;
 
 fn too_big(what: &str, shape: &[usize]) -> PetError {
-    PetError::Format {
-        location: "stored value".into(),
-        reason: format!("{what} of shape {shape:?} is larger than this machine can address"),
-    }
+    PetError::corrupt(format!(
+        "{what} of shape {shape:?} is larger than this machine can address"
+    ))
 }
 
 /// Number of elements of `shape`, or an error when the product overflows or
 /// the shape has more than [`MAX_DIMS`] dimensions.
 pub fn element_count(shape: &[usize]) -> Result<usize> {
     if shape.len() > MAX_DIMS {
-        return Err(PetError::Format {
-            location: "stored value".into(),
-            reason: format!(
-                "an array has {} dimensions, at most {MAX_DIMS} are allowed",
-                shape.len()
-            ),
-        });
+        return Err(PetError::corrupt(format!(
+            "an array has {} dimensions, at most {MAX_DIMS} are allowed",
+            shape.len()
+        )));
     }
     shape
         .iter()

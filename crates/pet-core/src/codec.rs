@@ -33,10 +33,7 @@ pub struct Encoded {
 }
 
 fn corrupt(msg: impl Into<String>) -> PetError {
-    PetError::Format {
-        location: "stored value".into(),
-        reason: msg.into(),
-    }
+    PetError::corrupt(msg)
 }
 
 fn cbor<T: Serialize>(v: &T) -> Result<Vec<u8>> {

@@ -154,7 +154,20 @@ pub enum PetError {
     },
 }
 
+/// The location of a [`PetError::Format`] from a decoder that does not know
+/// where its input came from; a store's read puts its own location and the
+/// path being read in its place.
+pub const UNPLACED: &str = "stored value";
+
 impl PetError {
+    /// A `Format` error about stored content, located by the store that read it.
+    pub fn corrupt(reason: impl Into<String>) -> Self {
+        PetError::Format {
+            location: UNPLACED.to_string(),
+            reason: reason.into(),
+        }
+    }
+
     /// True for failures of the storage system that may pass by themselves (a
     /// lock held by another writer, a full disk, a lost connection, a server
     /// failing over): worth retrying. Refusals of the input never are.

@@ -47,10 +47,7 @@ pub fn binary(bytes: Vec<u8>) -> Bson {
 }
 
 pub(crate) fn corrupt(msg: impl Into<String>) -> PetError {
-    PetError::Format {
-        location: "mongodb store".into(),
-        reason: msg.into(),
-    }
+    PetError::corrupt(msg)
 }
 
 fn scalar_bson(s: &Scalar, out: &mut Document) {

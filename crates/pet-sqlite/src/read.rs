@@ -233,10 +233,7 @@ pub fn query_nodes(
 
 /// A leaf's data from its item rows.
 pub fn assemble(path: &str, role: LeafRole, items: Vec<RawItem>) -> Result<LeafData> {
-    let corrupt = |m: String| PetError::Format {
-        location: "sqlite store".into(),
-        reason: format!("leaf '{path}': {m}"),
-    };
+    let corrupt = |m: String| PetError::corrupt(format!("leaf '{path}': {m}"));
     if role.is_param_like() {
         let mut value = None;
         let mut explored = Vec::new();

@@ -10,10 +10,7 @@ use pet_core::codec::{self, Encoded};
 use pet_core::{Annotations, DType, Kind, LeafRole, NodeKind, PetError, Result, Scalar, Value};
 
 fn corrupt(msg: impl Into<String>) -> PetError {
-    PetError::Format {
-        location: "sqlite store".into(),
-        reason: msg.into(),
-    }
+    PetError::corrupt(msg)
 }
 
 /// The columns of one `items` row that describe and hold a value.

@@ -140,10 +140,7 @@ fn stored_param(tx: &Transaction, id: i64, path: &str) -> Result<(Value, Option<
             .optional()
         })
         .map_err(db_err)?
-        .ok_or_else(|| PetError::Format {
-            location: "sqlite store".into(),
-            reason: format!("parameter '{path}' has no default value"),
-        })?;
+        .ok_or_else(|| PetError::corrupt(format!("parameter '{path}' has no default value")))?;
     let default = rows::row_to_value(row)?;
     // The unique index on (traj, path, item, point) answers max() without a scan.
     let last: Option<i64> = tx
@@ -158,9 +155,8 @@ fn stored_param(tx: &Transaction, id: i64, path: &str) -> Result<(Value, Option<
             usize::try_from(p)
                 .ok()
                 .and_then(|p| p.checked_add(1))
-                .ok_or_else(|| PetError::Format {
-                    location: "sqlite store".into(),
-                    reason: format!("parameter '{path}' has explored point {p}"),
+                .ok_or_else(|| {
+                    PetError::corrupt(format!("parameter '{path}' has explored point {p}"))
                 })?,
         ),
     };

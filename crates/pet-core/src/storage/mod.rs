@@ -136,7 +136,8 @@ impl<B: Backend + ?Sized> Store for B {
         if appends.is_empty() {
             return Ok(());
         }
-        Backend::append_points(self, traj, appends)
+        let at = appends.first().map_or("", |a| a.path);
+        Backend::append_points(self, traj, appends).map_err(|e| located(self, at, e))
     }
 
     fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
@@ -204,16 +205,13 @@ impl<B: Backend + ?Sized> Store for B {
     }
 }
 
-/// Labels decoders use when they do not know where their input came from.
-const UNPLACED: [&str; 3] = ["stored value", "sqlite store", "mongodb store"];
-
 /// A `Format` error from a backend's read, with the store's location and the
 /// path being read in front, so the message names the file and the place in it.
 fn located<B: Backend + ?Sized>(b: &B, at: &str, e: PetError) -> PetError {
     match e {
         PetError::Format { location, reason } => {
             let store = b.location();
-            let place = if UNPLACED.contains(&location.as_str()) || location.is_empty() {
+            let place = if location == crate::error::UNPLACED || location.is_empty() {
                 at.to_string()
             } else {
                 location
