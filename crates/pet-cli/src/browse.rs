@@ -1,7 +1,7 @@
 //! `pet ls`, `pet tree`, `pet show`, `pet info`. Text read from the store is
 //! printed through [`clean`] (or [`render`], which cleans it).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use pet_core::{name, LoadLevel, LoadSpec, NodeKind};
 
@@ -34,14 +34,26 @@ pub fn ls(url: &str) -> Result<()> {
     Ok(())
 }
 
+/// The full path `name` stands for, loading what it needs: a missing node
+/// says how to list them, a node that cannot be read says what is wrong.
+fn resolve(t: &mut pet_core::Trajectory, name: &str, url: &str) -> Result<String> {
+    t.resolve_loading(name).map_err(|e| {
+        let context = match e {
+            pet_core::PetError::NotFound(_) | pet_core::PetError::Ambiguous { .. } => {
+                format!("no node '{name}' in {url}; list them with: pet tree {url}")
+            }
+            _ => format!("cannot read '{name}' in {url}"),
+        };
+        anyhow::Error::new(e).context(context)
+    })
+}
+
 /// Prints the tree (per-run groups collapsed unless `path` points into them).
 pub fn tree(url: &str, path: Option<&str>, traj: Option<&str>) -> Result<()> {
     let mut t = stores::load(url, traj, LoadSpec::skeleton())?;
     let root = match path {
         Some(p) => {
-            let full = t
-                .resolve_loading(p)
-                .with_context(|| format!("no node '{p}' in {url}"))?;
+            let full = resolve(&mut t, p, url)?;
             t.load_branch(&full, LoadLevel::Skeleton)?;
             full
         }
@@ -91,9 +103,7 @@ pub fn tree(url: &str, path: Option<&str>, traj: Option<&str>) -> Result<()> {
 /// Prints one leaf.
 pub fn show(url: &str, path: &str, traj: Option<&str>) -> Result<()> {
     let mut t = stores::load(url, traj, LoadSpec::default())?;
-    let full = t
-        .resolve_loading(path)
-        .with_context(|| format!("no node '{path}' in {url}; list them with: pet tree {url}"))?;
+    let full = resolve(&mut t, path, url)?;
     let node = t.node_loaded(&full)?.clone();
     println!("{}", clean(&full));
     if !node.comment.is_empty() {

@@ -219,3 +219,25 @@ fn deeply_nested_where_expressions_fail_cleanly() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A leaf whose stored shape is forged is reported as unreadable, with what
+/// is wrong, not as missing with advice to list the tree.
+#[test]
+fn a_forged_shape_is_reported_as_unreadable_not_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = hostile_store(dir.path(), "forged.db");
+    sql(
+        &db,
+        "UPDATE items SET kind = 'array', dtype = 'f64', shape = '[2305843009213693952]', data = x''
+         WHERE path = 'results.runs.run_00000000.word';",
+    );
+    let p = db.to_str().unwrap();
+    let (ok, _, err) = run_pet(&["show", p, "results.runs.run_00000000.word"]);
+    let err = String::from_utf8_lossy(&err);
+    assert!(!ok);
+    assert!(
+        err.contains("cannot read") && err.contains("larger than this machine"),
+        "{err}"
+    );
+    assert!(!err.contains("no node"), "{err}");
+}
