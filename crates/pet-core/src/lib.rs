@@ -49,8 +49,8 @@ pub mod testkit;
 pub use error::{PetError, Result};
 pub use run::{PointValues, Run};
 pub use storage::{
-    Access, Descriptor, LoadLevel, LoadSpec, MemoryStore, PointAppend, RunInfo, RunRecord, Store,
-    TrajectoryInfo,
+    Access, ClaimRequest, Claimed, Descriptor, LoadLevel, LoadSpec, MemoryStore, PointAppend,
+    RunCounts, RunInfo, RunRecord, Store, StoredRuns, TrajectoryInfo,
 };
 pub use time::now;
 pub use trajectory::{cartesian_product, vals, MergeOptions, RunPoint, Trajectory};

@@ -1,7 +1,7 @@
 //! Copying a trajectory from one store to another (any backend to any other),
 //! streaming run by run so memory stays bounded whatever the store's size.
 
-use crate::storage::{ReadSpec, RunRecord, Store};
+use crate::storage::{ReadSpec, RunInfo, RunRecord, Store};
 use crate::{PetError, Result};
 
 /// At most this many runs travel together in one `store_runs` batch...
@@ -51,14 +51,24 @@ pub fn copy_trajectory(
     };
     dst.write_nodes(name, &nodes)?;
     drop(nodes);
-    // Pending runs first, so that the run table is complete even if a run has no nodes.
-    dst.write_runs(name, &runs)?;
+    // The run table first, every run pending, so that it is complete even if
+    // the copy stops; each run then arrives whole with its true info (a store
+    // never stores a run again once it holds it as completed).
+    let table: Vec<RunInfo> = runs
+        .iter()
+        .map(|r| RunInfo {
+            completed: false,
+            ..r.clone()
+        })
+        .collect();
+    dst.write_runs(name, &table)?;
+    drop(table);
     let total = runs.len();
     let mut batch: Vec<RunRecord> = Vec::new();
     let mut bytes = 0;
     for (k, info) in runs.iter().enumerate() {
         let nodes = src.read_run_nodes(name, info.index, ReadSpec::DATA)?;
-        if !nodes.is_empty() {
+        if !nodes.is_empty() || info.completed {
             stats.run_nodes += nodes.len();
             let rec = RunRecord {
                 info: info.clone(),

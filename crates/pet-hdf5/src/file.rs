@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use pet_core::storage::{PointAppend, RunInfo, RunRecord, TrajectoryInfo};
+use pet_core::storage::{LocalClaims, PointAppend, RunInfo, RunRecord, TrajectoryInfo};
 use pet_core::{name, NodeRecord, PetError, Result};
 
 use crate::attrs;
@@ -39,6 +39,8 @@ pub struct Shared {
     pub path: PathBuf,
     /// True when opened without write access.
     pub read_only: bool,
+    /// Leases on pending runs, shared by every handle of the file in this process.
+    pub claims: LocalClaims,
     inner: Mutex<Option<Inner>>,
 }
 
@@ -101,6 +103,7 @@ impl Shared {
         Ok(Shared {
             path: path.to_path_buf(),
             read_only,
+            claims: LocalClaims::new(),
             inner: Mutex::new(Some(inner)),
         })
     }

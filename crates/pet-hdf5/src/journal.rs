@@ -40,7 +40,7 @@ fn busy(h5: &Path) -> PetError {
         "hdf5",
         format!(
             "{} is being written by another process (HDF5 allows one writer per file); \
-             wait for it to finish, or give each process its own file and merge them later",
+             wait for it to finish, or give each process its own file and merge them later;              a sweep shared by several processes needs a store for many writers: an SQLite              file (processes on one machine) or MongoDB (many machines)",
             h5.display()
         ),
     )

@@ -56,6 +56,31 @@ impl RunTable {
         Ok(())
     }
 
+    /// True when run `index` is present and completed.
+    pub fn is_completed(&self, index: usize) -> bool {
+        self.runs
+            .get(index)
+            .is_some_and(|r| r.as_ref().is_some_and(|r| r.completed))
+    }
+
+    /// Indices of the runs present and not completed, in order.
+    pub fn pending(&self) -> impl Iterator<Item = usize> + '_ {
+        self.runs
+            .iter()
+            .flatten()
+            .filter(|r| !r.completed)
+            .map(|r| r.index)
+    }
+
+    /// Runs present and completed runs.
+    pub fn counts(&self) -> pet_core::RunCounts {
+        let present = self.runs.iter().flatten();
+        pet_core::RunCounts {
+            runs: present.clone().count(),
+            completed: present.filter(|r| r.completed).count(),
+        }
+    }
+
     /// Every run present, by index.
     pub fn list(&self) -> Vec<RunInfo> {
         self.runs.iter().flatten().cloned().collect()

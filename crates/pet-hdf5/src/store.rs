@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use pet_core::location::Location;
 use pet_core::storage::{
-    descriptor, file, Backend, PointAppend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo,
+    descriptor, file, writers, Backend, ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts,
+    RunInfo, RunRecord, StoredRuns, TrajectoryInfo,
 };
 use pet_core::{Access, LeafData, NodeRecord, PetError, Result};
 
@@ -126,7 +127,9 @@ impl Backend for Hdf5Store {
         self.shared.with(|i| {
             i.traj_group(traj)?;
             i.change(OpRef::Remove(traj))
-        })
+        })?;
+        self.shared.claims.forget(traj);
+        Ok(())
     }
 
     fn write_nodes(&self, traj: &str, nodes: &[NodeRecord]) -> Result<()> {
@@ -139,7 +142,13 @@ impl Backend for Hdf5Store {
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
         self.shared.with(|i| {
             i.traj_group(traj)?;
-            i.change(OpRef::Runs(traj, runs))
+            let table = i.runs(traj)?;
+            let changed = writers::changeable_infos(runs, |r| table.is_completed(r));
+            if changed.len() == runs.len() {
+                return i.change(OpRef::Runs(traj, runs));
+            }
+            let changed: Vec<RunInfo> = changed.into_iter().cloned().collect();
+            i.change(OpRef::Runs(traj, &changed))
         })
     }
 
@@ -150,11 +159,50 @@ impl Backend for Hdf5Store {
         })
     }
 
-    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<StoredRuns> {
+        let report = self.shared.with(|i| {
+            i.traj_group(traj)?;
+            let table = i.runs(traj)?;
+            let (keep, report) =
+                writers::first_copies(runs, |r| r.info.index, |r| table.is_completed(r));
+            if report.already_completed.is_empty() {
+                i.change(OpRef::StoreRuns(traj, runs))?;
+            } else {
+                let keep: Vec<RunRecord> = keep.into_iter().cloned().collect();
+                i.change(OpRef::StoreRuns(traj, &keep))?;
+            }
+            Ok(report)
+        })?;
+        self.shared
+            .claims
+            .end(traj, runs.iter().map(|r| r.info.index));
+        Ok(report)
+    }
+
+    fn claim_runs(&self, traj: &str, req: &ClaimRequest<'_>) -> Result<Claimed> {
+        self.shared.with(|i| {
+            let table = i.runs(traj)?;
+            Ok(self.shared.claims.claim(traj, table.pending(), req))
+        })
+    }
+
+    fn renew_claims(&self, traj: &str, worker: &str, runs: &[usize], until: f64) -> Result<usize> {
         self.shared.with(|i| {
             i.traj_group(traj)?;
-            i.change(OpRef::StoreRuns(traj, runs))
+            Ok(self.shared.claims.renew(traj, worker, runs, until))
         })
+    }
+
+    fn release_claims(&self, traj: &str, worker: &str, runs: &[usize]) -> Result<()> {
+        self.shared.with(|i| {
+            i.traj_group(traj)?;
+            self.shared.claims.release(traj, worker, runs);
+            Ok(())
+        })
+    }
+
+    fn run_counts(&self, traj: &str) -> Result<RunCounts> {
+        self.shared.with(|i| Ok(i.runs(traj)?.counts()))
     }
 
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {

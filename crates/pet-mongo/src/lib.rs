@@ -19,6 +19,7 @@
 
 mod append;
 mod blobs;
+mod claims;
 pub mod document;
 mod error;
 mod node;

@@ -158,6 +158,21 @@ pub fn ensure(
     }
 }
 
+/// The index claims scan (pending runs of a trajectory in index order);
+/// created on every writable open, which is a no-op once it exists, so
+/// stores made by an older pet get it too.
+pub fn ensure_claim_index(c: &Colls, ctx: &ErrCtx) -> Result<()> {
+    c.runs
+        .create_index(index(
+            doc! { "traj": 1, "completed": 1, "idx": 1 },
+            "traj_completed_idx",
+            false,
+        ))
+        .run()
+        .map(|_| ())
+        .map_err(|e| ctx.map(e))
+}
+
 fn check(m: &Document, location: &str) -> Result<()> {
     if m.get_str("value") != Ok(FORMAT) {
         return Err(format_err(

@@ -6,7 +6,10 @@ use std::sync::{Mutex, MutexGuard};
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::sync::{Client, Database};
 
-use pet_core::storage::{Backend, PointAppend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
+use pet_core::storage::{
+    Backend, ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts, RunInfo, RunRecord,
+    StoredRuns, TrajectoryInfo,
+};
 use pet_core::{name, LeafData, NodeRecord, PetError, Result};
 
 use crate::error::{is_duplicate, ErrCtx, DUPLICATE_KEY};
@@ -47,6 +50,9 @@ impl MongoStore {
         let colls = Colls::new(&db);
         let location = format!("{}/{}", target.shown, target.database);
         schema::ensure(&db, &colls, &target.ctx, &location, target.opts.read_only)?;
+        if !target.opts.read_only {
+            schema::ensure_claim_index(&colls, &target.ctx)?;
+        }
         Ok(MongoStore {
             db,
             colls,
@@ -169,7 +175,8 @@ impl MongoStore {
 
 impl MongoStore {
     /// Writes run information: new runs in one insert, changed ones as updates,
-    /// unchanged ones not at all. Never touches a run's committed `wid`.
+    /// unchanged ones not at all. Never touches a run's committed `wid`, and
+    /// never a completed run (each update matches only a run not completed).
     fn put_run_infos(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
         if runs.is_empty() {
             return Ok(());
@@ -192,11 +199,12 @@ impl MongoStore {
             let info = run_from(&d.map_err(|e| self.ctx.map(e))?)?;
             existing.insert(info.index, info);
         }
+        // The document exists: an update (no upsert) that leaves a completed run alone.
         let upsert = |r: &RunInfo| {
             doc! {
-                "q": { "traj": traj, "idx": r.index as i64 },
+                "q": { "traj": traj, "idx": r.index as i64, "completed": { "$ne": true } },
                 "u": { "$set": run_fields(r) },
-                "upsert": true,
+                "upsert": false,
             }
         };
         let mut fresh = Vec::new();
@@ -208,7 +216,7 @@ impl MongoStore {
                     d.extend(run_fields(r));
                     fresh.push((d, r));
                 }
-                Some(old) if old == r => {}
+                Some(old) if old == r || old.completed => {}
                 Some(_) => statements.push(upsert(r)),
             }
         }
@@ -299,7 +307,7 @@ impl Backend for MongoStore {
         let cursor = self
             .colls
             .trajs
-            .find(doc! {})
+            .find(doc! { "creating": { "$exists": false } })
             .sort(doc! { "_id": 1 })
             .run()
             .map_err(|e| self.ctx.map(e))?;
@@ -309,24 +317,47 @@ impl Backend for MongoStore {
     }
 
     fn create(&self, info: &TrajectoryInfo) -> Result<()> {
-        let d = doc! {
-            "_id": info.name.as_str(),
-            "comment": info.comment.as_str(),
-            "created": info.created,
-            "pet_version": info.pet_version.as_str(),
-        };
-        match self.colls.trajs.insert_one(d).run() {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate(&e) => Err(PetError::TrajectoryExists(info.name.clone())),
-            Err(e) => Err(self.ctx.map(e)),
+        self.insert_trajectory(info, false)
+    }
+
+    /// The trajectory document goes in marked `creating`, which hides it from
+    /// `info` and `list`; the nodes and runs follow; removing the mark makes
+    /// the whole trajectory visible in one single-document write.
+    fn create_with(
+        &self,
+        info: &TrajectoryInfo,
+        nodes: &[NodeRecord],
+        runs: &[RunInfo],
+    ) -> Result<()> {
+        self.insert_trajectory(info, true)?;
+        self.remember([info.name.clone()]);
+        let filled = self
+            .put_nodes(&info.name, nodes)
+            .and_then(|()| self.put_run_infos(&info.name, runs))
+            .and_then(|()| {
+                self.colls
+                    .trajs
+                    .update_one(
+                        doc! { "_id": info.name.as_str() },
+                        doc! { "$unset": { "creating": "" } },
+                    )
+                    .run()
+                    .map(|_| ())
+                    .map_err(|e| self.ctx.map(e))
+            });
+        if let Err(e) = filled {
+            // Nothing of a failed creation stays behind, when the server lets us.
+            let _ = self.remove_trajectory(&info.name);
+            return Err(e);
         }
+        Ok(())
     }
 
     fn info(&self, traj: &str) -> Result<TrajectoryInfo> {
         let d = self
             .colls
             .trajs
-            .find_one(doc! { "_id": traj })
+            .find_one(doc! { "_id": traj, "creating": { "$exists": false } })
             .run()
             .map_err(|e| self.ctx.map(e))?
             .ok_or_else(|| PetError::NoTrajectory(traj.to_string()))?;
@@ -372,8 +403,24 @@ impl Backend for MongoStore {
         self.push_points(traj, appends)
     }
 
-    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<StoredRuns> {
         self.put_runs(traj, runs)
+    }
+
+    fn claim_runs(&self, traj: &str, req: &ClaimRequest<'_>) -> Result<Claimed> {
+        self.claim(traj, req)
+    }
+
+    fn renew_claims(&self, traj: &str, worker: &str, runs: &[usize], until: f64) -> Result<usize> {
+        self.renew(traj, worker, runs, until)
+    }
+
+    fn release_claims(&self, traj: &str, worker: &str, runs: &[usize]) -> Result<()> {
+        self.release(traj, worker, runs)
+    }
+
+    fn run_counts(&self, traj: &str) -> Result<RunCounts> {
+        self.counts(traj)
     }
 
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
@@ -404,5 +451,26 @@ impl Backend for MongoStore {
 
     fn delete(&self, traj: &str, path: &str) -> Result<usize> {
         self.remove_nodes(traj, path)
+    }
+}
+
+impl MongoStore {
+    /// Inserts a trajectory document, hidden while `creating`;
+    /// [`PetError::TrajectoryExists`] when the name is taken.
+    fn insert_trajectory(&self, info: &TrajectoryInfo, creating: bool) -> Result<()> {
+        let mut d = doc! {
+            "_id": info.name.as_str(),
+            "comment": info.comment.as_str(),
+            "created": info.created,
+            "pet_version": info.pet_version.as_str(),
+        };
+        if creating {
+            d.insert("creating", true);
+        }
+        match self.colls.trajs.insert_one(d).run() {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate(&e) => Err(PetError::TrajectoryExists(info.name.clone())),
+            Err(e) => Err(self.ctx.map(e)),
+        }
     }
 }

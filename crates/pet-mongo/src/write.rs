@@ -5,12 +5,19 @@
 //! document is updated to that `wid` in one single-document write (the commit),
 //! and only then are older versions of the run removed. Readers see a tagged
 //! document only when its run document holds the same `wid`.
+//!
+//! The commit only matches a run that is not completed, so of several writers
+//! storing one run at once (a lease expired while its first worker still ran)
+//! exactly one commits; the others find the run completed, remove their own
+//! documents and nothing else, and report the run as already completed. The
+//! winner's cleanup may remove a loser's uncommitted documents, which the
+//! loser's commit can then never make visible.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 
-use pet_core::{name, NodeKind, NodeRecord, PetError, Result, RunRecord};
+use pet_core::{name, NodeKind, NodeRecord, PetError, Result, RunRecord, StoredRuns};
 
 use crate::node::{self, meta_fields, run_field};
 use crate::store::{run_fields, MongoStore};
@@ -134,10 +141,10 @@ impl MongoStore {
         Ok(true)
     }
 
-    pub(crate) fn put_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
+    pub(crate) fn put_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<StoredRuns> {
         self.check_traj(traj)?;
         if runs.is_empty() {
-            return Ok(());
+            return Ok(StoredRuns::default());
         }
         let idxs: Vec<i64> = runs.iter().map(|r| r.info.index as i64).collect();
         let mut outer: BTreeSet<String> = BTreeSet::new();
@@ -145,8 +152,11 @@ impl MongoStore {
         let mut docs = Vec::new();
         let mut wids: BTreeMap<i64, ObjectId> = BTreeMap::new();
         let mut mine: BTreeSet<String> = BTreeSet::new();
+        // Where each run's spilled payloads start in `spill.blobs`.
+        let mut blob_starts: Vec<(i64, usize)> = Vec::with_capacity(runs.len());
         for r in runs {
             let idx = r.info.index as i64;
+            blob_starts.push((idx, spill.blobs.len()));
             let wid = ObjectId::new();
             wids.insert(idx, wid);
             let own: BTreeSet<&str> = r.nodes.iter().map(|n| n.path.as_str()).collect();
@@ -186,7 +196,7 @@ impl MongoStore {
                 self.find_nodes(
                     traj,
                     doc! { "run": { "$in": idxs.clone() } },
-                    Some(doc! { "path": 1, "wid": 1, "blobs": 1 }),
+                    Some(doc! { "path": 1, "wid": 1, "blobs": 1, "run": 1 }),
                 )
             });
             let inserted = if docs.is_empty() {
@@ -209,30 +219,9 @@ impl MongoStore {
         });
         inserted?;
         let before = before?;
-        // The commit: one single-document write per run.
-        let commits: Vec<Document> = runs
-            .iter()
-            .map(|r| {
-                let idx = r.info.index as i64;
-                let mut set = run_fields(&r.info);
-                if let Some(w) = wids.get(&idx) {
-                    set.insert("wid", *w);
-                }
-                doc! { "q": { "traj": traj, "idx": idx }, "u": { "$set": set }, "upsert": true }
-            })
-            .collect();
-        let dups = self.bulk_update("runs", commits.clone())?;
-        if !dups.is_empty() {
-            let again: Vec<Document> = dups
-                .iter()
-                .filter_map(|&i| commits.get(i).cloned())
-                .collect();
-            if !self.bulk_update("runs", again)?.is_empty() {
-                return Err(PetError::backend_msg(
-                    "mongodb",
-                    "run documents kept colliding with another writer; retry",
-                ));
-            }
+        let lost = self.commit_runs(traj, runs, &wids)?;
+        if !lost.is_empty() {
+            self.drop_lost(traj, &lost, &wids, &blob_starts, &spill)?;
         }
         // Older versions of these runs are now invisible: remove them.
         let mut stale = Vec::new();
@@ -240,6 +229,11 @@ impl MongoStore {
         let fresh: BTreeSet<ObjectId> = wids.values().copied().collect();
         for d in before {
             if wid_of(&d).is_some_and(|w| fresh.contains(&w)) {
+                continue;
+            }
+            // The documents of a run another writer completed are that writer's.
+            let run = d.get_i64("run").ok().and_then(|i| usize::try_from(i).ok());
+            if run.is_some_and(|i| lost.contains(&i)) {
                 continue;
             }
             let shadowed = match wid_of(&d) {
@@ -261,6 +255,96 @@ impl MongoStore {
                 .map_err(|e| self.ctx.map(e))?;
         }
         self.colls.bucket.delete(&self.ctx, &stale_blobs)?;
-        Ok(())
+        Ok(StoredRuns {
+            already_completed: lost.into_iter().collect(),
+        })
+    }
+
+    /// The commit of each run: one single-document write that matches only a
+    /// run not completed yet. Returns the runs another writer completed first.
+    fn commit_runs(
+        &self,
+        traj: &str,
+        runs: &[RunRecord],
+        wids: &BTreeMap<i64, ObjectId>,
+    ) -> Result<BTreeSet<usize>> {
+        let commit = |r: &RunRecord| {
+            let idx = r.info.index as i64;
+            let mut set = run_fields(&r.info);
+            if let Some(w) = wids.get(&idx) {
+                set.insert("wid", *w);
+            }
+            doc! {
+                "q": { "traj": traj, "idx": idx, "completed": { "$ne": true } },
+                "u": {
+                    "$set": set,
+                    "$unset": { "lease_worker": "", "lease_until": "", "lease_claim": "" },
+                },
+                "upsert": true,
+            }
+        };
+        let mut todo: Vec<&RunRecord> = runs.iter().collect();
+        let mut lost = BTreeSet::new();
+        for _ in 0..3 {
+            let statements: Vec<Document> = todo.iter().map(|r| commit(r)).collect();
+            // A duplicate key means the run document exists but did not match:
+            // it is completed, or another writer created it a moment ago.
+            let dups = self.bulk_update("runs", statements)?;
+            if dups.is_empty() {
+                return Ok(lost);
+            }
+            let again: Vec<&RunRecord> =
+                dups.iter().filter_map(|&i| todo.get(i).copied()).collect();
+            let idxs: Vec<i64> = again.iter().map(|r| r.info.index as i64).collect();
+            let done = self.completed_among(traj, &idxs)?;
+            todo = again
+                .into_iter()
+                .filter(|r| !done.contains(&r.info.index))
+                .collect();
+            lost.extend(done);
+            if todo.is_empty() {
+                return Ok(lost);
+            }
+        }
+        Err(PetError::backend_msg(
+            "mongodb",
+            "run documents kept colliding with another writer; retry",
+        ))
+    }
+
+    /// Removes this writer's documents and payloads of runs another writer completed first.
+    fn drop_lost(
+        &self,
+        traj: &str,
+        lost: &BTreeSet<usize>,
+        wids: &BTreeMap<i64, ObjectId>,
+        blob_starts: &[(i64, usize)],
+        spill: &Spill,
+    ) -> Result<()> {
+        let mine: Vec<Bson> = lost
+            .iter()
+            .filter_map(|&i| wids.get(&(i as i64)))
+            .map(|w| Bson::ObjectId(*w))
+            .collect();
+        self.colls
+            .nodes
+            .delete_many(doc! { "traj": traj, "wid": { "$in": mine } })
+            .run()
+            .map_err(|e| self.ctx.map(e))?;
+        let mut blobs = Vec::new();
+        for (k, &(idx, start)) in blob_starts.iter().enumerate() {
+            let end = blob_starts.get(k + 1).map_or(spill.blobs.len(), |n| n.1);
+            if usize::try_from(idx).is_ok_and(|i| lost.contains(&i)) {
+                blobs.extend(
+                    spill
+                        .blobs
+                        .get(start..end)
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|(id, _)| *id),
+                );
+            }
+        }
+        self.colls.bucket.delete(&self.ctx, &blobs)
     }
 }

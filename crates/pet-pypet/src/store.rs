@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use pet_core::location::Location;
-use pet_core::storage::{descriptor, file, Backend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
+use pet_core::storage::{
+    descriptor, file, Backend, ClaimRequest, Claimed, ReadSpec, RunCounts, RunInfo, RunRecord,
+    StoredRuns, TrajectoryInfo,
+};
 use pet_core::{name, LeafData, NodeRecord, PetError, Result};
 
 use crate::error::{bad, io};
@@ -246,8 +249,29 @@ impl Backend for PypetStore {
         Err(self.refuse())
     }
 
-    fn store_runs(&self, _traj: &str, _runs: &[RunRecord]) -> Result<()> {
+    fn store_runs(&self, _traj: &str, _runs: &[RunRecord]) -> Result<StoredRuns> {
         Err(self.refuse())
+    }
+
+    fn claim_runs(&self, _traj: &str, _req: &ClaimRequest<'_>) -> Result<Claimed> {
+        Err(self.refuse())
+    }
+
+    fn renew_claims(&self, _traj: &str, _w: &str, _runs: &[usize], _until: f64) -> Result<usize> {
+        Err(self.refuse())
+    }
+
+    fn release_claims(&self, _traj: &str, _worker: &str, _runs: &[usize]) -> Result<()> {
+        Err(self.refuse())
+    }
+
+    fn run_counts(&self, traj: &str) -> Result<RunCounts> {
+        self.with(traj, |_, t| {
+            Ok(RunCounts {
+                runs: t.runs.len(),
+                completed: t.runs.iter().filter(|r| r.completed).count(),
+            })
+        })
     }
 
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {

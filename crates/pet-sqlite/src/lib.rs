@@ -24,6 +24,7 @@
 //! # Ok::<(), pet_core::PetError>(())
 //! ```
 
+mod claims;
 mod connect;
 mod error;
 mod options;

@@ -81,7 +81,12 @@ pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<
         .map_err(|e| open_err(location, e))?
         > 0;
     if has_meta {
-        return check(conn, location, read_only);
+        check(conn, location, read_only)?;
+        return if read_only {
+            Ok(())
+        } else {
+            add_claims(conn, location)
+        };
     }
     let tables: Vec<String> = {
         let mut st = conn
@@ -130,8 +135,29 @@ pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<
         )
         .map_err(db_err)?;
     }
+    tx.execute_batch(crate::claims::DDL).map_err(db_err)?;
     tx.commit().map_err(db_err)?;
     Ok(())
+}
+
+/// Adds the claims table and the pending-runs index to a store that lacks
+/// them (written by an older pet); a no-op, without a write lock, when present.
+fn add_claims(conn: &mut Connection, location: &str) -> Result<()> {
+    let present: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE (type='table' AND name='claims') OR (type='index' AND name='runs_pending')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| open_err(location, e))?;
+    if present == 2 {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    tx.execute_batch(crate::claims::DDL).map_err(db_err)?;
+    tx.commit().map_err(db_err)
 }
 
 /// The tables pet reads; each must really be a table (not a view) in a store.
@@ -159,6 +185,15 @@ fn check_objects(conn: &Connection, location: &str, read_only: bool) -> Result<(
                 reason: format!("its '{t}' table is missing or not a table; the file is damaged or was not written by pet"),
             });
         }
+    }
+    if let Some((ty, _)) = objects
+        .iter()
+        .find(|(ty, n)| n == "claims" && ty != "table")
+    {
+        return Err(PetError::Format {
+            location: location.to_string(),
+            reason: format!("its 'claims' object is a {ty}, not a table; the file was changed by another program"),
+        });
     }
     let triggers: Vec<&str> = objects
         .iter()

@@ -7,10 +7,12 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 
 use pet_core::location::Location;
 use pet_core::storage::{
-    descriptor, file, Backend, PointAppend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo,
+    descriptor, file, writers, Backend, ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts,
+    RunInfo, RunRecord, StoredRuns, TrajectoryInfo,
 };
 use pet_core::{bounds, Access, LeafData, LeafRole, NodeRecord, PetError, Result};
 
+use crate::claims;
 use crate::connect::{open_connection, retry_busy};
 use crate::error::db_err;
 use crate::options::{SqliteOptions, DESCRIPTOR};
@@ -133,20 +135,20 @@ impl Backend for SqliteStore {
     }
 
     fn create(&self, info: &TrajectoryInfo) -> Result<()> {
+        self.writing(|tx| insert_trajectory(tx, info))
+    }
+
+    fn create_with(
+        &self,
+        info: &TrajectoryInfo,
+        nodes: &[NodeRecord],
+        runs: &[RunInfo],
+    ) -> Result<()> {
         self.writing(|tx| {
-            let exists: Option<i64> = tx
-                .query_row("SELECT id FROM trajectories WHERE name = ?1", [&info.name], |r| r.get(0))
-                .optional()
-                .map_err(db_err)?;
-            if exists.is_some() {
-                return Err(PetError::TrajectoryExists(info.name.clone()));
-            }
-            tx.execute(
-                "INSERT INTO trajectories(name, comment, created, pet_version) VALUES (?1, ?2, ?3, ?4)",
-                params![info.name, info.comment, info.created, info.pet_version],
-            )
-            .map_err(db_err)?;
-            Ok(())
+            insert_trajectory(tx, info)?;
+            let id = traj_id(tx, &info.name)?;
+            put_nodes(tx, id, nodes)?;
+            put_runs(tx, id, &runs.iter().collect::<Vec<_>>())
         })
     }
 
@@ -173,7 +175,7 @@ impl Backend for SqliteStore {
     fn remove_trajectory(&self, traj: &str) -> Result<()> {
         self.writing(|tx| {
             let id = traj_id(tx, traj)?;
-            for table in ["items", "nodes", "runs"] {
+            for table in ["items", "nodes", "runs", "claims"] {
                 tx.execute(&format!("DELETE FROM {table} WHERE traj = ?1"), [id])
                     .map_err(db_err)?;
             }
@@ -204,13 +206,47 @@ impl Backend for SqliteStore {
         })
     }
 
-    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<StoredRuns> {
         self.writing(|tx| {
             let id = traj_id(tx, traj)?;
-            for r in runs {
+            let done = claims::completed_among(tx, id, runs.iter().map(|r| r.info.index))?;
+            let (keep, report) =
+                writers::first_copies(runs, |r| r.info.index, |i| done.contains(&i));
+            for r in &keep {
                 put_nodes(tx, id, &r.nodes)?;
             }
-            put_runs(tx, id, &runs.iter().map(|r| &r.info).collect::<Vec<_>>())
+            put_runs(tx, id, &keep.iter().map(|r| &r.info).collect::<Vec<_>>())?;
+            claims::end(tx, id, runs.iter().map(|r| r.info.index))?;
+            Ok(report)
+        })
+    }
+
+    fn claim_runs(&self, traj: &str, req: &ClaimRequest<'_>) -> Result<Claimed> {
+        let shown = self.location();
+        self.writing(|tx| {
+            let id = traj_id(tx, traj)?;
+            claims::claim(tx, id, req, &shown)
+        })
+    }
+
+    fn renew_claims(&self, traj: &str, worker: &str, runs: &[usize], until: f64) -> Result<usize> {
+        self.writing(|tx| {
+            let id = traj_id(tx, traj)?;
+            claims::renew(tx, id, worker, runs, until)
+        })
+    }
+
+    fn release_claims(&self, traj: &str, worker: &str, runs: &[usize]) -> Result<()> {
+        self.writing(|tx| {
+            let id = traj_id(tx, traj)?;
+            claims::release(tx, id, worker, runs)
+        })
+    }
+
+    fn run_counts(&self, traj: &str) -> Result<RunCounts> {
+        self.reading(|c| {
+            let id = traj_id(c, traj)?;
+            claims::counts(c, id)
         })
     }
 
@@ -309,4 +345,25 @@ impl Backend for SqliteStore {
             Ok(n)
         })
     }
+}
+
+/// Inserts a trajectory's row; [`PetError::TrajectoryExists`] when the name is taken.
+fn insert_trajectory(tx: &Transaction, info: &TrajectoryInfo) -> Result<()> {
+    let exists: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM trajectories WHERE name = ?1",
+            [&info.name],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db_err)?;
+    if exists.is_some() {
+        return Err(PetError::TrajectoryExists(info.name.clone()));
+    }
+    tx.execute(
+        "INSERT INTO trajectories(name, comment, created, pet_version) VALUES (?1, ?2, ?3, ?4)",
+        params![info.name, info.comment, info.created, info.pet_version],
+    )
+    .map_err(db_err)?;
+    Ok(())
 }

@@ -208,12 +208,17 @@ pub fn append_points(tx: &Transaction, id: i64, appends: &[PointAppend<'_>]) -> 
     Ok(())
 }
 
-/// Inserts or replaces run information.
+/// Inserts or replaces run information; a run stored as completed is left as
+/// it is (the rules of [`pet_core::storage::writers`]).
 pub fn put_runs(tx: &Transaction, id: i64, runs: &[&RunInfo]) -> Result<()> {
     let mut st = tx
         .prepare_cached(
-            "INSERT OR REPLACE INTO runs(traj, idx, name, completed, started, finished, summary)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO runs(traj, idx, name, completed, started, finished, summary)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(traj, idx) DO UPDATE SET
+                name = excluded.name, completed = excluded.completed, started = excluded.started,
+                finished = excluded.finished, summary = excluded.summary
+             WHERE runs.completed = 0",
         )
         .map_err(db_err)?;
     for r in runs {

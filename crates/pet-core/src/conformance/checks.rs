@@ -67,8 +67,18 @@ pub fn read_only_store_refuses_every_write(fx: &dyn Fixture) {
         ro.write_runs("ro", &[RunInfo::pending(0, "changed".into())]),
     );
     let run = done_run(0, vec![result("results.runs.run_00000000.z", 1.0.into())]);
-    refused("store_run", ro.store_run("ro", &run));
-    refused("store_runs", ro.store_runs("ro", &[run]));
+    refused("store_run", ro.store_run("ro", &run).map(|_| ()));
+    refused("store_runs", ro.store_runs("ro", &[run]).map(|_| ()));
+    refused(
+        "create_with",
+        ro.create_with(&TrajectoryInfo::new("other", "").unwrap(), &[], &[]),
+    );
+    refused("release_claims", ro.release_claims("ro", "w", &[0]));
+    refused(
+        "renew_claims",
+        ro.renew_claims("ro", "w", &[0], crate::now() + 10.0)
+            .map(|_| ()),
+    );
     refused("delete", ro.delete("ro", "parameters.x").map(|_| ()));
     let more = crate::vals([4.0]);
     refused(

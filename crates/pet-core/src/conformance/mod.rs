@@ -12,6 +12,7 @@ pub mod expand;
 pub mod faults;
 pub mod hostile;
 pub mod runs;
+pub mod sharing;
 pub mod tree;
 pub mod values;
 
@@ -53,6 +54,7 @@ pub const GROUPS: &[(&str, &[(&str, Case)])] = &[
     ("copy", copy::CASES),
     ("hostile", hostile::CASES),
     ("expand", expand::CASES),
+    ("sharing", sharing::CASES),
 ];
 
 /// Runs every case of `group`, each on a fresh fixture from `fresh`; every
@@ -139,7 +141,7 @@ pub fn reload(fx: &dyn Fixture, name: &str) -> Trajectory {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fixture:expr) => {
-        $crate::__conformance_groups!($fixture; values, tree, runs, faults, checks, copy, hostile, expand);
+        $crate::__conformance_groups!($fixture; values, tree, runs, faults, checks, copy, hostile, expand, sharing);
     };
 }
 
@@ -182,6 +184,7 @@ mod tests {
             ("copy", include_str!("copy.rs")),
             ("hostile", include_str!("hostile.rs")),
             ("expand", include_str!("expand.rs")),
+            ("sharing", include_str!("sharing.rs")),
         ];
         assert_eq!(sources.len(), GROUPS.len());
         for (group, src) in sources {

@@ -4,7 +4,10 @@
 use crate::tree::{LeafData, NodeRecord};
 use crate::Result;
 
-use super::{PointAppend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
+use super::{
+    ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts, RunInfo, RunRecord, StoredRuns,
+    TrajectoryInfo,
+};
 
 /// What a storage backend implements. Every type that implements it is a
 /// [`Store`](super::Store) through a blanket implementation that first checks
@@ -19,6 +22,11 @@ use super::{PointAppend, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
 /// - writing a leaf whose `data` is `None` updates its metadata and keeps the stored data;
 /// - [`Backend::store_runs`] stores each run whole or not at all, and a batch
 ///   that fails stores none of its runs;
+/// - writers sharing the store never undo each other (the rules of
+///   [`writers`](super::writers)): `write_runs` never changes a completed run,
+///   and `store_runs` keeps the first complete copy of a run;
+/// - a claim ([`Backend::claim_runs`]) is atomic: two workers never hold a
+///   live lease on the same run, and a completed run is never handed out;
 /// - [`Backend::append_points`] appends to explored parameters only, from the
 ///   number of points stored, all of the batch or nothing;
 /// - a missing trajectory is [`PetError::NoTrajectory`](crate::PetError::NoTrajectory),
@@ -46,6 +54,22 @@ pub trait Backend: Send + Sync {
     /// Creates an empty trajectory (its name is already checked).
     fn create(&self, info: &TrajectoryInfo) -> Result<()>;
 
+    /// Creates a trajectory holding `nodes` and `runs` (already validated) so
+    /// that nobody sees it before it is whole: another process that finds the
+    /// trajectory finds all of it. This default creates it and then writes, which is
+    /// whole only for a store with one writing process (HDF5); a store shared by
+    /// processes overrides it.
+    fn create_with(
+        &self,
+        info: &TrajectoryInfo,
+        nodes: &[NodeRecord],
+        runs: &[RunInfo],
+    ) -> Result<()> {
+        self.create(info)?;
+        self.write_nodes(&info.name, nodes)?;
+        self.write_runs(&info.name, runs)
+    }
+
     /// Information about one trajectory.
     fn info(&self, traj: &str) -> Result<TrajectoryInfo>;
 
@@ -55,7 +79,8 @@ pub trait Backend: Send + Sync {
     /// Inserts or replaces nodes (already validated), atomically as one batch.
     fn write_nodes(&self, traj: &str, nodes: &[NodeRecord]) -> Result<()>;
 
-    /// Inserts or replaces run information (already validated).
+    /// Inserts or replaces run information (already validated); a run the
+    /// store holds as completed is left as it is.
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()>;
 
     /// Appends new points to explored parameters (already validated by
@@ -78,8 +103,26 @@ pub trait Backend: Send + Sync {
     }
 
     /// Stores finished runs (already validated): each run whole or not at all;
-    /// a failing batch stores none of them.
-    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()>;
+    /// a failing batch stores none of them. A run the store already holds as
+    /// completed is left as it is and reported in
+    /// [`StoredRuns::already_completed`]. Storing a run ends every claim on it.
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<StoredRuns>;
+
+    /// Leases up to `req.max` pending runs to `req.worker` until `req.until`,
+    /// in index order, atomically (request already validated): a run with a
+    /// live lease of another worker or a completed run is never handed out.
+    fn claim_runs(&self, traj: &str, req: &ClaimRequest<'_>) -> Result<Claimed>;
+
+    /// Extends `worker`'s leases on `runs` to `until`; returns how many of
+    /// them it still held (a lease that expired may have gone to another worker).
+    fn renew_claims(&self, traj: &str, worker: &str, runs: &[usize], until: f64) -> Result<usize>;
+
+    /// Ends `worker`'s leases on `runs` (others' leases stay), so other
+    /// workers may claim the runs at once.
+    fn release_claims(&self, traj: &str, worker: &str, runs: &[usize]) -> Result<()>;
+
+    /// How many runs the trajectory has and how many are completed.
+    fn run_counts(&self, traj: &str) -> Result<RunCounts>;
 
     /// Nodes at `prefix` and below (all nodes for `""`), sorted by path, as `spec` asks.
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>>;

@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::descriptor::{Access, Descriptor, UrlOptions};
-use super::{under, Backend, PointAppend, ReadSpec, RunInfo, RunRecord, Store, TrajectoryInfo};
+use super::{
+    under, writers, Backend, ClaimRequest, Claimed, LocalClaims, PointAppend, ReadSpec, RunCounts,
+    RunInfo, RunRecord, Store, StoredRuns, TrajectoryInfo,
+};
 use crate::location::Location;
 use crate::name;
 use crate::tree::{LeafData, Node, NodeRecord};
@@ -69,6 +72,7 @@ fn open(loc: &Location, default: Access) -> Result<Arc<dyn Store>> {
 #[derive(Default)]
 pub struct MemoryStore {
     trajs: Arc<Mutex<BTreeMap<String, MemTraj>>>,
+    claims: Arc<LocalClaims>,
     read_only: bool,
 }
 
@@ -82,6 +86,7 @@ impl MemoryStore {
     pub fn read_only_view(&self) -> Self {
         MemoryStore {
             trajs: self.trajs.clone(),
+            claims: self.claims.clone(),
             read_only: true,
         }
     }
@@ -133,6 +138,28 @@ impl Backend for MemoryStore {
         Ok(())
     }
 
+    fn create_with(
+        &self,
+        info: &TrajectoryInfo,
+        nodes: &[NodeRecord],
+        runs: &[RunInfo],
+    ) -> Result<()> {
+        let mut g = self.lock();
+        if g.contains_key(&info.name) {
+            return Err(PetError::TrajectoryExists(info.name.clone()));
+        }
+        let mut t = MemTraj {
+            info: Some(info.clone()),
+            ..MemTraj::default()
+        };
+        nodes.iter().for_each(|n| t.put(n));
+        for r in runs {
+            t.runs.insert(r.index, r.clone());
+        }
+        g.insert(info.name.clone(), t);
+        Ok(())
+    }
+
     fn info(&self, traj: &str) -> Result<TrajectoryInfo> {
         self.with(traj, |t| {
             t.info
@@ -143,7 +170,10 @@ impl Backend for MemoryStore {
 
     fn remove_trajectory(&self, traj: &str) -> Result<()> {
         match self.lock().remove(traj) {
-            Some(_) => Ok(()),
+            Some(_) => {
+                self.claims.forget(traj);
+                Ok(())
+            }
             None => Err(PetError::NoTrajectory(traj.to_string())),
         }
     }
@@ -157,8 +187,13 @@ impl Backend for MemoryStore {
 
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
         self.with(traj, |t| {
-            for r in runs {
-                t.runs.insert(r.index, r.clone());
+            let done = |i| t.runs.get(&i).is_some_and(|r: &RunInfo| r.completed);
+            let changed: Vec<RunInfo> = writers::changeable_infos(runs, done)
+                .into_iter()
+                .cloned()
+                .collect();
+            for r in changed {
+                t.runs.insert(r.index, r);
             }
             Ok(())
         })
@@ -195,13 +230,45 @@ impl Backend for MemoryStore {
         })
     }
 
-    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
-        self.with(traj, |t| {
-            for run in runs {
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<StoredRuns> {
+        let report = self.with(traj, |t| {
+            let done = |i| t.runs.get(&i).is_some_and(|r: &RunInfo| r.completed);
+            let (keep, report) = writers::first_copies(runs, |r| r.info.index, done);
+            let keep: Vec<RunRecord> = keep.into_iter().cloned().collect();
+            for run in keep {
                 run.nodes.iter().for_each(|n| t.put(n));
-                t.runs.insert(run.info.index, run.info.clone());
+                t.runs.insert(run.info.index, run.info);
             }
+            Ok(report)
+        })?;
+        self.claims.end(traj, runs.iter().map(|r| r.info.index));
+        Ok(report)
+    }
+
+    fn claim_runs(&self, traj: &str, req: &ClaimRequest<'_>) -> Result<Claimed> {
+        self.with(traj, |t| {
+            let pending = t.runs.values().filter(|r| !r.completed).map(|r| r.index);
+            Ok(self.claims.claim(traj, pending, req))
+        })
+    }
+
+    fn renew_claims(&self, traj: &str, worker: &str, runs: &[usize], until: f64) -> Result<usize> {
+        self.with(traj, |_| Ok(self.claims.renew(traj, worker, runs, until)))
+    }
+
+    fn release_claims(&self, traj: &str, worker: &str, runs: &[usize]) -> Result<()> {
+        self.with(traj, |_| {
+            self.claims.release(traj, worker, runs);
             Ok(())
+        })
+    }
+
+    fn run_counts(&self, traj: &str) -> Result<RunCounts> {
+        self.with(traj, |t| {
+            Ok(RunCounts {
+                runs: t.runs.len(),
+                completed: t.runs.values().filter(|r| r.completed).count(),
+            })
         })
     }
 

@@ -4,13 +4,16 @@
 
 pub mod append;
 pub mod backend;
+pub mod claims;
 pub mod descriptor;
 pub mod file;
 pub mod memory;
 pub mod records;
+pub mod writers;
 
 pub use append::PointAppend;
 pub use backend::Backend;
+pub use claims::{ClaimRequest, Claimed, LocalClaims, RunCounts, StoredRuns};
 pub use descriptor::{Access, Descriptor, OpenFn};
 pub use memory::MemoryStore;
 pub use records::{LoadLevel, LoadSpec, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
@@ -38,6 +41,15 @@ pub trait Store: Send + Sync {
     /// Creates an empty trajectory.
     fn create(&self, info: &TrajectoryInfo) -> Result<()>;
 
+    /// Creates a trajectory holding `nodes` and `runs`, seen by nobody before
+    /// it is whole; [`PetError::TrajectoryExists`] when another writer created it first.
+    fn create_with(
+        &self,
+        info: &TrajectoryInfo,
+        nodes: &[NodeRecord],
+        runs: &[RunInfo],
+    ) -> Result<()>;
+
     /// Information about one trajectory.
     fn info(&self, traj: &str) -> Result<TrajectoryInfo>;
 
@@ -47,7 +59,8 @@ pub trait Store: Send + Sync {
     /// Inserts or replaces nodes, atomically as one batch.
     fn write_nodes(&self, traj: &str, nodes: &[NodeRecord]) -> Result<()>;
 
-    /// Inserts or replaces run information.
+    /// Inserts or replaces run information; a run the store holds as
+    /// completed is never changed (another writer finished it).
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()>;
 
     /// Appends new points to explored parameters, all of them or none: each
@@ -57,13 +70,27 @@ pub trait Store: Send + Sync {
     fn append_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()>;
 
     /// Stores finished runs: each run whole or not at all; a batch with one
-    /// invalid run stores none of them.
-    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()>;
+    /// invalid run stores none of them. The first complete copy of a run
+    /// wins: runs the store already holds as completed are kept as they are
+    /// and reported. Storing a run ends every claim on it.
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<StoredRuns>;
 
     /// Stores one finished run (its info and its nodes) as one atomic step.
-    fn store_run(&self, traj: &str, run: &RunRecord) -> Result<()> {
+    fn store_run(&self, traj: &str, run: &RunRecord) -> Result<StoredRuns> {
         self.store_runs(traj, std::slice::from_ref(run))
     }
+
+    /// Leases up to `req.max` pending runs to `req.worker` (see [`claims`]).
+    fn claim_runs(&self, traj: &str, req: &ClaimRequest<'_>) -> Result<Claimed>;
+
+    /// Extends `worker`'s leases on `runs` to `until`; returns how many it still held.
+    fn renew_claims(&self, traj: &str, worker: &str, runs: &[usize], until: f64) -> Result<usize>;
+
+    /// Ends `worker`'s leases on `runs`, so other workers may claim them at once.
+    fn release_claims(&self, traj: &str, worker: &str, runs: &[usize]) -> Result<()>;
+
+    /// How many runs the trajectory has and how many are completed.
+    fn run_counts(&self, traj: &str) -> Result<RunCounts>;
 
     /// Nodes at `prefix` and below (all nodes for `""`), sorted by path, as `spec` asks.
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>>;
@@ -104,6 +131,19 @@ impl<B: Backend + ?Sized> Store for B {
         Backend::create(self, info)
     }
 
+    fn create_with(
+        &self,
+        info: &TrajectoryInfo,
+        nodes: &[NodeRecord],
+        runs: &[RunInfo],
+    ) -> Result<()> {
+        name::validate_part(&info.name)?;
+        validate_records(nodes)?;
+        runs.iter().try_for_each(RunInfo::validate)?;
+        writable(self)?;
+        Backend::create_with(self, info, nodes, runs)
+    }
+
     fn info(&self, traj: &str) -> Result<TrajectoryInfo> {
         trajectory_name(traj)?;
         Backend::info(self, traj)
@@ -140,11 +180,71 @@ impl<B: Backend + ?Sized> Store for B {
         Backend::append_points(self, traj, appends).map_err(|e| located(self, at, e))
     }
 
-    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<()> {
+    fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<StoredRuns> {
         trajectory_name(traj)?;
         runs.iter().try_for_each(RunRecord::validate)?;
+        records::distinct_runs(runs)?;
         writable(self)?;
         Backend::store_runs(self, traj, runs)
+    }
+
+    fn claim_runs(&self, traj: &str, req: &ClaimRequest<'_>) -> Result<Claimed> {
+        trajectory_name(traj)?;
+        req.validate()?;
+        writable(self)?;
+        let claimed =
+            Backend::claim_runs(self, traj, req).map_err(|e| located(self, "run table", e))?;
+        if let Claimed::Runs(runs) = &claimed {
+            let fits = runs.len() <= req.max && runs.iter().all(|&i| req.wants(i));
+            if !fits {
+                return Err(stored(
+                    self,
+                    "run table",
+                    PetError::invalid(format!(
+                        "a claim of at most {} runs below {} handed out {runs:?}",
+                        req.max, req.below
+                    )),
+                ));
+            }
+        }
+        Ok(claimed)
+    }
+
+    fn renew_claims(&self, traj: &str, worker: &str, runs: &[usize], until: f64) -> Result<usize> {
+        trajectory_name(traj)?;
+        claims::validate_worker(worker)?;
+        claims::lease_times(crate::now(), until)?;
+        writable(self)?;
+        if runs.is_empty() {
+            return Ok(0);
+        }
+        Backend::renew_claims(self, traj, worker, runs, until)
+    }
+
+    fn release_claims(&self, traj: &str, worker: &str, runs: &[usize]) -> Result<()> {
+        trajectory_name(traj)?;
+        claims::validate_worker(worker)?;
+        writable(self)?;
+        if runs.is_empty() {
+            return Ok(());
+        }
+        Backend::release_claims(self, traj, worker, runs)
+    }
+
+    fn run_counts(&self, traj: &str) -> Result<RunCounts> {
+        trajectory_name(traj)?;
+        let counts = Backend::run_counts(self, traj).map_err(|e| located(self, "run table", e))?;
+        if counts.completed > counts.runs {
+            return Err(stored(
+                self,
+                "run table",
+                PetError::invalid(format!(
+                    "{} completed runs of {}",
+                    counts.completed, counts.runs
+                )),
+            ));
+        }
+        Ok(counts)
     }
 
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {

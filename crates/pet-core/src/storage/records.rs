@@ -149,6 +149,21 @@ pub fn no_leaf_has_children(nodes: &[NodeRecord]) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a batch of runs that holds one run twice (which copy would be
+/// the run is not the store's to guess).
+pub fn distinct_runs(runs: &[RunRecord]) -> Result<()> {
+    let mut seen = BTreeSet::new();
+    for r in runs {
+        if !seen.insert(r.info.index) {
+            return Err(PetError::invalid(format!(
+                "run {} appears twice in one batch of runs to store",
+                r.info.name
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// What [`Store::read_nodes`](super::Store::read_nodes) returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReadSpec {

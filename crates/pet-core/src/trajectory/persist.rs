@@ -20,15 +20,27 @@ impl Trajectory {
 
     /// Creates this in-memory trajectory in `store`, writes everything, and keeps
     /// the store attached.
+    ///
+    /// The trajectory is created whole ([`Store::create_with`]): another
+    /// process sees all of it or none of it, and when another writer created
+    /// it first this fails with [`PetError::TrajectoryExists`] and writes nothing.
     pub fn store_to(&mut self, store: Arc<dyn Store>) -> Result<()> {
-        store.create(&self.info)?;
-        self.dirty = self.nodes.keys().cloned().collect();
+        let records: Vec<NodeRecord> = self
+            .nodes
+            .iter()
+            .map(|(p, n)| NodeRecord {
+                path: p.clone(),
+                node: n.clone(),
+            })
+            .collect();
+        store.create_with(&self.info, &records, &self.runs)?;
+        self.dirty.clear();
         self.removed.clear();
-        self.runs_dirty = true;
+        self.runs_dirty = false;
         self.appended.clear();
         self.runs_changed.clear();
         self.store = Some(store);
-        self.store()
+        Ok(())
     }
 
     /// Loads a trajectory, each branch to the level in `spec`; data of nodes

@@ -1,0 +1,370 @@
+//! Conformance cases: writers sharing one store. Claims hand each pending run
+//! to one worker at a time, expired leases are claimable, completed runs are
+//! never handed out, and writers never undo each other (run information never
+//! turns a completed run back to pending; the first complete copy of a run
+//! wins; a trajectory is seen whole or not at all). Every thread uses its own
+//! store handle, as separate processes would.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::Fixture;
+use crate::storage::{ClaimRequest, Claimed, LoadLevel, LoadSpec, RunInfo, Store};
+use crate::{now, vals, PetError, Trajectory};
+
+/// A stored trajectory `name` with int parameter `i` explored over `0..n`.
+fn sweep(fx: &dyn Fixture, name: &str, n: usize) -> Trajectory {
+    let mut t = Trajectory::new(name).unwrap();
+    t.add_parameter("i", 0i64, "").unwrap();
+    t.explore([("i", vals(0..n as i64))]).unwrap();
+    t.store_to(fx.open()).unwrap();
+    t
+}
+
+/// Run `i` of `t` computed by writer `k`: `v = k`, an array of `k`s, and a
+/// leaf only writer `k` writes, so a run mixing two writers' nodes shows.
+fn run_by(t: &Trajectory, i: usize, k: i64) -> crate::storage::RunRecord {
+    let mut run = t.run(i).unwrap();
+    run.add_result("v", k).unwrap();
+    run.add_result("arr", ndarray::Array1::from(vec![k; 64]))
+        .unwrap();
+    run.add_result(&format!("by_{k}"), k).unwrap();
+    run.finish()
+}
+
+fn request<'a>(
+    worker: &'a str,
+    max: usize,
+    skip: &'a BTreeSet<usize>,
+    at: f64,
+) -> ClaimRequest<'a> {
+    ClaimRequest {
+        worker,
+        max,
+        below: usize::MAX,
+        skip,
+        now: at,
+        until: at + 600.0,
+    }
+}
+
+fn runs_of(c: Claimed) -> Vec<usize> {
+    match c {
+        Claimed::Runs(r) => r,
+        other => panic!("expected runs, got {other:?}"),
+    }
+}
+
+/// Threads claiming at once never get the same run, and together get every run.
+pub fn claims_never_overlap(fx: &dyn Fixture) {
+    let n = 300;
+    // Claims last while the store is open (in memory and HDF5 they live in
+    // the one writing process): this handle keeps it open throughout.
+    let _open = fx.open();
+    sweep(fx, "claims", n);
+    let at = now();
+    let got: Vec<Vec<usize>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6)
+            .map(|k| {
+                let store: Arc<dyn Store> = fx.open();
+                s.spawn(move || {
+                    let worker = format!("worker-{k}");
+                    let none = BTreeSet::new();
+                    let mut mine = Vec::new();
+                    loop {
+                        match store
+                            .claim_runs("claims", &request(&worker, 7, &none, at))
+                            .unwrap()
+                        {
+                            Claimed::Runs(r) => mine.extend(r),
+                            Claimed::Wait | Claimed::Done => return mine,
+                        }
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut seen = BTreeSet::new();
+    for runs in &got {
+        for &i in runs {
+            assert!(seen.insert(i), "run {i} was handed out twice");
+        }
+    }
+    assert_eq!(seen, (0..n).collect::<BTreeSet<_>>());
+    let none = BTreeSet::new();
+    assert_eq!(
+        fx.open()
+            .claim_runs("claims", &request("late", 5, &none, at))
+            .unwrap(),
+        Claimed::Wait,
+        "every run is leased, so a new worker must wait"
+    );
+}
+
+/// A lease that expired can be claimed by another worker; a renewed one cannot;
+/// a released one can at once.
+pub fn expired_claims_are_claimable(fx: &dyn Fixture) {
+    sweep(fx, "lease", 6);
+    let store = fx.open();
+    let none = BTreeSet::new();
+    let at = now();
+    let mut short = request("a", 4, &none, at);
+    short.until = at + 5.0;
+    assert_eq!(
+        runs_of(store.claim_runs("lease", &short).unwrap()),
+        vec![0, 1, 2, 3]
+    );
+    // Run 0's lease is renewed; runs 1..3 expire.
+    assert_eq!(
+        store.renew_claims("lease", "a", &[0], at + 100.0).unwrap(),
+        1
+    );
+    let other = fx.open();
+    let later = request("b", 10, &none, at + 10.0);
+    assert_eq!(
+        runs_of(other.claim_runs("lease", &later).unwrap()),
+        vec![1, 2, 3, 4, 5]
+    );
+    // "a" lost runs 1..3 to "b": renewing them renews nothing.
+    assert_eq!(
+        store
+            .renew_claims("lease", "a", &[1, 2, 3], at + 100.0)
+            .unwrap(),
+        0
+    );
+    assert_eq!(other.claim_runs("lease", &later).unwrap(), Claimed::Wait);
+    store.release_claims("lease", "a", &[0]).unwrap();
+    assert_eq!(runs_of(other.claim_runs("lease", &later).unwrap()), vec![0]);
+    // Releasing runs held by another worker does not end that worker's leases.
+    store.release_claims("lease", "a", &[4, 5]).unwrap();
+    assert_eq!(
+        fx.open()
+            .claim_runs("lease", &request("c", 9, &none, at + 20.0))
+            .unwrap(),
+        Claimed::Wait
+    );
+}
+
+/// A completed run is never handed out, not even after its lease expired, and
+/// a claim respects the bound and the runs a worker skips.
+pub fn completed_runs_are_never_claimed(fx: &dyn Fixture) {
+    let t = sweep(fx, "done", 10);
+    let store = fx.open();
+    let none = BTreeSet::new();
+    let at = now();
+    assert_eq!(
+        runs_of(
+            store
+                .claim_runs("done", &request("a", 3, &none, at))
+                .unwrap()
+        ),
+        vec![0, 1, 2]
+    );
+    for i in [0, 1, 5] {
+        let stored = store.store_run("done", &run_by(&t, i, 1)).unwrap();
+        assert!(stored.already_completed.is_empty());
+    }
+    let skip = BTreeSet::from([3]);
+    let mut req = request("b", 100, &skip, at + 1000.0);
+    req.below = 8;
+    let got = runs_of(fx.open().claim_runs("done", &req).unwrap());
+    assert_eq!(got, vec![2, 4, 6, 7]);
+    assert_eq!(
+        fx.open().claim_runs("done", &req).unwrap(),
+        Claimed::Wait,
+        "its own leases are live"
+    );
+    for i in got {
+        fx.open().store_run("done", &run_by(&t, i, 2)).unwrap();
+    }
+    assert_eq!(fx.open().claim_runs("done", &req).unwrap(), Claimed::Done);
+    let counts = fx.open().run_counts("done").unwrap();
+    assert_eq!((counts.runs, counts.completed), (10, 7));
+    match fx.open().claim_runs("nope", &req) {
+        Err(PetError::NoTrajectory(_)) => {}
+        other => panic!("a claim on a missing trajectory must say so, got {other:?}"),
+    }
+}
+
+/// Storing run information never turns a completed run back into a pending one:
+/// a writer that loaded the trajectory before another finished runs cannot undo them.
+pub fn run_info_never_uncompletes(fx: &dyn Fixture) {
+    let t = sweep(fx, "undo", 4);
+    let mut stale = Trajectory::load(fx.open(), "undo", LoadSpec::default()).unwrap();
+    stale.load_parameters().unwrap();
+    fx.open().store_run("undo", &run_by(&t, 2, 7)).unwrap();
+    // The stale writer writes its whole (all pending) run table.
+    let pending: Vec<RunInfo> = stale.run_infos().to_vec();
+    assert!(pending.iter().all(|r| !r.completed));
+    stale
+        .store_handle()
+        .unwrap()
+        .write_runs("undo", &pending)
+        .unwrap();
+    let mut back = Trajectory::load(fx.open(), "undo", LoadSpec::default()).unwrap();
+    assert!(
+        back.run_info(2).unwrap().completed,
+        "run 2 was turned back to pending"
+    );
+    assert_eq!(back.pending_runs(), vec![0, 1, 3]);
+    assert_eq!(
+        back.get_as::<i64>("results.runs.run_00000002.v").unwrap(),
+        7
+    );
+}
+
+/// The same run stored by many writers at once (a lease expired while its first
+/// worker still ran) leaves exactly one complete copy, never a mix of copies and
+/// never a run marked completed without its data; exactly one writer is told it stored it.
+pub fn same_run_stored_twice_at_once(fx: &dyn Fixture) {
+    let n = 40;
+    let writers = 4i64;
+    let t = sweep(fx, "twice", n);
+    let t = &t;
+    let wins: Vec<Vec<usize>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..writers)
+            .map(|k| {
+                let store: Arc<dyn Store> = fx.open();
+                s.spawn(move || {
+                    let mut won = Vec::new();
+                    for i in 0..n {
+                        let stored = store.store_run("twice", &run_by(t, i, k)).unwrap();
+                        if stored.already_completed.is_empty() {
+                            won.push(i);
+                        } else {
+                            assert_eq!(stored.already_completed, vec![i]);
+                        }
+                    }
+                    won
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut winner = BTreeMap::new();
+    for (k, won) in wins.iter().enumerate() {
+        for &i in won {
+            assert!(
+                winner.insert(i, k as i64).is_none(),
+                "run {i} was stored twice"
+            );
+        }
+    }
+    assert_eq!(winner.len(), n, "every run has one writer that stored it");
+    let mut back = Trajectory::load(fx.open(), "twice", LoadSpec::default()).unwrap();
+    assert!(back.pending_runs().is_empty());
+    back.load_branch("results.runs", LoadLevel::Skeleton)
+        .unwrap();
+    for i in 0..n {
+        let group = format!("results.runs.run_{i:08}");
+        let k = back.get_as::<i64>(&format!("{group}.v")).unwrap();
+        assert_eq!(
+            Some(&k),
+            winner.get(&i),
+            "run {i} holds another writer's copy"
+        );
+        let arr: ndarray::ArrayD<i64> = back.get_as(&format!("{group}.arr")).unwrap();
+        assert!(arr.iter().all(|&x| x == k), "run {i} mixes two copies");
+        let tags: Vec<String> = back
+            .leaves(&group)
+            .into_iter()
+            .filter(|p| p.rsplit('.').next().is_some_and(|l| l.starts_with("by_")))
+            .collect();
+        assert_eq!(
+            tags,
+            vec![format!("{group}.by_{k}")],
+            "run {i} holds nodes of several writers"
+        );
+    }
+}
+
+/// Two writers creating the same trajectory at once: one creates it, the other
+/// is told it exists; a reader that finds the trajectory finds all of it.
+pub fn trajectory_created_whole(fx: &dyn Fixture) {
+    let n = 2000;
+    let outcomes: Vec<Result<(), PetError>> = std::thread::scope(|s| {
+        let creators: Vec<_> = (0..2)
+            .map(|_| {
+                let store = fx.open();
+                s.spawn(move || {
+                    let mut t = Trajectory::new("whole").unwrap();
+                    t.add_parameter("i", 0i64, "").unwrap();
+                    t.add_parameter("g.deep.x", 1.5, "a nested one").unwrap();
+                    t.explore([("i", vals(0..n as i64))]).unwrap();
+                    t.store_to(store)
+                })
+            })
+            .collect();
+        let reader = fx.open();
+        let watcher = s.spawn(move || loop {
+            match reader.info("whole") {
+                Ok(_) => {
+                    let mut t =
+                        Trajectory::load(reader.clone(), "whole", LoadSpec::default()).unwrap();
+                    assert_eq!(t.len(), n, "a reader saw a trajectory without all its runs");
+                    t.load_parameters().unwrap();
+                    assert_eq!(t.get_as::<f64>("parameters.g.deep.x").unwrap(), 1.5);
+                    return;
+                }
+                Err(PetError::NoTrajectory(_)) => std::thread::yield_now(),
+                Err(e) => panic!("{e}"),
+            }
+        });
+        let out = creators.into_iter().map(|h| h.join().unwrap()).collect();
+        watcher.join().unwrap();
+        out
+    });
+    let created = outcomes.iter().filter(|o| o.is_ok()).count();
+    assert_eq!(created, 1, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Err(PetError::TrajectoryExists(_)))),
+        "{outcomes:?}"
+    );
+}
+
+/// Claims are refused on a read-only store and checked before the backend sees them.
+pub fn claims_are_checked(fx: &dyn Fixture) {
+    sweep(fx, "checked", 3);
+    let none = BTreeSet::new();
+    let at = now();
+    match fx
+        .open_read_only()
+        .claim_runs("checked", &request("a", 1, &none, at))
+    {
+        Err(PetError::ReadOnly { .. }) => {}
+        other => panic!("a read-only store must refuse claims, got {other:?}"),
+    }
+    assert!(fx
+        .open()
+        .claim_runs("checked", &request("", 1, &none, at))
+        .is_err());
+    assert!(fx
+        .open()
+        .claim_runs("checked", &request("a", 0, &none, at))
+        .is_err());
+    let mut backwards = request("a", 1, &none, at);
+    backwards.until = at - 1.0;
+    assert!(fx.open().claim_runs("checked", &backwards).is_err());
+    assert_eq!(
+        runs_of(
+            fx.open()
+                .claim_runs("checked", &request("a", 1, &none, at))
+                .unwrap()
+        ),
+        vec![0],
+        "the refused requests claimed nothing"
+    );
+}
+
+super::register!(
+    claims_never_overlap,
+    expired_claims_are_claimable,
+    completed_runs_are_never_claimed,
+    run_info_never_uncompletes,
+    same_run_stored_twice_at_once,
+    trajectory_created_whole,
+    claims_are_checked,
+);

@@ -1,0 +1,151 @@
+//! Claims on pending runs in SQL: the `claims` table (one row per leased run)
+//! and the statements that hand runs out, renew and end leases. Every claim
+//! runs inside one `BEGIN IMMEDIATE` transaction, so two processes never
+//! lease the same run; the partial index `runs_pending` keeps a claim's scan
+//! to the pending runs.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{params, Connection, Transaction};
+
+use pet_core::storage::{ClaimRequest, Claimed, RunCounts};
+use pet_core::{bounds, Result};
+
+use crate::error::db_err;
+
+/// What every writable store holds besides the version-1 tables; created by
+/// [`crate::schema::ensure`] when missing (older files get it at their first
+/// writable open; older pet versions ignore it).
+pub const DDL: &str = "
+CREATE TABLE IF NOT EXISTS claims(
+    traj INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    worker TEXT NOT NULL,
+    until REAL NOT NULL,
+    PRIMARY KEY(traj, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS runs_pending ON runs(traj, idx) WHERE completed = 0;
+";
+
+/// Hands out up to `req.max` pending runs without a live lease, in index order.
+pub fn claim(tx: &Transaction, id: i64, req: &ClaimRequest<'_>, shown: &str) -> Result<Claimed> {
+    let below = i64::try_from(req.below).unwrap_or(i64::MAX);
+    let mut got = Vec::new();
+    let mut held = false;
+    {
+        let mut st = tx
+            .prepare_cached(
+                "SELECT r.idx, c.until FROM runs r
+                 LEFT JOIN claims c ON c.traj = r.traj AND c.idx = r.idx
+                 WHERE r.traj = ?1 AND r.completed = 0 AND r.idx < ?2
+                 ORDER BY r.idx",
+            )
+            .map_err(db_err)?;
+        let mut rows = st.query(params![id, below]).map_err(db_err)?;
+        while let Some(row) = rows.next().map_err(db_err)? {
+            let idx: i64 = row.get(0).map_err(db_err)?;
+            let until: Option<f64> = row.get(1).map_err(db_err)?;
+            let index = bounds::stored_run_index(idx, &format!("{shown} (table runs)"))?;
+            if !req.wants(index) {
+                continue;
+            }
+            if until.is_some_and(|u| u >= req.now) {
+                held = true;
+                continue;
+            }
+            got.push(index);
+            if got.len() == req.max {
+                break;
+            }
+        }
+    }
+    if got.is_empty() {
+        return Ok(if held { Claimed::Wait } else { Claimed::Done });
+    }
+    let mut put = tx
+        .prepare_cached(
+            "INSERT OR REPLACE INTO claims(traj, idx, worker, until) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(db_err)?;
+    for &i in &got {
+        put.execute(params![id, i as i64, req.worker, req.until])
+            .map_err(db_err)?;
+    }
+    Ok(Claimed::Runs(got))
+}
+
+/// Extends `worker`'s leases on `runs`; returns how many it still held.
+pub fn renew(tx: &Transaction, id: i64, worker: &str, runs: &[usize], until: f64) -> Result<usize> {
+    let mut st = tx
+        .prepare_cached("UPDATE claims SET until = ?4 WHERE traj = ?1 AND idx = ?2 AND worker = ?3")
+        .map_err(db_err)?;
+    let mut n = 0;
+    for &i in runs {
+        n += st
+            .execute(params![id, i as i64, worker, until])
+            .map_err(db_err)?;
+    }
+    Ok(n)
+}
+
+/// Ends `worker`'s leases on `runs`.
+pub fn release(tx: &Transaction, id: i64, worker: &str, runs: &[usize]) -> Result<()> {
+    let mut st = tx
+        .prepare_cached("DELETE FROM claims WHERE traj = ?1 AND idx = ?2 AND worker = ?3")
+        .map_err(db_err)?;
+    for &i in runs {
+        st.execute(params![id, i as i64, worker]).map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Ends every lease on `runs` (they were stored).
+pub fn end(tx: &Transaction, id: i64, runs: impl IntoIterator<Item = usize>) -> Result<()> {
+    let mut st = tx
+        .prepare_cached("DELETE FROM claims WHERE traj = ?1 AND idx = ?2")
+        .map_err(db_err)?;
+    for i in runs {
+        st.execute(params![id, i as i64]).map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Which of `runs` the store holds as completed.
+pub fn completed_among(
+    tx: &Transaction,
+    id: i64,
+    runs: impl IntoIterator<Item = usize>,
+) -> Result<BTreeSet<usize>> {
+    let mut st = tx
+        .prepare_cached("SELECT completed FROM runs WHERE traj = ?1 AND idx = ?2")
+        .map_err(db_err)?;
+    let mut done = BTreeSet::new();
+    for i in runs {
+        let c: Option<bool> = st
+            .query_row(params![id, i as i64], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })
+            .map_err(db_err)?;
+        if c == Some(true) {
+            done.insert(i);
+        }
+    }
+    Ok(done)
+}
+
+/// Runs and completed runs of a trajectory.
+pub fn counts(conn: &Connection, id: i64) -> Result<RunCounts> {
+    let (runs, completed): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT count(*), coalesce(sum(completed != 0), 0) FROM runs WHERE traj = ?1",
+        )
+        .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))
+        .map_err(db_err)?;
+    Ok(RunCounts {
+        runs: usize::try_from(runs).unwrap_or(0),
+        completed: usize::try_from(completed).unwrap_or(0),
+    })
+}
