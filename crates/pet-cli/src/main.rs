@@ -11,6 +11,7 @@ mod expr;
 mod move_data;
 mod pipe;
 mod query;
+mod remove;
 mod render;
 mod safe_text;
 mod stores;
@@ -110,6 +111,13 @@ enum Command {
         #[arg(short, long)]
         traj: Option<String>,
     },
+    /// Delete one trajectory and everything in it (named exactly; never guessed).
+    Rm {
+        /// Store URL or path.
+        store: String,
+        /// Name of the trajectory to delete.
+        traj: String,
+    },
     /// Copy trajectories from one store to another, between any backends (all or nothing).
     Migrate {
         /// Source store.
@@ -132,6 +140,7 @@ fn main() {
         }
         Command::Show { store, path, traj } => browse::show(&store, &path, traj.as_deref()),
         Command::Info { store, traj } => browse::info(&store, traj.as_deref()),
+        Command::Rm { store, traj } => remove::rm(&store, &traj),
         Command::Runs {
             store,
             filter,

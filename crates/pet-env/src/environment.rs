@@ -2,14 +2,16 @@
 //! runs a function at every pending point with storing, logging, progress,
 //! post-processing and provenance.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use pet_core::{LoadSpec, PetError, Run, RunRecord, Store, Trajectory};
+use pet_core::{ClaimRequest, Claimed, LoadSpec, PetError, Run, RunRecord, Store, Trajectory};
 
 use crate::error::{EnvError, RunResult};
 use crate::execute::Outcome;
@@ -20,6 +22,7 @@ use crate::options::{EnvOptions, GitPolicy, Mode};
 use crate::provenance;
 use crate::queue::Snapshot;
 use crate::reconcile::reconcile;
+use crate::share::{self, Keeper, Sweep};
 use crate::worker::is_worker_process;
 
 /// A run that failed.
@@ -42,6 +45,11 @@ pub struct RunReport<T> {
     pub failed: Vec<FailedRun>,
     /// Runs already completed before this call (not run again).
     pub already_done: usize,
+    /// Runs other copies of the program sharing the store completed during this call.
+    pub done_elsewhere: usize,
+    /// Runs executed here that another copy had stored first (its copy is kept;
+    /// happens when a lease expired while a run was still running).
+    pub duplicates: usize,
     /// Wall time in seconds.
     pub seconds: f64,
 }
@@ -130,6 +138,20 @@ impl Environment {
         self
     }
 
+    /// Claim runs so that copies of this program on one store share the sweep
+    /// (default: yes); see [`EnvOptions::share`].
+    pub fn share(mut self, yes: bool) -> Self {
+        self.opts.share = yes;
+        self
+    }
+
+    /// How long a claim on a run lasts without renewal (default 60 s;
+    /// `PET_LEASE_SECS` overrides it).
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.opts.lease = lease;
+        self
+    }
+
     /// Arguments worker processes get (default: this program's arguments).
     pub fn worker_args(mut self, args: Vec<String>) -> Self {
         self.opts.worker_args = Some(args);
@@ -152,17 +174,23 @@ impl Environment {
         let mut fresh = Trajectory::new(name)?;
         fresh.set_description(comment);
         setup(&mut fresh)?;
+        let join = |store: Arc<dyn Store>, fresh: &Trajectory| -> Result<Trajectory, EnvError> {
+            let mut stored = Trajectory::load(store, name, LoadSpec::default())?;
+            stored.load_parameters()?;
+            reconcile(&mut stored, fresh)?;
+            Ok(stored)
+        };
         match store.info(name) {
-            Ok(_) => {
-                let mut stored = Trajectory::load(store, name, LoadSpec::default())?;
-                stored.load_parameters()?;
-                reconcile(&mut stored, &fresh)?;
-                Ok(stored)
-            }
-            Err(PetError::NoTrajectory(_)) => {
-                fresh.store_to(store)?;
-                Ok(fresh)
-            }
+            Ok(_) => join(store, &fresh),
+            Err(PetError::NoTrajectory(_)) => match fresh.store_to(store.clone()) {
+                Ok(()) => Ok(fresh),
+                // Another copy of the program created it first: join it once it is whole.
+                Err(PetError::TrajectoryExists(_)) => {
+                    wait_until_visible(store.as_ref(), name, self.opts.store_retry)?;
+                    join(store, &fresh)
+                }
+                Err(e) => Err(e.into()),
+            },
             Err(e) => Err(e.into()),
         }
     }
@@ -208,6 +236,7 @@ impl Environment {
         let function = crate::worker::function_key::<F, T>();
         let mut coord = Coordinator::new(traj, &self.opts, &log, post, function)?;
         let outcome = with_executor(&self.opts, &f, |d| coord.drive(d)).and_then(|r| r);
+        coord.end_claims();
         let Coordinator {
             report, progress, ..
         } = coord;
@@ -233,8 +262,16 @@ impl Environment {
             (Ok(_), Err(e)) => return Err(e),
             _ => {}
         }
+        let elsewhere = if report.done_elsewhere + report.duplicates > 0 {
+            format!(
+                ", {} done by other copies meanwhile ({} run here too, their copies kept)",
+                report.done_elsewhere, report.duplicates
+            )
+        } else {
+            String::new()
+        };
         let summary = format!(
-            "{}: {} runs done, {} failed, {} were done before, {:.1} s",
+            "{}: {} runs done, {} failed, {} were done before{elsewhere}, {:.1} s",
             traj.name(),
             report.results.len(),
             report.failed.len(),
@@ -258,8 +295,65 @@ impl Environment {
 /// Most runs stored in one call.
 const MAX_BATCH_RUNS: usize = 1000;
 
+/// Most runs claimed at once.
+const MAX_CLAIM_RUNS: usize = 1000;
+
+/// About this much work (per worker) is claimed at once.
+const CLAIM_WORK: Duration = Duration::from_millis(500);
+
+/// Where claiming stands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ClaimState {
+    /// Claim when the runs in flight run low.
+    Open,
+    /// Every wanted pending run holds a live lease: look again at this time.
+    Wait(Instant),
+    /// No pending run is left that this copy wants.
+    Done,
+}
+
+/// This copy's part in a sweep shared through claims.
+struct Claiming {
+    keeper: Keeper,
+    store: Arc<dyn Store>,
+    worker: String,
+    lease: Duration,
+    /// Runs that failed here: this copy does not take them again.
+    skip: BTreeSet<usize>,
+    parallelism: usize,
+    /// Runs per claim, adapted to the runs' duration.
+    batch: usize,
+    state: ClaimState,
+    work_seconds: f64,
+    work_runs: usize,
+}
+
+impl Claiming {
+    /// How long to wait before looking again for runs others hold.
+    fn poll(&self) -> Duration {
+        (self.lease / 4).clamp(Duration::from_millis(20), Duration::from_secs(1))
+    }
+
+    /// Learns the runs' duration and sizes the next claims to about
+    /// [`CLAIM_WORK`] per worker (0-ms runs come in large batches).
+    fn learn(&mut self, runtime: Option<f64>) {
+        if let Some(t) = runtime {
+            self.work_seconds += t.max(0.0);
+            self.work_runs += 1;
+        }
+        let mean = self.work_seconds / self.work_runs.max(1) as f64;
+        let per_worker = if mean > 0.0 {
+            (CLAIM_WORK.as_secs_f64() / mean).ceil() as usize
+        } else {
+            MAX_CLAIM_RUNS
+        };
+        self.batch = (per_worker.saturating_mul(self.parallelism))
+            .clamp(2 * self.parallelism, MAX_CLAIM_RUNS);
+    }
+}
+
 /// The coordinator: receives outcomes, stores them, logs, calls post-processing,
-/// schedules points added by expansion.
+/// schedules points added by expansion, and claims runs when the sweep is shared.
 struct Coordinator<'a, T, P> {
     traj: &'a mut Trajectory,
     opts: &'a EnvOptions,
@@ -270,6 +364,7 @@ struct Coordinator<'a, T, P> {
     scheduled: usize,
     snapshot: Arc<Snapshot>,
     started: std::time::Instant,
+    claims: Option<Claiming>,
 }
 
 impl<'a, T, P> Coordinator<'a, T, P>
@@ -304,6 +399,34 @@ where
             function,
             traj: traj.base_snapshot()?,
         });
+        let claims = match traj.store_handle() {
+            Some(store) if opts.share && opts.store_each_run => {
+                let lease = share::lease(opts.lease)?;
+                let worker = share::worker_id();
+                let parallelism = opts.mode.parallelism();
+                let keeper = Keeper::start(Sweep {
+                    store: store.clone(),
+                    traj: traj.name().to_string(),
+                    worker: worker.clone(),
+                    lease,
+                    progress: progress.clone(),
+                    done_before: already_done,
+                });
+                Some(Claiming {
+                    keeper,
+                    store: store.clone(),
+                    worker,
+                    lease,
+                    skip: BTreeSet::new(),
+                    parallelism,
+                    batch: 2 * parallelism,
+                    state: ClaimState::Open,
+                    work_seconds: 0.0,
+                    work_runs: 0,
+                })
+            }
+            _ => None,
+        };
         log.notice(&format!(
             "{}: {} runs to do ({} already done)",
             traj.name(),
@@ -320,121 +443,279 @@ where
                 results: Vec::new(),
                 failed: Vec::new(),
                 already_done,
+                done_elsewhere: 0,
+                duplicates: 0,
                 seconds: 0.0,
             },
             progress,
             snapshot,
             started: std::time::Instant::now(),
+            claims,
         })
     }
 
     fn drive(&mut self, d: &mut dyn Executor<T>) -> Result<(), EnvError> {
-        for i in self.traj.pending_runs() {
-            d.submit(self.traj.point_values(i)?, &self.snapshot);
-        }
-        let result = self.receive_all(d);
+        let result = if self.claims.is_some() {
+            self.receive_claimed(d)
+        } else {
+            for i in self.traj.pending_runs() {
+                d.submit(self.traj.point_values(i)?, &self.snapshot);
+            }
+            self.receive_all(d)
+        };
         self.report.seconds = self.started.elapsed().as_secs_f64();
         result
     }
 
     fn receive_all(&mut self, d: &mut dyn Executor<T>) -> Result<(), EnvError> {
         let mut stop: Option<EnvError> = None;
-        while let Some((first, mut bytes)) = d.recv() {
-            // Whatever else has finished joins the batch, up to the byte cap
-            // (one store call, one transaction, never an oversized frame).
-            let mut batch = vec![first];
-            while bytes < self.opts.batch_bytes && batch.len() < MAX_BATCH_RUNS {
-                let Some((more, size)) = d.try_recv() else {
-                    break;
-                };
-                bytes = bytes.saturating_add(size);
-                batch.push(more);
-            }
-            let mut records: Vec<RunRecord> = Vec::new();
-            let mut values: Vec<(usize, T)> = Vec::new();
-            for outcome in batch {
-                match outcome {
-                    Outcome::Done {
-                        index,
-                        record,
-                        value,
-                    } => {
-                        self.log.info(&format!(
-                            "{} finished in {:.3} s ({})",
-                            record.info.name,
-                            record.info.runtime().unwrap_or(0.0),
-                            record.info.summary
-                        ));
-                        records.push(record);
-                        values.push((index, value));
-                    }
-                    Outcome::Refused { index, message } => {
-                        self.log
-                            .error(&format!("{}: {message}", pet_core::name::run_name(index)));
-                        d.cancel_queued();
-                        if stop.is_none() {
-                            stop = Some(EnvError::Worker(message));
-                        }
-                    }
-                    Outcome::Failed { index, message } => {
-                        let summary = self
-                            .traj
-                            .run_info(index)
-                            .map(|r| r.summary.clone())
-                            .unwrap_or_default();
-                        self.log.error(&format!(
-                            "{} ({summary}) failed: {message}",
-                            pet_core::name::run_name(index)
-                        ));
-                        self.progress.inc(1);
-                        if self.opts.stop_on_error && stop.is_none() {
-                            d.cancel_queued();
-                            stop = Some(EnvError::RunFailed {
-                                index,
-                                summary: summary.clone(),
-                                message: message.clone(),
-                            });
-                        }
-                        self.report.failed.push(crate::FailedRun {
-                            index,
-                            summary,
-                            message,
-                        });
-                    }
-                }
-            }
-            if let Err(e) = self.keep(&records) {
-                d.cancel_queued();
-                return Err(e);
-            }
-            self.progress.inc(records.len() as u64);
-            if stop.is_none() && !values.is_empty() {
-                if let Err(e) = (self.post)(self.traj, &values) {
-                    d.cancel_queued();
-                    stop = Some(EnvError::PostProcessing(e.to_string()));
-                } else {
-                    self.schedule_expansion(d)?;
-                }
-            }
-            self.report.results.extend(values);
+        while let Some((first, bytes)) = d.recv() {
+            self.receive_batch(d, first, bytes, &mut stop)?;
         }
-        match stop {
-            Some(e) => Err(e),
-            None => Ok(()),
+        stop.map_or(Ok(()), Err)
+    }
+
+    /// The shared sweep: claims batches of pending runs while the runs in
+    /// flight run low, until no pending run is left that this copy wants
+    /// (runs that other live copies hold are waited for: their leases may expire).
+    fn receive_claimed(&mut self, d: &mut dyn Executor<T>) -> Result<(), EnvError> {
+        let mut stop: Option<EnvError> = None;
+        loop {
+            if stop.is_none() {
+                self.claim_more(d)?;
+            }
+            if let Some(c) = &self.claims {
+                if let Some(e) = c.keeper.take_error() {
+                    self.log.error(&format!(
+                        "renewing the leases on this copy's runs failed ({e}); other copies may run them too"
+                    ));
+                }
+            }
+            match d.recv() {
+                Some((first, bytes)) => self.receive_batch(d, first, bytes, &mut stop)?,
+                None => {
+                    let state = self.claims.as_ref().map(|c| c.state);
+                    match state {
+                        _ if stop.is_some() => break,
+                        Some(ClaimState::Wait(at)) => {
+                            std::thread::sleep(at.saturating_duration_since(Instant::now()));
+                        }
+                        Some(ClaimState::Open) => {}
+                        Some(ClaimState::Done) | None => break,
+                    }
+                }
+            }
+        }
+        stop.map_or(Ok(()), Err)
+    }
+
+    /// Claims more runs when fewer than half a batch are in flight.
+    fn claim_more(&mut self, d: &mut dyn Executor<T>) -> Result<(), EnvError> {
+        let below = self.traj.len();
+        let name = self.traj.name().to_string();
+        let Some(c) = self.claims.as_mut() else {
+            return Ok(());
+        };
+        let in_flight = c.keeper.in_flight();
+        match c.state {
+            ClaimState::Done => return Ok(()),
+            ClaimState::Wait(at) if Instant::now() < at => return Ok(()),
+            _ if in_flight > c.batch / 2 => return Ok(()),
+            _ => {}
+        }
+        let now = pet_core::now();
+        let req = ClaimRequest {
+            worker: &c.worker,
+            max: c.batch.saturating_sub(in_flight).max(1),
+            below,
+            skip: &c.skip,
+            now,
+            until: now + c.lease.as_secs_f64(),
+        };
+        let store = c.store.clone();
+        let claimed = crate::retry::store_with_retry(
+            crate::retry::bound(self.opts.store_retry),
+            self.log,
+            "claiming runs",
+            || store.claim_runs(&name, &req),
+        )?;
+        match claimed {
+            Claimed::Runs(runs) => {
+                c.keeper.hold(&runs);
+                c.state = ClaimState::Open;
+                for i in runs {
+                    d.submit(self.traj.point_values(i)?, &self.snapshot);
+                }
+            }
+            Claimed::Wait => c.state = ClaimState::Wait(Instant::now() + c.poll()),
+            Claimed::Done => c.state = ClaimState::Done,
+        }
+        Ok(())
+    }
+
+    /// Ends this copy's claims on runs it did not store (cancelled, refused,
+    /// interrupted), so other copies take them at once instead of after the
+    /// lease, and counts the runs other copies completed meanwhile.
+    fn end_claims(&mut self) {
+        let Some(c) = self.claims.take() else {
+            return;
+        };
+        let name = self.traj.name().to_string();
+        let held = c.keeper.held();
+        if let Err(e) = c.store.release_claims(&name, &c.worker, &held) {
+            self.log.error(&format!(
+                "releasing the claims on {} runs failed ({e}); other copies take them when the lease ends",
+                held.len()
+            ));
+        }
+        drop(c.keeper);
+        if let Ok(counts) = c.store.run_counts(&name) {
+            self.report.done_elsewhere = counts
+                .completed
+                .saturating_sub(self.report.already_done)
+                .saturating_sub(self.report.results.len());
         }
     }
 
-    /// Stores finished runs (one transaction for the batch) or keeps them in memory.
-    fn keep(&mut self, records: &[RunRecord]) -> Result<(), EnvError> {
+    /// Handles one received outcome and whatever else has finished: stores
+    /// the finished runs in one call, logs failures, calls post-processing.
+    fn receive_batch(
+        &mut self,
+        d: &mut dyn Executor<T>,
+        first: Outcome<T>,
+        mut bytes: usize,
+        stop: &mut Option<EnvError>,
+    ) -> Result<(), EnvError> {
+        // Whatever else has finished joins the batch, up to the byte cap
+        // (one store call, one transaction, never an oversized frame).
+        let mut batch = vec![first];
+        while bytes < self.opts.batch_bytes && batch.len() < MAX_BATCH_RUNS {
+            let Some((more, size)) = d.try_recv() else {
+                break;
+            };
+            bytes = bytes.saturating_add(size);
+            batch.push(more);
+        }
+        let sharing = self.claims.is_some();
+        let mut records: Vec<RunRecord> = Vec::new();
+        let mut values: Vec<(usize, T)> = Vec::new();
+        for outcome in batch {
+            match outcome {
+                Outcome::Done {
+                    index,
+                    record,
+                    value,
+                } => {
+                    self.log.info(&format!(
+                        "{} finished in {:.3} s ({})",
+                        record.info.name,
+                        record.info.runtime().unwrap_or(0.0),
+                        record.info.summary
+                    ));
+                    if let Some(c) = self.claims.as_mut() {
+                        c.learn(record.info.runtime());
+                    }
+                    records.push(record);
+                    values.push((index, value));
+                }
+                Outcome::Refused { index, message } => {
+                    self.log
+                        .error(&format!("{}: {message}", pet_core::name::run_name(index)));
+                    d.cancel_queued();
+                    if stop.is_none() {
+                        *stop = Some(EnvError::Worker(message));
+                    }
+                }
+                Outcome::Failed { index, message } => {
+                    let summary = self
+                        .traj
+                        .run_info(index)
+                        .map(|r| r.summary.clone())
+                        .unwrap_or_default();
+                    self.log.error(&format!(
+                        "{} ({summary}) failed: {message}",
+                        pet_core::name::run_name(index)
+                    ));
+                    if !sharing {
+                        self.progress.inc(1);
+                    }
+                    self.give_back(index);
+                    if self.opts.stop_on_error && stop.is_none() {
+                        d.cancel_queued();
+                        *stop = Some(EnvError::RunFailed {
+                            index,
+                            summary: summary.clone(),
+                            message: message.clone(),
+                        });
+                    }
+                    self.report.failed.push(crate::FailedRun {
+                        index,
+                        summary,
+                        message,
+                    });
+                }
+            }
+        }
+        let lost = match self.keep(&records) {
+            Ok(lost) => lost,
+            Err(e) => {
+                d.cancel_queued();
+                return Err(e);
+            }
+        };
+        if let Some(c) = &self.claims {
+            c.keeper.drop_runs(records.iter().map(|r| r.info.index));
+        } else {
+            self.progress.inc(records.len() as u64);
+        }
+        if !lost.is_empty() {
+            self.log.notice(&format!(
+                "{} runs were stored first by another copy of the program; their copies are kept: {:?}",
+                lost.len(),
+                lost
+            ));
+            self.report.duplicates += lost.len();
+            values.retain(|(i, _)| !lost.contains(i));
+        }
+        if stop.is_none() && !values.is_empty() {
+            if let Err(e) = (self.post)(self.traj, &values) {
+                d.cancel_queued();
+                *stop = Some(EnvError::PostProcessing(e.to_string()));
+            } else {
+                self.schedule_expansion(d)?;
+            }
+        }
+        self.report.results.extend(values);
+        Ok(())
+    }
+
+    /// A run that failed here is not taken again by this copy; its claim ends
+    /// so that another copy may try it.
+    fn give_back(&mut self, index: usize) {
+        let name = self.traj.name().to_string();
+        if let Some(c) = self.claims.as_mut() {
+            c.skip.insert(index);
+            c.keeper.drop_runs([index]);
+            if let Err(e) = c.store.release_claims(&name, &c.worker, &[index]) {
+                self.log.error(&format!(
+                    "releasing the claim on failed run {index} failed: {e}"
+                ));
+            }
+        }
+    }
+
+    /// Stores finished runs (one transaction for the batch) or keeps them in
+    /// memory; returns the runs another copy had stored first.
+    fn keep(&mut self, records: &[RunRecord]) -> Result<BTreeSet<usize>, EnvError> {
         if records.is_empty() {
-            return Ok(());
+            return Ok(BTreeSet::new());
         }
         let store = self.traj.store_handle().cloned();
         match store {
             Some(store) if self.opts.store_each_run => {
                 let name = self.traj.name().to_string();
                 let what = format!("storing {} runs", records.len());
-                crate::retry::store_with_retry(
+                let stored = crate::retry::store_with_retry(
                     crate::retry::bound(self.opts.store_retry),
                     self.log,
                     &what,
@@ -443,14 +724,15 @@ where
                 for r in records {
                     self.traj.record_run(r, true)?;
                 }
+                Ok(stored.already_completed.into_iter().collect())
             }
             _ => {
                 for r in records {
                     self.traj.record_run(r, false)?;
                 }
+                Ok(BTreeSet::new())
             }
         }
-        Ok(())
     }
 
     /// Schedules the runs post-processing added with `expand`.
@@ -478,12 +760,46 @@ where
             self.traj.name(),
             len - self.scheduled
         ));
-        self.progress.inc_length((len - self.scheduled) as u64);
-        for i in self.scheduled..len {
-            d.submit(self.traj.point_values(i)?, &self.snapshot);
+        match self.claims.as_mut() {
+            // The new runs are pending in the store: they are claimed like the others.
+            Some(c) => c.state = ClaimState::Open,
+            None => {
+                self.progress.inc_length((len - self.scheduled) as u64);
+                for i in self.scheduled..len {
+                    d.submit(self.traj.point_values(i)?, &self.snapshot);
+                }
+            }
         }
         self.scheduled = len;
         Ok(())
+    }
+}
+
+/// Waits until trajectory `name`, which another process is creating, can be
+/// seen whole (at once on stores that create it in one transaction).
+fn wait_until_visible(store: &dyn Store, name: &str, limit: Duration) -> Result<(), EnvError> {
+    let limit = limit.max(Duration::from_secs(120));
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(20);
+    loop {
+        match store.info(name) {
+            Ok(_) => return Ok(()),
+            Err(PetError::NoTrajectory(_)) if start.elapsed() < limit => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(500));
+            }
+            Err(PetError::NoTrajectory(_)) => {
+                return Err(EnvError::Config(format!(
+                    "trajectory '{name}' in {} is being created by another process, which has not \
+                     finished after {:.0} s; if no process is creating it any more (it was killed), \
+                     remove the unfinished trajectory with `pet rm {} {name}` and run again",
+                    store.location(),
+                    limit.as_secs_f64(),
+                    store.location()
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 

@@ -60,6 +60,9 @@ pub enum EnvError {
         /// The first error.
         source: PetError,
     },
+    /// An option or environment variable holds a value that cannot be used.
+    #[error("configuration: {0}")]
+    Config(String),
     /// The post-processing callback failed.
     #[error("post-processing failed: {0}")]
     PostProcessing(String),

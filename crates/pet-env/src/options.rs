@@ -59,6 +59,14 @@ pub struct EnvOptions {
     pub max_waiting_bytes: usize,
     /// Largest batch of runs stored in one call, in bytes (one run always fits).
     pub batch_bytes: usize,
+    /// Claim runs before running them, so that any number of copies of the
+    /// program on one store share the sweep, each running different runs
+    /// (default: yes). Without it a copy runs every pending run itself.
+    pub share: bool,
+    /// How long a claim on a run lasts without renewal: a copy that dies
+    /// loses its runs to the others after this long. Renewed every third of
+    /// it while the runs execute. `PET_LEASE_SECS` overrides it. Default 60 s.
+    pub lease: std::time::Duration,
 }
 
 impl Default for EnvOptions {
@@ -76,6 +84,18 @@ impl Default for EnvOptions {
             max_waiting_runs: 4096,
             max_waiting_bytes: 128 << 20,
             batch_bytes: 32 << 20,
+            share: true,
+            lease: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+impl Mode {
+    /// How many runs execute at once.
+    pub fn parallelism(&self) -> usize {
+        match self {
+            Mode::Sequential => 1,
+            Mode::Threads(n) | Mode::Processes(n) => (*n).max(1),
         }
     }
 }

@@ -122,24 +122,38 @@ pub fn machine() -> Vec<(&'static str, Value, &'static str)> {
     ]
 }
 
-/// Adds a new `config.provenance.session_NNNN` group and returns its path.
+/// The name of a new session group: its start in milliseconds since the
+/// Unix epoch (so names sort by start) and a random part, so that copies of
+/// the program on many machines sharing one store never pick the same name.
+pub fn session_name(started: f64) -> String {
+    let millis = (started.max(0.0) * 1000.0) as u64;
+    let random: String = crate::token::Token::generate()
+        .to_hex()
+        .chars()
+        .take(8)
+        .collect();
+    format!("session_{millis:013}_{random}")
+}
+
+/// Adds a new `config.provenance.session_…` group (see [`session_name`]) and returns its path.
 pub fn record_session(
     traj: &mut Trajectory,
     git: Option<&GitInfo>,
     mode: &str,
 ) -> Result<String, EnvError> {
-    let existing = traj.children("config.provenance").unwrap_or_default().len();
-    let base = format!("config.provenance.session_{existing:04}");
+    let started = pet_core::now();
+    let base = format!("config.provenance.{}", session_name(started));
     traj.add_group(&base, "one call of Environment::run")?;
+    traj.add_config(
+        &format!("{base}.pid"),
+        u64::from(std::process::id()),
+        "process id",
+    )?;
     for (k, v, c) in machine() {
         traj.add_config(&format!("{base}.{k}"), v, c)?;
     }
     traj.add_config(&format!("{base}.mode"), mode, "execution mode")?;
-    traj.add_config(
-        &format!("{base}.started"),
-        pet_core::now(),
-        "start, Unix seconds",
-    )?;
+    traj.add_config(&format!("{base}.started"), started, "start, Unix seconds")?;
     if let Some(g) = git {
         traj.add_config(
             &format!("{base}.git_commit"),

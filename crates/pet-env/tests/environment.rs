@@ -365,7 +365,9 @@ fn provenance_and_git_are_recorded() {
         LoadSpec::default(),
     )
     .unwrap();
-    let base = "config.provenance.session_0000";
+    let sessions = t.children("config.provenance").unwrap();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    let base = sessions[0].as_str();
     assert_eq!(
         t.get_as::<String>(&format!("{base}.git_commit")).unwrap(),
         first.to_string()
@@ -410,8 +412,11 @@ fn provenance_and_git_are_recorded() {
         LoadSpec::default(),
     )
     .unwrap();
+    // Session names sort by start time: the auto-commit session is the last.
+    let sessions = t.children("config.provenance").unwrap();
+    let last = sessions.last().unwrap();
     assert_eq!(
-        t.get_as::<String>("config.provenance.session_0001.git_auto_commit")
+        t.get_as::<String>(&format!("{last}.git_auto_commit"))
             .unwrap(),
         head.id().to_string()
     );
