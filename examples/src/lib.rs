@@ -1,13 +1,61 @@
-//! Shared bits of the example programs: where to store, a small seeded RNG, and
-//! PNG drawing helpers.
+//! Shared bits of the example programs: where to store, command-line
+//! options every example reads the same way (`--mode`, numeric flags), a
+//! small seeded RNG, and PNG drawing helpers.
 
-use anyhow::Result;
+use anyhow::{anyhow, bail, Result};
+use pet::Mode;
 
 /// The store URL: the first command-line argument, else `$PET_STORE` or
 /// `pet.toml`, else `default` (an SQLite file under `results/`).
 pub fn store_url(default: &str) -> Result<String> {
     let arg = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     Ok(pet::store_url(arg.as_deref(), default)?)
+}
+
+/// The value after flag `name` (`--sleep-ms 20`), if the flag is given.
+pub fn flag(name: &str) -> Result<Option<String>> {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == name) {
+        Some(i) => match args.get(i + 1) {
+            Some(v) => Ok(Some(v.clone())),
+            None => bail!("{name} needs a value"),
+        },
+        None => Ok(None),
+    }
+}
+
+/// A numeric flag (`--sleep-ms 20`), or `default` when it is not given.
+pub fn number_flag<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
+    match flag(name)? {
+        Some(v) => v
+            .parse()
+            .map_err(|_| anyhow!("{name} needs a number, not {v:?}")),
+        None => Ok(default),
+    }
+}
+
+/// Parses an execution mode: `seq`, `threads=K` or `processes=K`.
+pub fn parse_mode(s: &str) -> Result<Mode> {
+    let count = |k: &str| -> Result<usize> {
+        k.parse::<usize>()
+            .ok()
+            .filter(|&k| k > 0)
+            .ok_or_else(|| anyhow!("--mode {s}: give a number of workers above 0"))
+    };
+    match s.split_once('=') {
+        None if s == "seq" || s == "sequential" => Ok(Mode::Sequential),
+        Some(("threads", k)) => Ok(Mode::Threads(count(k)?)),
+        Some(("processes", k)) => Ok(Mode::Processes(count(k)?)),
+        _ => bail!("--mode {s}: use seq, threads=K or processes=K"),
+    }
+}
+
+/// The `--mode seq|threads=K|processes=K` option, or `default` when it is not given.
+pub fn mode(default: Mode) -> Result<Mode> {
+    match flag("--mode")? {
+        Some(m) => parse_mode(&m),
+        None => Ok(default),
+    }
 }
 
 /// SplitMix64: a tiny, seeded, reproducible random number generator.
@@ -48,4 +96,21 @@ pub fn ensure_parent(path: &str) -> Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn modes_parse_and_bad_ones_say_what_to_write() {
+        assert_eq!(parse_mode("seq").unwrap(), Mode::Sequential);
+        assert_eq!(parse_mode("threads=3").unwrap(), Mode::Threads(3));
+        assert_eq!(parse_mode("processes=2").unwrap(), Mode::Processes(2));
+        for bad in ["threads=0", "threads=x", "gpu", "processes"] {
+            let e = parse_mode(bad).unwrap_err().to_string();
+            assert!(e.contains("--mode"), "{e}");
+        }
+    }
 }

@@ -24,18 +24,6 @@ fn rastrigin(x: f64, y: f64) -> f64 {
         - a * (2.0 * std::f64::consts::PI * y).cos()
 }
 
-/// `--sleep-ms MS`: each run also sleeps (to watch, or interrupt, a sweep).
-fn sleep_ms() -> anyhow::Result<u64> {
-    let args: Vec<String> = std::env::args().collect();
-    match args.iter().position(|a| a == "--sleep-ms") {
-        Some(i) => Ok(args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("--sleep-ms needs a number of milliseconds"))?),
-        None => Ok(0),
-    }
-}
-
 /// The x and y of run `i`.
 fn point(t: &Trajectory, i: usize) -> pet::Result<(f64, f64)> {
     let p = t.point(i)?;
@@ -86,7 +74,7 @@ fn breed_if_complete(t: &mut Trajectory, fitness: &[(usize, f64)]) -> pet::Resul
 
 fn main() -> anyhow::Result<()> {
     let url = pet_examples::store_url("sqlite://results/adaptive.db")?;
-    let pause = std::time::Duration::from_millis(sleep_ms()?);
+    let pause = std::time::Duration::from_millis(pet_examples::number_flag("--sleep-ms", 0)?);
     let mut env = Environment::open(&url)?.mode(Mode::Threads(2));
     let mut rng = Rng::new(SEED);
     let first: Vec<(f64, f64)> = (0..POPULATION)
