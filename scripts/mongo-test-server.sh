@@ -3,6 +3,8 @@
 # separate process, never linked) for pet-mongo's tests, on 127.0.0.1 and a free port.
 #
 # Usage: scripts/mongo-test-server.sh [--watch PID]
+# PET_MONGO_TEST_HOST picks the address to listen on (default 127.0.0.1; the
+# many-hosts test gives the address of a bridge its network namespaces reach).
 # Prints one line: "URI SERVER_PID". With --watch, a watchdog stops the server
 # (and deletes its data) as soon as process PID is gone; without it, stop it with
 # `kill SERVER_PID` and remove the directory named in the log line on stderr.
@@ -25,12 +27,13 @@ mkdir -p "$root/target"
 ) 9>"$root/target/mongo-venv.lock"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/pet-mongo-server.XXXXXX")"
 log="$dir/server.log"
-"$server" --host 127.0.0.1 --port 0 --storage-path "$dir/data" --standalone --sync-on-commit \
+host="${PET_MONGO_TEST_HOST:-127.0.0.1}"
+"$server" --host "$host" --port 0 --storage-path "$dir/data" --standalone --sync-on-commit \
   </dev/null >"$log" 2>&1 &
 pid=$!
 port=""
 for _ in $(seq 1 300); do
-  port="$(sed -n 's/.*secantus listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | head -n1)"
+  port="$(sed -n "s/.*secantus listening on ${host//./\\.}:\([0-9][0-9]*\).*/\1/p" "$log" | head -n1)"
   [ -n "$port" ] && break
   if ! kill -0 "$pid" 2>/dev/null; then
     echo "the test server exited at start; its log:" >&2
@@ -61,4 +64,4 @@ if [ -n "$watch" ]; then
 else
   echo "server data and log in $dir" >&2
 fi
-echo "mongodb://127.0.0.1:$port/?directConnection=true $pid"
+echo "mongodb://$host:$port/?directConnection=true $pid"
