@@ -306,8 +306,10 @@ const CLAIM_WORK: Duration = Duration::from_millis(500);
 enum ClaimState {
     /// Claim when the runs in flight run low.
     Open,
-    /// Every wanted pending run holds a live lease: look again at this time.
-    Wait(Instant),
+    /// Every wanted pending run holds a live lease: look again at this time,
+    /// or as soon as this copy's own runs are done if `busy` (some of the
+    /// leases were its own runs in flight).
+    Wait { at: Instant, busy: bool },
     /// No pending run is left that this copy wants.
     Done,
 }
@@ -324,14 +326,20 @@ struct Claiming {
     /// Runs per claim, adapted to the runs' duration.
     batch: usize,
     state: ClaimState,
+    /// The last pause between empty claims.
+    waited: Duration,
     work_seconds: f64,
     work_runs: usize,
 }
 
 impl Claiming {
-    /// How long to wait before looking again for runs others hold.
-    fn poll(&self) -> Duration {
-        (self.lease / 4).clamp(Duration::from_millis(20), Duration::from_secs(1))
+    /// How long to wait before looking again for runs others hold: 10 ms
+    /// after the first empty claim, doubling up to a quarter of the lease
+    /// (at most 1 s), so a copy ends soon after the others finish.
+    fn poll(&mut self) -> Duration {
+        let most = (self.lease / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        self.waited = (self.waited * 2).clamp(Duration::from_millis(10), most);
+        self.waited
     }
 
     /// Learns the runs' duration and sizes the next claims to about
@@ -421,6 +429,7 @@ where
                     parallelism,
                     batch: 2 * parallelism,
                     state: ClaimState::Open,
+                    waited: Duration::ZERO,
                     work_seconds: 0.0,
                     work_runs: 0,
                 })
@@ -497,9 +506,10 @@ where
                     let state = self.claims.as_ref().map(|c| c.state);
                     match state {
                         _ if stop.is_some() => break,
-                        Some(ClaimState::Wait(at)) => {
+                        Some(ClaimState::Wait { at, busy: false }) => {
                             std::thread::sleep(at.saturating_duration_since(Instant::now()));
                         }
+                        Some(ClaimState::Wait { busy: true, .. }) => {}
                         Some(ClaimState::Open) => {}
                         Some(ClaimState::Done) | None => break,
                     }
@@ -519,7 +529,9 @@ where
         let in_flight = c.keeper.in_flight();
         match c.state {
             ClaimState::Done => return Ok(()),
-            ClaimState::Wait(at) if Instant::now() < at => return Ok(()),
+            // Its own runs, in flight when the claim came back empty, are done: look now.
+            ClaimState::Wait { busy: true, .. } if in_flight == 0 => {}
+            ClaimState::Wait { at, .. } if Instant::now() < at => return Ok(()),
             _ if in_flight > c.batch / 2 => return Ok(()),
             _ => {}
         }
@@ -543,11 +555,18 @@ where
             Claimed::Runs(runs) => {
                 c.keeper.hold(&runs);
                 c.state = ClaimState::Open;
+                c.waited = Duration::ZERO;
                 for i in runs {
                     d.submit(self.traj.point_values(i)?, &self.snapshot);
                 }
             }
-            Claimed::Wait => c.state = ClaimState::Wait(Instant::now() + c.poll()),
+            Claimed::Wait => {
+                let pause = c.poll();
+                c.state = ClaimState::Wait {
+                    at: Instant::now() + pause,
+                    busy: in_flight > 0,
+                }
+            }
             Claimed::Done => c.state = ClaimState::Done,
         }
         Ok(())

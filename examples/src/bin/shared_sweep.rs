@@ -5,7 +5,10 @@
 //! claimed runs only until their lease ends (`PET_LEASE_SECS`, default 60 s);
 //! then another copy runs them.
 //!
-//! `shared_sweep STORE_URL N [--sleep-ms MS] [--mode seq|threads=K|processes=K]`
+//! `shared_sweep STORE_URL N [--sleep-ms MS] [--mode seq|threads=K|processes=K] [--exclusive]`
+//!
+//! `--exclusive` turns claiming off: the copy runs every pending run itself
+//! (what every copy did before pet shared sweeps; the sharing bench's baseline).
 //!
 //! Int parameter `i` over `0..N`; each run sleeps MS ms (default 20) and
 //! stores `sq = i*i`. At the end the copy prints one line, `ran K runs`, with
@@ -45,7 +48,11 @@ fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("{usage}\nN is the number of points, above 0"))?;
     pet_examples::number_flag("--sleep-ms", 20u64)?;
     let mode = pet_examples::mode(Mode::Sequential)?;
-    let mut env = Environment::open(url)?.mode(mode).git(GitPolicy::Off);
+    let exclusive = args.iter().any(|a| a == "--exclusive");
+    let mut env = Environment::open(url)?
+        .mode(mode)
+        .git(GitPolicy::Off)
+        .share(!exclusive);
     let mut traj = env.trajectory("shared", "a sweep shared by copies of shared_sweep", |t| {
         t.add_parameter("i", 0i64, "the point")?;
         t.explore([("i", vals(0..n))])
