@@ -8,8 +8,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pet_core::testkit::crash;
 use pet_core::testkit::sweep::create_int_sweep;
+use pet_core::testkit::{claiming, crash};
 use pet_core::{LoadSpec, Store, Trajectory};
 use pet_mongo::{MongoOptions, MongoStore};
 
@@ -72,6 +72,10 @@ fn child_entry() {
         }
         // Stores runs one by one and reports each one stored, until killed.
         "crash" => crash::store_runs_reporting(&t, &store, "sweep", 2000),
+        // args: process index, batch: claims until no run is left.
+        "claimer" => claiming::claim_until_done(&t, &store, "sweep", args[0] as i64, args[1]),
+        // args: process index: stores every run, as every other process does.
+        "twice" => claiming::store_every_run(&t, &store, "sweep", args[0] as i64),
         other => panic!("unknown child role {other}"),
     }
 }
@@ -124,4 +128,34 @@ fn sigkill_while_storing_loses_no_reported_run_and_leaves_no_half_run() {
     for reports in [1, 25, 60] {
         crash_after(reports);
     }
+}
+
+/// Four processes claiming at once never get the same run, and get them all.
+#[test]
+fn processes_claiming_at_once_never_share_a_run() {
+    let fx = common::FreshDb::new();
+    let n = 200;
+    sweep(&fx.db, n);
+    let children: Vec<_> = (0..4)
+        .map(|k| spawn_child("claimer", &fx.db, &format!("{k},7")))
+        .collect();
+    let owner = claiming::one_owner_each(&claiming::reports(children, "claimed"), n);
+    let store: Arc<dyn Store> = Arc::new(fx.store());
+    let mut t = Trajectory::load(store, "sweep", LoadSpec::default()).unwrap();
+    claiming::check_copies(&mut t, &owner);
+}
+
+/// Four processes storing the same runs at once: one copy of each run, whole.
+#[test]
+fn processes_storing_the_same_runs_keep_one_copy_each() {
+    let fx = common::FreshDb::new();
+    let n = 80;
+    sweep(&fx.db, n);
+    let children: Vec<_> = (0..4)
+        .map(|k| spawn_child("twice", &fx.db, &format!("{k}")))
+        .collect();
+    let owner = claiming::one_owner_each(&claiming::reports(children, "won"), n);
+    let store: Arc<dyn Store> = Arc::new(fx.store());
+    let mut t = Trajectory::load(store, "sweep", LoadSpec::default()).unwrap();
+    claiming::check_copies(&mut t, &owner);
 }
