@@ -14,11 +14,11 @@ use super::{RunInfo, StoredRuns};
 
 /// The runs of a batch to store, given which of them the store already holds
 /// as completed: those are left out and reported.
-pub fn first_copies<'a, R>(
-    batch: &'a [R],
+pub fn first_copies<R>(
+    batch: &[R],
     index: impl Fn(&R) -> usize,
     completed: impl Fn(usize) -> bool,
-) -> (Vec<&'a R>, StoredRuns) {
+) -> (Vec<&R>, StoredRuns) {
     let mut keep = Vec::with_capacity(batch.len());
     let mut report = StoredRuns::default();
     for r in batch {
@@ -34,9 +34,9 @@ pub fn first_copies<'a, R>(
 
 /// The run information of a `write_runs` batch that may be written: every run
 /// the store does not hold as completed.
-pub fn changeable_infos<'a>(
-    runs: &'a [RunInfo],
+pub fn changeable_infos(
+    runs: &[RunInfo],
     completed: impl Fn(usize) -> bool,
-) -> Vec<&'a RunInfo> {
+) -> Vec<&RunInfo> {
     runs.iter().filter(|r| !completed(r.index)).collect()
 }
