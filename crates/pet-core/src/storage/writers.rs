@@ -34,9 +34,6 @@ pub fn first_copies<R>(
 
 /// The run information of a `write_runs` batch that may be written: every run
 /// the store does not hold as completed.
-pub fn changeable_infos(
-    runs: &[RunInfo],
-    completed: impl Fn(usize) -> bool,
-) -> Vec<&RunInfo> {
+pub fn changeable_infos(runs: &[RunInfo], completed: impl Fn(usize) -> bool) -> Vec<&RunInfo> {
     runs.iter().filter(|r| !completed(r.index)).collect()
 }
