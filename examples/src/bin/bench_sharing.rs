@@ -43,11 +43,18 @@ fn sweep(
     for _ in 0..copies {
         let mut cmd = Command::new(exe);
         let (runs, sleep) = (runs.to_string(), sleep_ms.to_string());
-        cmd.args([url, runs.as_str(), "--sleep-ms", sleep.as_str(), "--mode", "seq"])
-            .current_dir(dir)
-            .env("PET_PROGRESS", "0")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        cmd.args([
+            url,
+            runs.as_str(),
+            "--sleep-ms",
+            sleep.as_str(),
+            "--mode",
+            "seq",
+        ])
+        .current_dir(dir)
+        .env("PET_PROGRESS", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
         if exclusive {
             cmd.arg("--exclusive");
         }
@@ -138,7 +145,11 @@ fn main() -> Result<()> {
     println!("| backend | run | runs | copies | claims | wall s | runs/s | vs. one copy without claims |");
     println!("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
     for backend in &backends {
-        let zero = if backend == "mongo" { mongo_runs } else { sqlite_runs };
+        let zero = if backend == "mongo" {
+            mongo_runs
+        } else {
+            sqlite_runs
+        };
         // 0-ms runs measure the cost of claiming and storing; 10-ms runs
         // (sleeping, so copies overlap even on few cores) the speed-up.
         for (sleep, runs) in [(0u64, zero), (10, 400)] {
