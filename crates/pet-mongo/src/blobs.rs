@@ -1,8 +1,11 @@
-//! Large payloads in a GridFS-compatible bucket (`blobs.files` + `blobs.chunks`), so
-//! pymongo's `gridfs.GridFSBucket(db, "blobs")` reads them too.
+//! Payloads that live outside node documents: large byte payloads in a
+//! GridFS-compatible bucket (`blobs.files` + `blobs.chunks`), so pymongo's
+//! `gridfs.GridFSBucket(db, "blobs")` reads them too, and the point sets of
+//! explored parameters (`points`, see [`crate::points`]).
 //!
-//! Chunks are written before their `files` document, and node documents refer to a
-//! payload only after both exist: a payload is never visible half-written.
+//! Chunks are written before their `files` document, a point set's payloads
+//! before its chunks, and node documents refer to a payload only after all of
+//! it exists: a payload is never visible half-written.
 
 use std::collections::HashMap;
 
@@ -12,23 +15,43 @@ use mongodb::sync::Collection;
 use pet_core::Result;
 
 use crate::error::ErrCtx;
-use crate::value::{binary, corrupt};
+use crate::points::{PointSet, PointSets};
+use crate::value::{binary, corrupt, Payload};
 
 /// Bytes per chunk document.
 pub const CHUNK: usize = 4 * 1024 * 1024;
 
-/// The two collections of the bucket.
+/// The collections of out-of-document payloads.
 #[derive(Clone)]
 pub struct Bucket {
     /// `blobs.files`: one document per payload.
     pub files: Collection<Document>,
     /// `blobs.chunks`: the bytes, `CHUNK` per document.
     pub chunks: Collection<Document>,
+    /// `points`: the point sets of explored parameters.
+    pub points: PointSets,
 }
 
 impl Bucket {
-    /// Writes payloads; `meta` goes into each files document's `metadata`.
-    pub fn put(&self, ctx: &ErrCtx, blobs: &[(ObjectId, Vec<u8>)], meta: &Document) -> Result<()> {
+    /// Writes payloads: byte payloads as files (`meta` goes into each files
+    /// document's `metadata`), then point sets (their own byte payloads first).
+    pub fn put(&self, ctx: &ErrCtx, blobs: &[(ObjectId, Payload)], meta: &Document) -> Result<()> {
+        let mut bytes: Vec<(ObjectId, &[u8])> = Vec::new();
+        let mut sets: Vec<&PointSet> = Vec::new();
+        for (id, p) in blobs {
+            match p {
+                Payload::Bytes(b) => bytes.push((*id, b)),
+                Payload::Points(s) => {
+                    bytes.extend(s.blobs.iter().map(|(i, b)| (*i, b.as_slice())));
+                    sets.push(s);
+                }
+            }
+        }
+        self.put_bytes(ctx, &bytes, meta)?;
+        self.points.insert(ctx, &sets)
+    }
+
+    fn put_bytes(&self, ctx: &ErrCtx, blobs: &[(ObjectId, &[u8])], meta: &Document) -> Result<()> {
         if blobs.is_empty() {
             return Ok(());
         }
@@ -138,8 +161,18 @@ impl Bucket {
         Ok(out)
     }
 
-    /// Deletes payloads by id (files document first, so none is left half-visible).
+    /// Deletes payloads by id: files (files document first, so none is left
+    /// half-visible) and point sets (chunks first, then their payloads).
     pub fn delete(&self, ctx: &ErrCtx, ids: &[ObjectId]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut ids = ids.to_vec();
+        ids.extend(self.points.delete(ctx, &ids)?);
+        self.delete_files(ctx, &ids)
+    }
+
+    fn delete_files(&self, ctx: &ErrCtx, ids: &[ObjectId]) -> Result<()> {
         for part in ids.chunks(10_000) {
             let list: Vec<Bson> = part.iter().map(|i| Bson::ObjectId(*i)).collect();
             self.files
@@ -154,9 +187,10 @@ impl Bucket {
         Ok(())
     }
 
-    /// Deletes every payload whose files document matches `filter` on `metadata`.
+    /// Deletes every payload whose files document or point chunk matches
+    /// `filter` on `metadata` (both carry `metadata.traj`).
     pub fn delete_where(&self, ctx: &ErrCtx, filter: Document) -> Result<()> {
-        let mut ids = Vec::new();
+        let mut ids = self.points.delete_where(ctx, filter.clone())?;
         for f in self
             .files
             .find(filter)
@@ -168,6 +202,6 @@ impl Bucket {
                 ids.push(id);
             }
         }
-        self.delete(ctx, &ids)
+        self.delete_files(ctx, &ids)
     }
 }

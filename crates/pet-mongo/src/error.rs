@@ -50,19 +50,6 @@ impl ErrCtx {
     }
 }
 
-/// Codes of a document that would grow beyond MongoDB's 16 MiB (BSONObjectTooLarge,
-/// and the update form of it).
-const TOO_LARGE: [i32; 2] = [10334, 17419];
-
-/// True when `e` says a write would make a document larger than MongoDB allows.
-pub fn is_too_large(e: &Error) -> bool {
-    match e.kind.as_ref() {
-        ErrorKind::Write(WriteFailure::WriteError(w)) => TOO_LARGE.contains(&w.code),
-        ErrorKind::Command(c) => TOO_LARGE.contains(&c.code),
-        _ => false,
-    }
-}
-
 /// True when `e` only reports unique-index violations.
 pub fn is_duplicate(e: &Error) -> bool {
     match e.kind.as_ref() {

@@ -24,6 +24,7 @@ pub mod document;
 mod error;
 mod node;
 mod options;
+mod points;
 mod read;
 mod remove;
 mod schema;

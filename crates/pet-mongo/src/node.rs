@@ -6,12 +6,14 @@ use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 
 use pet_core::{name, Annotations, LeafData, LeafRole, Node, NodeKind, NodeRecord, Result, Value};
 
-use crate::value::{self, corrupt, Spill};
+use crate::points;
+use crate::value::{self, corrupt, Payload, Spill};
 
 /// Largest node document pet writes; MongoDB refuses documents above 16 MiB.
 pub const DOC_BUDGET: usize = 15 * 1024 * 1024;
 
-/// Fields that hold a leaf's data (left out of skeleton reads).
+/// Fields that hold a leaf's data (left out of skeleton reads; a point set's
+/// chunks are read only with the data).
 pub const DATA_FIELDS: [&str; 3] = ["value", "points", "items"];
 
 /// The run a path belongs to, as stored in the `run` field.
@@ -58,18 +60,29 @@ fn annotations_doc(a: &Annotations) -> Result<Document> {
     Ok(d)
 }
 
-/// Data fields of a leaf; payloads above the spill's limit go to `spill`.
-pub fn data_fields(data: &LeafData, spill: &mut Spill) -> Result<Document> {
+/// Data fields of the leaf at `path`; payloads above the spill's limit, and
+/// explored points (as a point set, unless the spill keeps them inline), go
+/// to `spill`.
+pub fn data_fields(traj: &str, path: &str, data: &LeafData, spill: &mut Spill) -> Result<Document> {
     let mut d = Document::new();
     match data {
         LeafData::Param { value, explored } => {
             d.insert("value", value::encode(value, spill)?);
-            if let Some(points) = explored {
-                let arr = points
-                    .iter()
-                    .map(|v| value::encode(v, spill).map(Bson::Document))
-                    .collect::<Result<Vec<_>>>()?;
-                d.insert("points", arr);
+            match explored {
+                Some(list) if spill.inline_points => {
+                    let arr = list
+                        .iter()
+                        .map(|v| value::encode(v, spill).map(Bson::Document))
+                        .collect::<Result<Vec<_>>>()?;
+                    d.insert("points", arr);
+                }
+                Some(list) => {
+                    let (fields, pid, set) =
+                        points::encode_set(traj, path, list, spill.inline_max)?;
+                    d.extend(fields);
+                    spill.blobs.push((pid, Payload::Points(set)));
+                }
+                None => {}
             }
         }
         LeafData::Result { items } => {
@@ -99,11 +112,12 @@ pub fn to_doc(traj: &str, rec: &NodeRecord, spill: &mut Spill) -> Result<Documen
     d.extend(meta_fields(&rec.node)?);
     if let (NodeKind::Leaf { .. }, Some(data)) = (&rec.node.kind, &rec.node.data) {
         let mark = spill.blobs.len();
-        let mut fields = data_fields(data, spill)?;
+        let mut fields = data_fields(traj, &rec.path, data, spill)?;
         if bson_size(&d) + bson_size(&fields) > DOC_BUDGET {
             spill.blobs.truncate(mark);
             let mut small = Spill::new(1024);
-            fields = data_fields(data, &mut small)?;
+            small.inline_points = spill.inline_points;
+            fields = data_fields(traj, &rec.path, data, &mut small)?;
             spill.blobs.append(&mut small.blobs);
             if bson_size(&d) + bson_size(&fields) > DOC_BUDGET {
                 return Err(pet_core::PetError::invalid(format!(
@@ -122,7 +136,7 @@ pub fn to_doc(traj: &str, rec: &NodeRecord, spill: &mut Spill) -> Result<Documen
     Ok(d)
 }
 
-/// Payload ids a node document refers to.
+/// Payload ids a node document refers to: its GridFS files and its point set.
 pub fn blobs_of(d: &Document) -> Vec<ObjectId> {
     d.get_array("blobs")
         .map(|a| a.iter().filter_map(Bson::as_object_id).collect())
@@ -155,6 +169,7 @@ fn data_from(
     role: LeafRole,
     d: &Document,
     fetch: &dyn Fn(ObjectId) -> Result<Vec<u8>>,
+    set: Option<Vec<Value>>,
 ) -> Result<Option<LeafData>> {
     let sub = |b: &Bson| -> Result<Value> {
         match b {
@@ -168,9 +183,16 @@ fn data_from(
         let Some(v) = d.get("value") else {
             return Ok(None);
         };
-        let explored = match d.get_array("points") {
-            Ok(a) => Some(a.iter().map(sub).collect::<Result<Vec<_>>>()?),
-            Err(_) => None,
+        let explored = match (d.get_array("points"), set) {
+            (Ok(a), _) => Some(a.iter().map(sub).collect::<Result<Vec<_>>>()?),
+            (Err(_), Some(list)) => Some(list),
+            (Err(_), None) if d.contains_key(points::ID) => {
+                return Err(corrupt(format!(
+                    "'{}': its explored points live in the points collection, which was not read",
+                    d.get_str("path").unwrap_or("?")
+                )))
+            }
+            (Err(_), None) => None,
         };
         Ok(Some(LeafData::Param {
             value: sub(v)?,
@@ -191,8 +213,13 @@ fn data_from(
     }
 }
 
-/// Rebuilds a node record; data is read when the document holds it.
-pub fn from_doc(d: &Document, fetch: &dyn Fn(ObjectId) -> Result<Vec<u8>>) -> Result<NodeRecord> {
+/// Rebuilds a node record; data is read when the document holds it, and
+/// `set` holds the points of its point set when it has one and data was read.
+pub fn from_doc(
+    d: &Document,
+    fetch: &dyn Fn(ObjectId) -> Result<Vec<u8>>,
+    set: Option<Vec<Value>>,
+) -> Result<NodeRecord> {
     let path = d
         .get_str("path")
         .map_err(|_| corrupt("a node document has no path"))?
@@ -210,7 +237,7 @@ pub fn from_doc(d: &Document, fetch: &dyn Fn(ObjectId) -> Result<Vec<u8>>) -> Re
         }
     }
     let data = match &kind {
-        NodeKind::Leaf { role, .. } => data_from(*role, d, fetch)?,
+        NodeKind::Leaf { role, .. } => data_from(*role, d, fetch, set)?,
         _ => None,
     };
     Ok(NodeRecord {

@@ -1,4 +1,5 @@
-//! Deleting subtrees, and removing what interrupted writers left behind.
+//! Deleting subtrees with their payloads and point sets, and removing what
+//! interrupted writers left behind.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -55,7 +56,8 @@ impl MongoStore {
     }
 
     /// Removes what interrupted writers of `traj` left behind: node versions of runs
-    /// that never committed and payloads no node refers to, if older than `grace`
+    /// that never committed, point sets no node names and payloads nothing
+    /// refers to, if older than `grace`
     /// (younger ones may belong to a writer still at work). Returns how many
     /// documents and payloads went. Readers never see these leftovers; storing the
     /// run again also removes its own.
@@ -87,8 +89,9 @@ impl MongoStore {
         let mut n = doomed.len() + blobs.len();
         self.delete_ids(doomed)?;
         self.colls.bucket.delete(&self.ctx, &blobs)?;
-        // Payloads written before their nodes, by a writer that died in between.
-        let referenced: BTreeSet<ObjectId> = self
+        // Payloads and point sets written before their nodes, by a writer
+        // that died in between; the payloads of points are named by chunks.
+        let mut referenced: BTreeSet<ObjectId> = self
             .find_nodes(
                 traj,
                 doc! { "blobs.0": { "$exists": true } },
@@ -97,6 +100,29 @@ impl MongoStore {
             .iter()
             .flat_map(node::blobs_of)
             .collect();
+        let mut sets = BTreeSet::new();
+        let chunks = self
+            .colls
+            .bucket
+            .points
+            .coll
+            .find(doc! { "metadata.traj": traj })
+            .projection(doc! { "pid": 1, "blobs": 1 })
+            .run()
+            .map_err(|e| self.ctx.map(e))?;
+        let mut named_by_chunks = Vec::new();
+        for c in chunks {
+            let c = c.map_err(|e| self.ctx.map(e))?;
+            sets.extend(c.get_object_id("pid").ok());
+            named_by_chunks.extend(node::blobs_of(&c));
+        }
+        let orphan_sets: Vec<ObjectId> = sets
+            .into_iter()
+            .filter(|p| !referenced.contains(p) && old(p))
+            .collect();
+        n += orphan_sets.len();
+        self.colls.bucket.delete(&self.ctx, &orphan_sets)?;
+        referenced.extend(named_by_chunks);
         let mut unreferenced = Vec::new();
         let files = self
             .colls

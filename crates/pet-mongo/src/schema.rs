@@ -11,19 +11,20 @@ use crate::blobs::Bucket;
 use crate::error::{is_duplicate, ErrCtx};
 
 /// The layout version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Marker stored in `pet_meta` under `_id: "format"`.
 pub const FORMAT: &str = "pet-mongo";
 
 /// Collection names, as documented in `docs/storage/mongo.md`.
-pub const COLLECTIONS: [&str; 6] = [
+pub const COLLECTIONS: [&str; 7] = [
     "pet_meta",
     "trajectories",
     "nodes",
     "runs",
     "blobs.files",
     "blobs.chunks",
+    "points",
 ];
 
 /// Handles to the collections of one database.
@@ -52,6 +53,7 @@ impl Colls {
             bucket: Bucket {
                 files: db.collection("blobs.files"),
                 chunks: db.collection("blobs.chunks"),
+                points: crate::points::PointSets::new(db),
             },
         }
     }

@@ -8,21 +8,47 @@ use num_complex::{Complex32, Complex64};
 use pet_core::codec::{self, Encoded};
 use pet_core::{DType, Kind, PetError, Result, Scalar, Value};
 
-/// Binary payloads that are too big to stay inside a node document, gathered while encoding.
+use crate::points::PointSet;
+
+/// A payload that leaves a node document.
+#[derive(Debug)]
+pub enum Payload {
+    /// Bytes, stored as a file of the GridFS bucket.
+    Bytes(Vec<u8>),
+    /// An explored parameter's points, stored as a point set (`points`).
+    Points(PointSet),
+}
+
+/// Payloads that are too big to stay inside a node document, gathered while
+/// encoding: array bytes above the limit, and the points of explored parameters.
 #[derive(Default)]
 pub struct Spill {
     /// Payloads larger than this many bytes leave the document (`usize::MAX`: never).
     pub inline_max: usize,
-    /// `(id, bytes)` of every payload that left the document.
-    pub blobs: Vec<(ObjectId, Vec<u8>)>,
+    /// `(id, payload)` of every payload that left the document.
+    pub blobs: Vec<(ObjectId, Payload)>,
+    /// Explored points stay in the node document's `points` array (the
+    /// layout of schema version 1) instead of going to a point set.
+    pub inline_points: bool,
 }
 
 impl Spill {
-    /// A spill that moves payloads above `inline_max` bytes out of the document.
+    /// A spill that moves payloads above `inline_max` bytes, and explored
+    /// points, out of the document.
     pub fn new(inline_max: usize) -> Self {
         Spill {
             inline_max,
             blobs: Vec::new(),
+            inline_points: false,
+        }
+    }
+
+    /// A spill that keeps everything inside the document.
+    pub fn inline() -> Self {
+        Spill {
+            inline_max: usize::MAX,
+            blobs: Vec::new(),
+            inline_points: true,
         }
     }
 
@@ -31,10 +57,22 @@ impl Spill {
             let id = ObjectId::new();
             out.insert("nbytes", bytes.len() as i64);
             out.insert("blob", id);
-            self.blobs.push((id, bytes));
+            self.blobs.push((id, Payload::Bytes(bytes)));
         } else {
             out.insert("data", binary(bytes));
         }
+    }
+
+    /// The byte payloads, with the byte payloads of point sets.
+    pub fn into_bytes(self) -> Vec<(ObjectId, Vec<u8>)> {
+        let mut out = Vec::new();
+        for (id, p) in self.blobs {
+            match p {
+                Payload::Bytes(b) => out.push((id, b)),
+                Payload::Points(s) => out.extend(s.blobs),
+            }
+        }
+        out
     }
 }
 
@@ -76,7 +114,8 @@ fn scalar_bson(s: &Scalar, out: &mut Document) {
     out.insert("value", v);
 }
 
-fn int_of(b: &Bson) -> Option<i64> {
+/// An integer stored as int32 or int64.
+pub(crate) fn int_of(b: &Bson) -> Option<i64> {
     match *b {
         Bson::Int32(i) => Some(i.into()),
         Bson::Int64(i) => Some(i),

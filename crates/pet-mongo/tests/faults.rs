@@ -151,7 +151,7 @@ fn newer_schema_version_asks_for_an_upgrade() {
     .unwrap()
     .to_string();
     assert!(
-        e.contains("schema version 2") && e.contains("upgrade pet"),
+        e.contains(&format!("schema version {}", SCHEMA_VERSION + 1)) && e.contains("upgrade pet"),
         "{e}"
     );
 }

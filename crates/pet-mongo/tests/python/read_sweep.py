@@ -35,8 +35,19 @@ def array(v):
     return np.frombuffer(raw, dtype=NP[v["dtype"]]).reshape(v["shape"])
 
 
-xs = [p["value"] for p in db.nodes.find_one({"traj": traj, "path": "parameters.x"})["points"]]
-ys = [p["value"] for p in db.nodes.find_one({"traj": traj, "path": "parameters.y"})["points"]]
+def explored(path):
+    """The explored points of a parameter: the first points_len points of its
+    chunks 0..points_chunks (or, schema version 1, its points array)."""
+    node = db.nodes.find_one({"traj": traj, "path": path})
+    if "points" in node:
+        return node["points"]
+    chunks = db.points.find({"pid": node["points_id"], "n": {"$lt": node["points_chunks"]}}).sort("n", 1)
+    return [p for c in chunks for p in c["points"]][:node["points_len"]]
+
+
+xs = [p["value"] for p in explored("parameters.x")]
+ys = [p["value"] for p in explored("parameters.y")]
+assert len(xs) == len(ys) == 12, (xs, ys)
 z = {}
 traces = {}
 for d in db.nodes.find({"traj": traj, "run": {"$ne": None}, "kind": "leaf"}):
