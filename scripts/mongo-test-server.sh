@@ -28,6 +28,9 @@ mkdir -p "$root/target"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/pet-mongo-server.XXXXXX")"
 log="$dir/server.log"
 host="${PET_MONGO_TEST_HOST:-127.0.0.1}"
+# The log exists before the server starts: the background job opens it after
+# the fork, and reading it first (with pipefail) would end this script.
+: >"$log"
 "$server" --host "$host" --port 0 --storage-path "$dir/data" --standalone --sync-on-commit \
   </dev/null >"$log" 2>&1 &
 pid=$!

@@ -40,16 +40,22 @@ fn column_leaves_behave_like_leaves() {
             items: [("z".to_string(), Value::from(602.0))].into()
         }
     );
-    // Replace a column value by an array: it moves out of the column.
+    // Replace a column value by an array: it moves out of the column. (Storing
+    // the run again would keep its first complete copy; writing its nodes replaces.)
     let mut t = Trajectory::load(store.clone(), "t", LoadSpec::default()).unwrap();
     let mut run = t.run(3).unwrap();
     run.add_result("z", ndarray::Array1::from(vec![1.0, 2.0]))
         .unwrap();
-    store.store_run("t", &run.finish()).unwrap();
+    let again = store.store_run("t", &run.finish()).unwrap();
+    assert_eq!(again.already_completed, vec![3]);
+    let mut run = t.run(3).unwrap();
+    run.add_result("z", ndarray::Array1::from(vec![1.0, 2.0]))
+        .unwrap();
+    store.write_nodes("t", &run.finish().nodes).unwrap();
     // A type change (f64 column, i64 value) is stored as a dataset.
     let mut run = t.run(4).unwrap();
     run.add_result("z", 7i64).unwrap();
-    store.store_run("t", &run.finish()).unwrap();
+    store.write_nodes("t", &run.finish().nodes).unwrap();
     // Annotate a column leaf: its value stays.
     t.load_run(5, LoadLevel::Data).unwrap();
     t.annotate("results.runs.run_00000005.z", "checked", true)
