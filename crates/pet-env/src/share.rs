@@ -162,7 +162,13 @@ fn keep(shared: &Shared, sweep: &Sweep) {
         let renewed = sweep
             .store
             .renew_claims(&sweep.traj, &sweep.worker, &held, until);
-        if let Ok(c) = sweep.store.run_counts(&sweep.traj) {
+        // Counting runs costs a scan of the run table: only for a bar on screen.
+        let counts = if sweep.progress.is_hidden() {
+            None
+        } else {
+            sweep.store.run_counts(&sweep.traj).ok()
+        };
+        if let Some(c) = counts {
             let pos = c.completed.saturating_sub(sweep.done_before) as u64;
             sweep
                 .progress
