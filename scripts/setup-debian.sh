@@ -12,6 +12,9 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 dpkg -s libhdf5-dev >/dev/null 2>&1 || need+=(libhdf5-dev)
 # The fuzz campaign locates crashes and hangs with gdb (pet's own, or libhdf5's).
 command -v gdb >/dev/null 2>&1 || need+=(gdb)
+# The many-hosts test makes network namespaces (ip netns) with host names of their own (unshare).
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
