@@ -12,6 +12,11 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 dpkg -s libhdf5-dev >/dev/null 2>&1 || need+=(libhdf5-dev)
 # The fuzz campaign locates crashes and hangs with gdb (pet's own, or libhdf5's).
 command -v gdb >/dev/null 2>&1 || need+=(gdb)
+# Mode::Mpi (feature mpi) links Open MPI through rsmpi, whose bindings need libclang;
+# its tests launch the examples with mpirun.
+dpkg -s libopenmpi-dev >/dev/null 2>&1 || need+=(libopenmpi-dev)
+command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
+dpkg -s libclang-dev >/dev/null 2>&1 || need+=(libclang-dev)
 # The many-hosts test makes network namespaces (ip netns) with host names of their own (unshare).
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)

@@ -34,7 +34,8 @@ pub fn number_flag<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
     }
 }
 
-/// Parses an execution mode: `seq`, `threads=K` or `processes=K`.
+/// Parses an execution mode: `seq`, `threads=K`, `processes=K` or `mpi`
+/// (under `mpirun`, built with feature `mpi`).
 pub fn parse_mode(s: &str) -> Result<Mode> {
     let count = |k: &str| -> Result<usize> {
         k.parse::<usize>()
@@ -44,13 +45,14 @@ pub fn parse_mode(s: &str) -> Result<Mode> {
     };
     match s.split_once('=') {
         None if s == "seq" || s == "sequential" => Ok(Mode::Sequential),
+        None if s == "mpi" => Ok(Mode::Mpi),
         Some(("threads", k)) => Ok(Mode::Threads(count(k)?)),
         Some(("processes", k)) => Ok(Mode::Processes(count(k)?)),
-        _ => bail!("--mode {s}: use seq, threads=K or processes=K"),
+        _ => bail!("--mode {s}: use seq, threads=K, processes=K or mpi"),
     }
 }
 
-/// The `--mode seq|threads=K|processes=K` option, or `default` when it is not given.
+/// The `--mode seq|threads=K|processes=K|mpi` option, or `default` when it is not given.
 pub fn mode(default: Mode) -> Result<Mode> {
     match flag("--mode")? {
         Some(m) => parse_mode(&m),
@@ -108,6 +110,7 @@ mod tests {
         assert_eq!(parse_mode("seq").unwrap(), Mode::Sequential);
         assert_eq!(parse_mode("threads=3").unwrap(), Mode::Threads(3));
         assert_eq!(parse_mode("processes=2").unwrap(), Mode::Processes(2));
+        assert_eq!(parse_mode("mpi").unwrap(), Mode::Mpi);
         for bad in ["threads=0", "threads=x", "gpu", "processes"] {
             let e = parse_mode(bad).unwrap_err().to_string();
             assert!(e.contains("--mode"), "{e}");

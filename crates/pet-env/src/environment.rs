@@ -822,6 +822,24 @@ fn wait_until_visible(store: &dyn Store, name: &str, limit: Duration) -> Result<
     }
 }
 
+/// Ranks that run tasks in `Mode::Mpi` (the world but rank 0; 1 without MPI).
+pub(crate) fn mpi_workers() -> usize {
+    #[cfg(feature = "mpi")]
+    if let Some((size, _)) = crate::mpi::world() {
+        return size.saturating_sub(1).max(1);
+    }
+    1
+}
+
+/// Rank 0's MPI session ends with the Environment: every rank is told to
+/// stop and MPI is finalised (nothing happens without MPI).
+impl Drop for Environment {
+    fn drop(&mut self) {
+        #[cfg(feature = "mpi")]
+        crate::mpi::finish();
+    }
+}
+
 /// Worker processes serve tasks through [`crate::serve_if_worker`]; they must not
 /// open stores or start sweeps of their own (that would start workers of workers).
 fn refuse_in_worker() -> Result<(), EnvError> {

@@ -35,6 +35,8 @@ mod execute;
 mod executor;
 mod handshake;
 mod logging;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod open;
 mod options;
 pub mod protocol;

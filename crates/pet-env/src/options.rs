@@ -13,6 +13,10 @@ pub enum Mode {
     /// [`crate::serve_if_worker`] at the top of `main`, so a crash in native
     /// code kills one run, not the sweep.
     Processes(usize),
+    /// The ranks of an MPI world (feature `mpi`; the program started by
+    /// `mpirun -n N` or `srun`): rank 0 coordinates and stores, ranks 1..N
+    /// run the tasks; one rank runs them itself.
+    Mpi,
 }
 
 /// What to do about git when a sweep starts.
@@ -96,6 +100,7 @@ impl Mode {
         match self {
             Mode::Sequential => 1,
             Mode::Threads(n) | Mode::Processes(n) => (*n).max(1),
+            Mode::Mpi => crate::environment::mpi_workers(),
         }
     }
 }

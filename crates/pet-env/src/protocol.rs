@@ -132,6 +132,32 @@ pub enum FromWorker {
     },
 }
 
+impl FromWorker {
+    /// The outcome this reply reports, the return value decoded.
+    pub(crate) fn into_outcome<T: DeserializeOwned>(self) -> crate::execute::Outcome<T> {
+        use crate::execute::Outcome;
+        match self {
+            FromWorker::Done {
+                index,
+                record,
+                value,
+            } => match postcard::from_bytes(&value) {
+                Ok(value) => Outcome::Done {
+                    index,
+                    record,
+                    value,
+                },
+                Err(e) => Outcome::Failed {
+                    index,
+                    message: format!("cannot decode the run's return value: {e}"),
+                },
+            },
+            FromWorker::Failed { index, message } => Outcome::Failed { index, message },
+            FromWorker::Refused { index, message } => Outcome::Refused { index, message },
+        }
+    }
+}
+
 /// The worker's first bytes on the connection, proving that the parent started it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Greeting {

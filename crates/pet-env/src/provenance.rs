@@ -153,6 +153,20 @@ pub fn record_session(
         traj.add_config(&format!("{base}.{k}"), v, c)?;
     }
     traj.add_config(&format!("{base}.mode"), mode, "execution mode")?;
+    #[cfg(feature = "mpi")]
+    if let Some((size, hosts)) = crate::mpi::world() {
+        traj.add_config(
+            &format!("{base}.mpi_world_size"),
+            size as u64,
+            "ranks of the MPI world",
+        )?;
+        let hosts: Vec<Value> = hosts.into_iter().map(Value::from).collect();
+        traj.add_config(
+            &format!("{base}.mpi_hosts"),
+            Value::List(hosts),
+            "host of each rank, by rank",
+        )?;
+    }
     traj.add_config(&format!("{base}.started"), started, "start, Unix seconds")?;
     if let Some(g) = git {
         traj.add_config(

@@ -143,33 +143,7 @@ impl WorkerProcess {
             Err(e) => Err(e),
         });
         match reply {
-            Ok(Some(FromWorker::Done {
-                index,
-                record,
-                value,
-            })) => match postcard::from_bytes(&value) {
-                Ok(value) => (
-                    Outcome::Done {
-                        index,
-                        record,
-                        value,
-                    },
-                    true,
-                ),
-                Err(e) => (
-                    Outcome::Failed {
-                        index,
-                        message: format!("cannot decode the run's return value: {e}"),
-                    },
-                    true,
-                ),
-            },
-            Ok(Some(FromWorker::Failed { index, message })) => {
-                (Outcome::Failed { index, message }, true)
-            }
-            Ok(Some(FromWorker::Refused { index, message })) => {
-                (Outcome::Refused { index, message }, true)
-            }
+            Ok(Some(reply)) => (reply.into_outcome(), true),
             Ok(None) => self.lost(index, "while running", Lost::Closed),
             Err(e) => self.lost(index, "while running", Lost::Failed(e)),
         }

@@ -85,7 +85,7 @@ impl WorkerLink {
     /// parent sends the trajectory (and every expansion of it), naming the
     /// sweep's run function, before the tasks that need it.
     fn serve(&mut self, fns: &WorkerFunctions<'_>) -> ! {
-        let mut traj: Option<(Trajectory, Result<usize, String>)> = None;
+        let mut server = TaskServer::new(fns);
         loop {
             // Between tasks the parent may be busy for long; exit once it is gone.
             let parent = self.parent;
@@ -99,35 +99,72 @@ impl WorkerLink {
                 Ok(None) => std::process::exit(0),
                 Err(_) => std::process::exit(2),
             };
-            let reply = match msg {
-                ToWorker::Shutdown => std::process::exit(0),
-                ToWorker::Snapshot {
-                    function,
-                    info,
-                    nodes,
-                    runs,
-                } => match Trajectory::from_parts(info, nodes, runs) {
-                    Ok(t) => {
-                        traj = Some((t, fns.find(&function)));
-                        continue;
-                    }
-                    Err(_) => std::process::exit(2),
-                },
-                ToWorker::Task { point } => match &traj {
-                    None => FromWorker::Failed {
-                        index: point.index,
-                        message: "the parent sent a task before the trajectory".into(),
-                    },
-                    Some((_, Err(message))) => FromWorker::Refused {
-                        index: point.index,
-                        message: message.clone(),
-                    },
-                    Some((t, Ok(k))) => (fns.fns[*k].call)(t, &point),
-                },
+            let reply = match server.answer(msg) {
+                Answer::Reply(r) => r,
+                Answer::Nothing => continue,
+                Answer::Stop => std::process::exit(0),
+                Answer::Broken => std::process::exit(2),
             };
             if protocol::send(&mut self.writer, &reply).is_err() {
                 std::process::exit(0);
             }
+        }
+    }
+}
+
+/// What a worker does with one message of its parent.
+pub(crate) enum Answer {
+    /// Send this reply.
+    Reply(FromWorker),
+    /// Nothing to send (a new trajectory was taken in).
+    Nothing,
+    /// The parent is done: stop.
+    Stop,
+    /// The parent sent something this worker cannot take: stop with an error.
+    Broken,
+}
+
+/// The worker side of the protocol, whatever carries the messages (a
+/// connection to the parent process, MPI messages to rank 0): holds the
+/// trajectory the runs execute against and runs the tasks.
+pub(crate) struct TaskServer<'a, 'f> {
+    fns: &'a WorkerFunctions<'f>,
+    traj: Option<(Trajectory, Result<usize, String>)>,
+}
+
+impl<'a, 'f> TaskServer<'a, 'f> {
+    /// A server of the functions `fns`, with no trajectory yet.
+    pub(crate) fn new(fns: &'a WorkerFunctions<'f>) -> Self {
+        TaskServer { fns, traj: None }
+    }
+
+    /// Handles one message.
+    pub(crate) fn answer(&mut self, msg: ToWorker) -> Answer {
+        match msg {
+            ToWorker::Shutdown => Answer::Stop,
+            ToWorker::Snapshot {
+                function,
+                info,
+                nodes,
+                runs,
+            } => match Trajectory::from_parts(info, nodes, runs) {
+                Ok(t) => {
+                    self.traj = Some((t, self.fns.find(&function)));
+                    Answer::Nothing
+                }
+                Err(_) => Answer::Broken,
+            },
+            ToWorker::Task { point } => Answer::Reply(match &self.traj {
+                None => FromWorker::Failed {
+                    index: point.index,
+                    message: "the parent sent a task before the trajectory".into(),
+                },
+                Some((_, Err(message))) => FromWorker::Refused {
+                    index: point.index,
+                    message: message.clone(),
+                },
+                Some((t, Ok(k))) => (self.fns.fns[*k].call)(t, &point),
+            }),
         }
     }
 }
@@ -286,6 +323,8 @@ where
 /// ```
 pub fn serve_workers(fns: WorkerFunctions<'_>) -> Result<(), EnvError> {
     fns.check()?;
+    #[cfg(feature = "mpi")]
+    crate::mpi::enter(&fns)?;
     match WorkerLink::from_env()? {
         None => Ok(()),
         Some(mut link) => link.serve(&fns),

@@ -8,7 +8,7 @@
 //! results (each generation has its own random stream), so an interrupted and
 //! resumed search reaches the same best point as an uninterrupted one.
 //!
-//! `cargo run --release -p pet-examples --bin adaptive [STORE_URL] [--sleep-ms MS]`
+//! `cargo run --release -p pet-examples --bin adaptive [STORE_URL] [--sleep-ms MS] [--mode seq|threads=K|processes=K|mpi]`
 
 use pet::prelude::*;
 use pet_examples::Rng;
@@ -72,10 +72,27 @@ fn breed_if_complete(t: &mut Trajectory, fitness: &[(usize, f64)]) -> pet::Resul
     ])
 }
 
+/// The `--sleep-ms` of this process (worker processes and ranks get the same arguments).
+fn pause() -> std::time::Duration {
+    static PAUSE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let ms = *PAUSE.get_or_init(|| pet_examples::number_flag("--sleep-ms", 0).unwrap_or(0));
+    std::time::Duration::from_millis(ms)
+}
+
+/// One individual: the Rastrigin value at its point (a named function, so
+/// that worker processes and MPI ranks can run it).
+fn evaluate(run: &mut Run) -> RunResult<f64> {
+    std::thread::sleep(pause());
+    let f = rastrigin(run.param("x")?, run.param("y")?);
+    run.add_result_commented("f", f, "Rastrigin value (lower is better)")?;
+    Ok(f)
+}
+
 fn main() -> anyhow::Result<()> {
+    pet::serve_if_worker(evaluate)?;
     let url = pet_examples::store_url("sqlite://results/adaptive.db")?;
-    let pause = std::time::Duration::from_millis(pet_examples::number_flag("--sleep-ms", 0)?);
-    let mut env = Environment::open(&url)?.mode(Mode::Threads(2));
+    pet_examples::number_flag("--sleep-ms", 0u64)?;
+    let mut env = Environment::open(&url)?.mode(pet_examples::mode(Mode::Threads(2))?);
     let mut rng = Rng::new(SEED);
     let first: Vec<(f64, f64)> = (0..POPULATION)
         .map(|_| (rng.uniform() * 10.0 - 5.0, rng.uniform() * 10.0 - 5.0))
@@ -107,20 +124,11 @@ fn main() -> anyhow::Result<()> {
         );
     }
     breed_if_complete(&mut traj, &fitness)?;
-    env.run_with(
-        &mut traj,
-        |run| {
-            std::thread::sleep(pause);
-            let f = rastrigin(run.param("x")?, run.param("y")?);
-            run.add_result_commented("f", f, "Rastrigin value (lower is better)")?;
-            Ok(f)
-        },
-        |t, batch| {
-            fitness.extend(batch.iter().copied());
-            breed_if_complete(t, &fitness)?;
-            Ok(())
-        },
-    )?;
+    env.run_with(&mut traj, evaluate, |t, batch| {
+        fitness.extend(batch.iter().copied());
+        breed_if_complete(t, &fitness)?;
+        Ok(())
+    })?;
     let best = fitness
         .iter()
         .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))

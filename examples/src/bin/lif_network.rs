@@ -95,9 +95,40 @@ fn plot(
     Ok(())
 }
 
+/// One run (a named function, so that worker processes and MPI ranks can run it).
+fn run_network(run: &mut Run) -> RunResult<f64> {
+    let w: f64 = run.param("synapse.w")?;
+    let duration = run
+        .value("duration")?
+        .as_scalar()
+        .and_then(|s| s.as_f64())
+        .unwrap_or(500.0);
+    let net = simulate(w, run.param("synapse.p")?, duration, run.param("seed")?);
+    let rate = net.spikes_t.len() as f64 / N as f64 / (duration / 1000.0);
+    let spikes = Table::from_columns(vec![
+        (
+            "t".into(),
+            Array::F64(Array1::from(net.spikes_t).into_dyn()),
+        ),
+        (
+            "neuron".into(),
+            Array::I64(Array1::from(net.spikes_i).into_dyn()),
+        ),
+    ])?;
+    run.add_result_commented("spikes", spikes, "spike times (ms) and neuron indices")?;
+    run.add_result_commented(
+        "v0",
+        Value::with_unit(Array1::from(net.trace), "mV"),
+        "membrane potential of neuron 0, dt = 0.1 ms",
+    )?;
+    run.add_result_commented("rate", Value::with_unit(rate, "Hz"), "mean firing rate")?;
+    Ok(rate)
+}
+
 fn main() -> anyhow::Result<()> {
+    pet::serve_if_worker(run_network)?;
     let url = pet_examples::store_url("sqlite://results/lif.db")?;
-    let mut env = Environment::open(&url)?.mode(Mode::Threads(2));
+    let mut env = Environment::open(&url)?.mode(pet_examples::mode(Mode::Threads(2))?);
     let mut traj = env.trajectory("lif_network", "LIF network with inhibitory synapses", |t| {
         t.add_parameter(
             "synapse.w",
@@ -109,34 +140,7 @@ fn main() -> anyhow::Result<()> {
         t.add_parameter("seed", 42u64, "network and noise seed")?;
         t.explore([("synapse.w", vals([0.0, 0.25, 0.5, 1.0, 2.0]))])
     })?;
-    let report = env.run(&mut traj, |run| {
-        let w: f64 = run.param("synapse.w")?;
-        let duration = run
-            .value("duration")?
-            .as_scalar()
-            .and_then(|s| s.as_f64())
-            .unwrap_or(500.0);
-        let net = simulate(w, run.param("synapse.p")?, duration, run.param("seed")?);
-        let rate = net.spikes_t.len() as f64 / N as f64 / (duration / 1000.0);
-        let spikes = Table::from_columns(vec![
-            (
-                "t".into(),
-                Array::F64(Array1::from(net.spikes_t).into_dyn()),
-            ),
-            (
-                "neuron".into(),
-                Array::I64(Array1::from(net.spikes_i).into_dyn()),
-            ),
-        ])?;
-        run.add_result_commented("spikes", spikes, "spike times (ms) and neuron indices")?;
-        run.add_result_commented(
-            "v0",
-            Value::with_unit(Array1::from(net.trace), "mV"),
-            "membrane potential of neuron 0, dt = 0.1 ms",
-        )?;
-        run.add_result_commented("rate", Value::with_unit(rate, "Hz"), "mean firing rate")?;
-        Ok(rate)
-    })?;
+    let report = env.run(&mut traj, run_network)?;
     for (i, rate) in &report.results {
         println!(
             "{} ({}): {rate:.1} Hz",

@@ -1,9 +1,11 @@
 //! Run modes behind one interface: the coordinator submits runs to an
 //! [`Executor`] and receives their outcomes, whatever executes them. The one
-//! `match` over [`Mode`] is [`with_executor`]; each mode is one module. A new
-//! mode (MPI ranks, say) is one more module and one more arm.
+//! `match` over [`Mode`] is [`with_executor`]; each mode is one module (MPI
+//! ranks, with feature `mpi`, included).
 
 mod budget;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod pool;
 mod processes;
 mod sequential;
@@ -61,7 +63,45 @@ where
             opts.worker_args.clone(),
             coordinate,
         ),
+        Mode::Mpi => mpi_mode(f, &budget, coordinate),
     }
+}
+
+/// `Mode::Mpi`: the world's other ranks run the tasks; a world of one rank runs them here.
+#[cfg(feature = "mpi")]
+fn mpi_mode<T, F, R>(
+    f: &F,
+    budget: &budget::Budget,
+    coordinate: impl FnOnce(&mut dyn Executor<T>) -> R,
+) -> Result<R, EnvError>
+where
+    T: Serialize + DeserializeOwned + Send,
+    F: Fn(&mut Run) -> RunResult<T> + Sync,
+{
+    crate::mpi::check()?;
+    match crate::mpi::world() {
+        Some((size, _)) if size > 1 => Ok(mpi::run(size - 1, budget, coordinate)),
+        _ => Ok(sequential::run(f, coordinate)),
+    }
+}
+
+/// `Mode::Mpi` without the feature: refused by [`check`] before anything runs.
+#[cfg(not(feature = "mpi"))]
+fn mpi_mode<T, F, R>(
+    _f: &F,
+    _budget: &budget::Budget,
+    _coordinate: impl FnOnce(&mut dyn Executor<T>) -> R,
+) -> Result<R, EnvError> {
+    Err(no_mpi())
+}
+
+#[cfg(not(feature = "mpi"))]
+fn no_mpi() -> EnvError {
+    EnvError::Worker(
+        "Mode::Mpi needs pet built with the `mpi` feature (cargo build --features mpi; \
+         it links the system's Open MPI: apt-get install libopenmpi-dev openmpi-bin libclang-dev)"
+            .into(),
+    )
 }
 
 /// Refuses modes that cannot run (no workers), before a sweep records anything.
@@ -70,6 +110,10 @@ pub fn check(mode: &Mode) -> Result<(), EnvError> {
         Mode::Sequential => Ok(()),
         Mode::Threads(n) => workers(*n, "Threads").map(|_| ()),
         Mode::Processes(n) => workers(*n, "Processes").map(|_| ()),
+        #[cfg(feature = "mpi")]
+        Mode::Mpi => crate::mpi::check(),
+        #[cfg(not(feature = "mpi"))]
+        Mode::Mpi => Err(no_mpi()),
     }
 }
 
