@@ -220,3 +220,37 @@ fn a_killed_rank_ends_the_job_and_the_next_launch_runs_only_the_missing_points()
         );
     }
 }
+
+/// `PET_MPI_DIRECT=1`: every rank stores its own runs into the shared SQLite
+/// file, sharing the sweep through claims; each rank reports what it ran.
+#[test]
+fn every_rank_stores_its_own_runs_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("direct.db").display());
+    let n = 120;
+    let out = mpirun(
+        3,
+        common::EXE,
+        &[&url, &n.to_string(), "--mode", "mpi", "--sleep-ms", "5"],
+        dir.path(),
+    )
+    .env("PET_MPI_DIRECT", "1")
+    .output()
+    .unwrap();
+    let printed = ok(out, "mpirun with PET_MPI_DIRECT=1");
+    let ks: Vec<usize> = printed
+        .lines()
+        .filter_map(|l| l.strip_prefix("ran ")?.strip_suffix(" runs")?.parse().ok())
+        .collect();
+    assert_eq!(ks.len(), 3, "one line per rank: {printed}");
+    assert_eq!(ks.iter().sum::<usize>(), n, "{ks:?}");
+    assert!(
+        ks.iter().filter(|&&k| k > 0).count() >= 2,
+        "the ranks did not share: {ks:?}"
+    );
+    common::check_store(&url, n);
+    // Every rank recorded its own session.
+    let store = pet::open_store(&url).unwrap();
+    let t = Trajectory::load(store, "shared", LoadSpec::default()).unwrap();
+    assert_eq!(t.children("config.provenance").unwrap().len(), 3);
+}

@@ -388,7 +388,8 @@ where
     ) -> Result<Self, EnvError> {
         let pending = traj.pending_runs();
         let already_done = traj.len() - pending.len();
-        let progress = if opts.progress {
+        // Under MPI with every rank storing its own runs, rank 0 alone draws the bar.
+        let progress = if opts.progress && on_rank_zero() {
             let bar = ProgressBar::with_draw_target(
                 Some(pending.len() as u64),
                 ProgressDrawTarget::stderr(),
@@ -822,11 +823,22 @@ fn wait_until_visible(store: &dyn Store, name: &str, limit: Duration) -> Result<
     }
 }
 
+/// False on the MPI ranks other than 0 (which then draw no progress bar).
+fn on_rank_zero() -> bool {
+    #[cfg(feature = "mpi")]
+    if crate::mpi::rank() != 0 {
+        return false;
+    }
+    true
+}
+
 /// Ranks that run tasks in `Mode::Mpi` (the world but rank 0; 1 without MPI).
 pub(crate) fn mpi_workers() -> usize {
     #[cfg(feature = "mpi")]
     if let Some((size, _)) = crate::mpi::world() {
-        return size.saturating_sub(1).max(1);
+        if !crate::mpi::direct() {
+            return size.saturating_sub(1).max(1);
+        }
     }
     1
 }

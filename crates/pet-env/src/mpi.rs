@@ -8,12 +8,16 @@
 //!
 //! Rank 0's session ends (every rank told to stop, MPI finalised) when the
 //! [`Environment`](crate::Environment) that ran in `Mode::Mpi` is dropped.
+//!
+//! With `PET_MPI_DIRECT=1` every rank instead runs the program's sweep as a
+//! copy that shares it through claims and stores its own runs (stores for many
+//! writers only: SQLite on a local disk, MongoDB).
 
 use std::sync::{Mutex, MutexGuard};
 
 use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
-use mpi::traits::{Communicator, Destination, Source};
+use mpi::traits::{Communicator, CommunicatorCollectives, Destination, Source};
 use mpi::Threading;
 
 use crate::error::EnvError;
@@ -28,6 +32,16 @@ const TAG_HELLO: i32 = 1;
 /// Tag of the protocol's frames.
 const TAG_WORK: i32 = 2;
 
+/// Set to `1`, every rank runs the program's sweep itself and stores its own
+/// runs, sharing the sweep through claims on a store for many writers
+/// (SQLite on one machine's disk, MongoDB); rank 0 no longer funnels results.
+pub const DIRECT_ENV: &str = "PET_MPI_DIRECT";
+
+/// True when every rank stores its own runs ([`DIRECT_ENV`]).
+pub fn direct() -> bool {
+    std::env::var(DIRECT_ENV).is_ok_and(|v| v == "1")
+}
+
 /// Largest message MPI's `int` counts allow.
 const MAX_MESSAGE: usize = i32::MAX as usize;
 
@@ -41,6 +55,8 @@ struct Session {
     universe: Option<Universe>,
     hosts: Vec<String>,
     finished: bool,
+    /// This process's rank.
+    rank: usize,
 }
 
 static SESSION: Mutex<Option<Session>> = Mutex::new(None);
@@ -68,6 +84,17 @@ pub fn enter(fns: &WorkerFunctions<'_>) -> Result<(), EnvError> {
         .ok_or_else(|| mpi_err("MPI was initialised already, by something other than pet"))?;
     let world = universe.world();
     let host = mpi::environment::processor_name().unwrap_or_else(|_| "unknown".into());
+    if direct() {
+        // Every rank is a copy of the program sharing the sweep through claims.
+        let hosts = world.all_gather_hosts(&host);
+        *g = Some(Session {
+            universe: Some(universe),
+            hosts,
+            finished: false,
+            rank: usize::try_from(world.rank()).unwrap_or(0),
+        });
+        return Ok(());
+    }
     if world.rank() != 0 {
         world
             .process_at_rank(0)
@@ -94,8 +121,38 @@ pub fn enter(fns: &WorkerFunctions<'_>) -> Result<(), EnvError> {
         universe: Some(universe),
         hosts,
         finished: false,
+        rank: 0,
     });
     Ok(())
+}
+
+/// Gathering every rank's host name on every rank (direct mode).
+trait GatherHosts {
+    fn all_gather_hosts(&self, host: &str) -> Vec<String>;
+}
+
+impl GatherHosts for SimpleCommunicator {
+    fn all_gather_hosts(&self, host: &str) -> Vec<String> {
+        const LEN: usize = 256;
+        let mut mine = [0u8; LEN];
+        let bytes = host.as_bytes();
+        let n = bytes.len().min(LEN);
+        mine[..n].copy_from_slice(&bytes[..n]);
+        let size = usize::try_from(self.size()).unwrap_or(1);
+        let mut all = vec![0u8; LEN * size];
+        self.all_gather_into(&mine[..], &mut all[..]);
+        all.chunks(LEN)
+            .map(|c| {
+                let end = c.iter().position(|&b| b == 0).unwrap_or(c.len());
+                String::from_utf8_lossy(&c[..end]).into_owned()
+            })
+            .collect()
+    }
+}
+
+/// This process's rank (0 without MPI).
+pub fn rank() -> usize {
+    session().as_ref().map_or(0, |s| s.rank)
 }
 
 /// A rank's work: answer rank 0's frames until it says stop; the exit code.
@@ -187,8 +244,10 @@ pub fn finish() {
     if s.finished {
         return;
     }
-    for rank in 1..s.hosts.len() {
-        let _ = send(rank, &ToWorker::Shutdown);
+    if !direct() {
+        for rank in 1..s.hosts.len() {
+            let _ = send(rank, &ToWorker::Shutdown);
+        }
     }
     s.finished = true;
     drop(s.universe.take());

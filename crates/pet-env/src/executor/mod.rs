@@ -80,7 +80,10 @@ where
 {
     crate::mpi::check()?;
     match crate::mpi::world() {
-        Some((size, _)) if size > 1 => Ok(mpi::run(size - 1, budget, coordinate)),
+        Some((size, _)) if size > 1 && !crate::mpi::direct() => {
+            Ok(mpi::run(size - 1, budget, coordinate))
+        }
+        // One rank, or every rank storing its own runs: this rank runs them.
         _ => Ok(sequential::run(f, coordinate)),
     }
 }
