@@ -58,6 +58,23 @@ impl Queue {
         }
     }
 
+    /// Takes the next task, waiting for one, and up to `max - 1` more that are
+    /// queued already; empty once closed and empty.
+    pub fn pop_some(&self, max: usize) -> Vec<Task> {
+        let Some(first) = self.pop() else {
+            return Vec::new();
+        };
+        let mut got = vec![first];
+        let mut s = self.lock();
+        while got.len() < max {
+            match s.tasks.pop_front() {
+                Some(t) => got.push(t),
+                None => break,
+            }
+        }
+        got
+    }
+
     /// Drops every queued task; returns how many were dropped.
     pub fn clear(&self) -> usize {
         let mut s = self.lock();

@@ -1,10 +1,12 @@
 //! MPI mode (feature `mpi`): on rank 0, one pool thread per worker rank sends
-//! its rank the base snapshot (again whenever it changes) and then one task at
-//! a time, and waits for the reply; a rank gets its next run as soon as it
-//! finishes one, so fast and slow ranks balance themselves. The coordinator
+//! its rank the base snapshot (again whenever it changes) and the tasks queued
+//! at that moment (at most [`PIPELINE`]), and waits for their replies; a rank
+//! gets more as soon as it has finished, so fast and slow ranks balance
+//! themselves. The coordinator
 //! stores what comes back, as in every other mode.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
@@ -35,20 +37,26 @@ where
             let rank = next.fetch_add(1, Ordering::SeqCst);
             let mut sent: Option<u64> = None;
             let mut broken: Option<String> = None;
-            while let Some((point, snap)) = queue.pop() {
-                let index = point.index;
-                let outcome = match &broken {
-                    Some(message) => Outcome::Failed {
-                        index,
-                        message: message.clone(),
-                    },
-                    None => exchange(rank, &mut sent, point, &snap).unwrap_or_else(|message| {
-                        broken = Some(format!("rank {rank} is out of the sweep: {message}"));
-                        Outcome::Failed { index, message }
+            loop {
+                // Tasks queued already go out together: the rank works through
+                // them while their replies travel back (no idle round trip per run).
+                let tasks = queue.pop_some(PIPELINE);
+                if tasks.is_empty() {
+                    break;
+                }
+                let indices: Vec<usize> = tasks.iter().map(|(p, _)| p.index).collect();
+                let outcomes: Vec<Outcome<T>> = match &broken {
+                    Some(message) => failed_all(&indices, message),
+                    None => exchange(rank, &mut sent, tasks).unwrap_or_else(|message| {
+                        let message = format!("rank {rank} is out of the sweep: {message}");
+                        broken = Some(message.clone());
+                        failed_all(&indices, &message)
                     }),
                 };
-                if tx.send(outcome).is_err() {
-                    break;
+                for outcome in outcomes {
+                    if tx.send(outcome).is_err() {
+                        return;
+                    }
                 }
             }
         },
@@ -56,25 +64,43 @@ where
     )
 }
 
-/// One task on `rank`: the snapshot first if that rank has another version.
+/// Most tasks sent to one rank before its first reply comes back.
+const PIPELINE: usize = 16;
+
+fn failed_all<T>(indices: &[usize], message: &str) -> Vec<Outcome<T>> {
+    indices
+        .iter()
+        .map(|&index| Outcome::Failed {
+            index,
+            message: message.to_string(),
+        })
+        .collect()
+}
+
+/// Tasks on `rank`, in order (the snapshot first wherever that rank has
+/// another version); their outcomes in the same order.
 fn exchange<T: DeserializeOwned>(
     rank: usize,
     sent: &mut Option<u64>,
-    point: PointValues,
-    snap: &Snapshot,
-) -> Result<Outcome<T>, String> {
-    if *sent != Some(snap.version) {
-        mpi::send(
-            rank,
-            &ToWorker::Snapshot {
-                function: snap.function.clone(),
-                info: snap.traj.info().clone(),
-                nodes: snap.traj.param_records(),
-                runs: snap.traj.run_infos().to_vec(),
-            },
-        )?;
-        *sent = Some(snap.version);
+    tasks: Vec<(PointValues, Arc<Snapshot>)>,
+) -> Result<Vec<Outcome<T>>, String> {
+    let n = tasks.len();
+    for (point, snap) in tasks {
+        if *sent != Some(snap.version) {
+            mpi::send(
+                rank,
+                &ToWorker::Snapshot {
+                    function: snap.function.clone(),
+                    info: snap.traj.info().clone(),
+                    nodes: snap.traj.param_records(),
+                    runs: snap.traj.run_infos().to_vec(),
+                },
+            )?;
+            *sent = Some(snap.version);
+        }
+        mpi::send(rank, &ToWorker::Task { point })?;
     }
-    mpi::send(rank, &ToWorker::Task { point })?;
-    Ok(mpi::recv(rank)?.into_outcome())
+    (0..n)
+        .map(|_| Ok(mpi::recv(rank)?.into_outcome()))
+        .collect()
 }
