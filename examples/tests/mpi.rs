@@ -127,8 +127,8 @@ fn one_rank_runs_the_sweep_itself() {
     assert_eq!(printed.matches("density").count(), 6, "{printed}");
 }
 
-/// The pids of `exe`'s processes that are MPI rank `rank`.
-fn ranks_of(exe: &str, rank: &str) -> Vec<i32> {
+/// The pids of `exe`'s processes that are MPI rank `rank` with `arg` on their command line.
+fn ranks_of(exe: &str, rank: &str, arg: &str) -> Vec<i32> {
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
@@ -137,7 +137,8 @@ fn ranks_of(exe: &str, rank: &str) -> Vec<i32> {
         let Ok(cmd) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
             continue;
         };
-        if !cmd.starts_with(exe.as_bytes()) {
+        let has_arg = cmd.split(|&b| b == 0).any(|a| a == arg.as_bytes());
+        if !cmd.starts_with(exe.as_bytes()) || !has_arg {
             continue;
         }
         let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
@@ -178,7 +179,7 @@ fn a_killed_rank_ends_the_job_and_the_next_launch_runs_only_the_missing_points()
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let victims = ranks_of(common::EXE, "2");
+    let victims = ranks_of(common::EXE, "2", &url);
     assert_eq!(victims.len(), 1, "rank 2's process: {victims:?}");
     Command::new("kill")
         .args(["-KILL", &victims[0].to_string()])
