@@ -14,103 +14,16 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
+use common::hosts::Hosts;
+
 use pet::{LoadSpec, Trajectory};
 
 /// The bridge's address; the hosts are `.2`, `.3`, ...
 const NET: &str = "10.231.77";
 
-/// The namespaces, the bridge and the links; removed when dropped.
-struct Hosts {
-    bridge: String,
-    names: Vec<String>,
-}
-
-fn ip(args: &[&str]) -> Result<(), String> {
-    let out = Command::new("ip")
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run `ip` (iproute2): {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "`ip {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
-}
-
-impl Hosts {
-    fn make(count: usize) -> Self {
-        let tag = std::process::id() % 100_000;
-        let hosts = Hosts {
-            bridge: format!("petbr{tag}"),
-            names: (1..=count).map(|h| format!("pet_host{h}_{tag}")).collect(),
-        };
-        if let Err(e) = hosts.build() {
-            panic!(
-                "this test needs network namespaces (it runs `ip netns` and `ip link` as root, \
-                 as CI does) and this machine refused: {e}"
-            );
-        }
-        hosts
-    }
-
-    fn build(&self) -> Result<(), String> {
-        let br = self.bridge.as_str();
-        ip(&["link", "add", br, "type", "bridge"])?;
-        ip(&["addr", "add", &format!("{NET}.1/24"), "dev", br])?;
-        ip(&["link", "set", br, "up"])?;
-        for (k, ns) in self.names.iter().enumerate() {
-            let outer = format!("{br}h{k}");
-            let inner = format!("{br}n{k}");
-            ip(&["netns", "add", ns])?;
-            ip(&[
-                "link", "add", &outer, "type", "veth", "peer", "name", &inner,
-            ])?;
-            ip(&["link", "set", &inner, "netns", ns])?;
-            ip(&["link", "set", &outer, "master", br, "up"])?;
-            let addr = format!("{NET}.{}/24", k + 2);
-            ip(&[
-                "netns", "exec", ns, "ip", "addr", "add", &addr, "dev", &inner,
-            ])?;
-            ip(&["netns", "exec", ns, "ip", "link", "set", &inner, "up"])?;
-            ip(&["netns", "exec", ns, "ip", "link", "set", "lo", "up"])?;
-        }
-        Ok(())
-    }
-
-    /// The command prefix that runs a program on host `k` under host name `hostK`.
-    fn prefix(&self, k: usize) -> Vec<String> {
-        vec![
-            "ip".into(),
-            "netns".into(),
-            "exec".into(),
-            self.names[k].clone(),
-            "unshare".into(),
-            "--uts".into(),
-            "sh".into(),
-            "-c".into(),
-            "hostname \"$0\" && exec \"$@\"".into(),
-            format!("host{}", k + 1),
-        ]
-    }
-}
-
-impl Drop for Hosts {
-    fn drop(&mut self) {
-        for (k, ns) in self.names.iter().enumerate() {
-            let _ = ip(&["link", "del", &format!("{}h{k}", self.bridge)]);
-            let _ = ip(&["netns", "del", ns]);
-        }
-        let _ = ip(&["link", "del", &self.bridge]);
-    }
-}
-
 #[test]
 fn copies_on_two_hosts_share_one_sweep_over_the_network() {
-    let hosts = Hosts::make(2);
+    let hosts = Hosts::make(2, NET);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/mongo-test-server.sh");
     let out = Command::new("bash")
         .arg(&script)

@@ -2,6 +2,8 @@
 //! `ran K runs` line, checking the store they shared.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod hosts;
+
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
