@@ -255,3 +255,34 @@ fn every_rank_stores_its_own_runs_when_asked() {
     let t = Trajectory::load(store, "shared", LoadSpec::default()).unwrap();
     assert_eq!(t.children("config.provenance").unwrap().len(), 3);
 }
+
+/// Post-processing on rank 0 expands the trajectory while the ranks run: the
+/// adaptive search on 3 ranks reaches the best point it reaches sequentially.
+#[test]
+fn adaptive_expansion_reaches_the_ranks() {
+    let exe = env!("CARGO_BIN_EXE_adaptive");
+    let dir = tempfile::tempdir().unwrap();
+    let mpi_url = format!("sqlite://{}", dir.path().join("adaptive_mpi.db").display());
+    let seq_url = format!("sqlite://{}", dir.path().join("adaptive_seq.db").display());
+    let out = mpirun(3, exe, &[&mpi_url, "--mode", "mpi"], dir.path())
+        .output()
+        .unwrap();
+    let mpi_best = ok(out, "adaptive under mpirun")
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_string();
+    let out = Command::new(exe)
+        .args([seq_url.as_str(), "--mode", "seq"])
+        .current_dir(dir.path())
+        .env("PET_PROGRESS", "0")
+        .output()
+        .unwrap();
+    let seq_best = ok(out, "adaptive --mode seq")
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_string();
+    assert!(mpi_best.starts_with("best of 160 runs"), "{mpi_best}");
+    assert_eq!(mpi_best, seq_best);
+}
