@@ -60,6 +60,7 @@ impl Queue {
 
     /// Takes the next task, waiting for one, and up to `max - 1` more that are
     /// queued already; empty once closed and empty.
+    #[cfg(feature = "mpi")]
     pub fn pop_some(&self, max: usize) -> Vec<Task> {
         let Some(first) = self.pop() else {
             return Vec::new();
