@@ -33,7 +33,7 @@
 //! A parameter stored by an older pet, with its points in its node document
 //! (schema version 1), is rewritten whole once, into a point set.
 
-use mongodb::bson::{doc, oid::ObjectId, Document};
+use mongodb::bson::{doc, oid::ObjectId, Document, RawDocumentBuf};
 
 use pet_core::storage::append::rewrite;
 use pet_core::storage::PointAppend;
@@ -269,22 +269,30 @@ impl MongoStore {
         let mut encoded = points::encode_points(a.values, self.opts.inline_max, a.path, a.start)?;
         let kept = c.tail.committed(&c.decl);
         let k = points::fits(kept, c.tail.bytes, &encoded);
-        let (into_tail, rest) = encoded.split_at(k);
-        let tail_update = (k > 0 || c.tail.count > kept).then(|| {
-            let (docs, ids, bytes) = points::arrays(into_tail);
-            doc! {
+        let rest = encoded.split_off(k);
+        let tail_update = if k > 0 || c.tail.count > kept {
+            let (docs, ids, bytes) = points::arrays(&encoded)?;
+            Some(doc! {
                 "$push": {
                     "points": { "$each": docs, "$position": kept as i32, "$slice": (kept + k) as i32 },
                     "blobs": { "$each": ids },
                 },
                 "$set": { "count": (kept + k) as i64, "epoch": epoch },
                 "$inc": { "bytes": bytes as i64 },
-            }
-        });
-        let chunks = points::chunk_docs(set, c.tail.n + 1, a.start + k, rest, epoch);
+            })
+        } else {
+            None
+        };
+        let mut chunker = points::Chunker::new(set, c.tail.n + 1, a.start + k, epoch);
+        for p in rest {
+            chunker.push(p);
+        }
+        let new = chunker.finish();
+        let chunks = new.chunks;
         let payloads: Vec<(ObjectId, Payload)> = encoded
-            .iter_mut()
-            .flat_map(|p| std::mem::take(&mut p.blobs))
+            .into_iter()
+            .flat_map(|p| p.blobs)
+            .chain(new.blobs)
             .map(|(id, b)| (id, Payload::Bytes(b)))
             .collect();
         let w = Written {
@@ -311,9 +319,10 @@ impl MongoStore {
         c: &Checked,
         epoch: i64,
         tail_update: Option<Document>,
-        chunks: Vec<Document>,
+        chunks: Vec<RawDocumentBuf>,
     ) -> Result<()> {
         let coll = &self.colls.bucket.points.coll;
+        let raw = coll.clone_with_type::<RawDocumentBuf>();
         let guard =
             |n: usize| doc! { "pid": c.decl.pid, "n": n as i64, "epoch": { "$lte": epoch } };
         if let Some(u) = tail_update {
@@ -326,7 +335,7 @@ impl MongoStore {
             }
         }
         for (k, chunk) in chunks.into_iter().enumerate() {
-            match coll
+            match raw
                 .replace_one(guard(c.tail.n + 1 + k), chunk)
                 .upsert(true)
                 .run()

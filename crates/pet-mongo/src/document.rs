@@ -66,8 +66,9 @@ pub fn encode_node_with_set(traj: &str, rec: &NodeRecord) -> Result<Vec<u8>> {
             Payload::Bytes(_) => None,
         })
         .flatten()
-        .map(Bson::Document)
-        .collect();
+        .map(|c| c.to_document().map(Bson::Document))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| corrupt(format!("cannot encode a document: {e}")))?;
     let mut out = Vec::new();
     doc! { "node": node, "chunks": chunks }
         .to_writer(&mut out)

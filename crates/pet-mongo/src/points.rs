@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
+use mongodb::bson::{doc, oid::ObjectId, Bson, Document, RawArrayBuf, RawDocumentBuf};
 use mongodb::options::IndexOptions;
 use mongodb::sync::{Collection, Database};
 use mongodb::IndexModel;
@@ -28,7 +28,7 @@ use pet_core::bounds::MAX_RUN_INDEX;
 use pet_core::{PetError, Result, Value};
 
 use crate::error::ErrCtx;
-use crate::node::{bson_size, DOC_BUDGET};
+use crate::node::DOC_BUDGET;
 use crate::value::{self, corrupt, int_of, Spill};
 
 /// Most points in one chunk document.
@@ -56,28 +56,33 @@ pub const EPOCH: &str = "points_epoch";
 /// The chunk documents of one new set and the payloads its points moved out.
 #[derive(Debug, Default)]
 pub struct PointSet {
-    /// The chunk documents, in order.
-    pub chunks: Vec<Document>,
+    /// The chunk documents, in order, as BSON bytes (a document per point
+    /// would take several times the memory for a list of 10^7 points).
+    pub chunks: Vec<RawDocumentBuf>,
     /// `(id, bytes)` of the payloads of points too large to stay in a chunk.
     pub blobs: Vec<(ObjectId, Vec<u8>)>,
 }
 
 /// One point encoded for a chunk.
 pub struct EncodedPoint {
-    /// Its typed value document.
-    pub doc: Document,
+    /// Its typed value document, as BSON bytes.
+    pub raw: RawDocumentBuf,
     /// Bytes it takes in a chunk (as an array element, with its payload ids).
     pub size: usize,
     /// Payloads it moved out of the chunk.
     pub blobs: Vec<(ObjectId, Vec<u8>)>,
 }
 
-/// Bytes `doc` takes as an element of a chunk's `points` array, plus the
-/// entries its payloads add to the chunk's `blobs` array.
-fn weight(doc: &Document, blobs: usize) -> usize {
+/// Bytes a value document of `len` bytes takes as an element of a chunk's
+/// `points` array, plus the entries its payloads add to the chunk's `blobs`.
+fn weight(len: usize, blobs: usize) -> usize {
     // Element type, key (at most 4 digits and a NUL), then the document; an
     // ObjectId element of `blobs` takes 18 bytes.
-    bson_size(doc).saturating_add(6).saturating_add(18 * blobs)
+    len.saturating_add(6).saturating_add(18 * blobs)
+}
+
+fn raw(d: &Document) -> Result<RawDocumentBuf> {
+    RawDocumentBuf::from_document(d).map_err(|e| corrupt(format!("cannot encode a document: {e}")))
 }
 
 /// Encodes point `index` of `path`: payloads above `inline_max` leave the
@@ -85,12 +90,12 @@ fn weight(doc: &Document, blobs: usize) -> usize {
 /// alone; a point that still does not fit in a document is refused.
 fn encode_point(v: &Value, inline_max: usize, path: &str, index: usize) -> Result<EncodedPoint> {
     let mut spill = Spill::new(inline_max);
-    let mut doc = value::encode(v, &mut spill)?;
-    let mut size = weight(&doc, spill.blobs.len());
+    let mut doc = raw(&value::encode(v, &mut spill)?)?;
+    let mut size = weight(doc.as_bytes().len(), spill.blobs.len());
     if size > CHUNK_BYTES {
         spill = Spill::new(1024);
-        doc = value::encode(v, &mut spill)?;
-        size = weight(&doc, spill.blobs.len());
+        doc = raw(&value::encode(v, &mut spill)?)?;
+        size = weight(doc.as_bytes().len(), spill.blobs.len());
         if size > POINT_MAX {
             return Err(PetError::invalid(format!(
                 "point {index} of '{path}' takes {size} bytes even with its arrays moved out; one MongoDB document holds 16 MiB"
@@ -98,7 +103,7 @@ fn encode_point(v: &Value, inline_max: usize, path: &str, index: usize) -> Resul
         }
     }
     Ok(EncodedPoint {
-        doc,
+        raw: doc,
         size,
         blobs: spill.into_bytes(),
     })
@@ -144,21 +149,30 @@ pub struct SetRef<'a> {
     pub path: &'a str,
 }
 
-/// The `points` and `blobs` arrays of encoded points, and the bytes they take.
-pub fn arrays(points: &[EncodedPoint]) -> (Vec<Bson>, Vec<Bson>, usize) {
+/// The `points` and `blobs` arrays of encoded points (for an update), and
+/// the bytes they take.
+pub fn arrays(points: &[EncodedPoint]) -> Result<(Vec<Bson>, Vec<Bson>, usize)> {
     let docs = points
         .iter()
-        .map(|p| Bson::Document(p.doc.clone()))
-        .collect();
+        .map(|p| {
+            p.raw
+                .to_document()
+                .map(Bson::Document)
+                .map_err(|e| corrupt(format!("cannot encode a document: {e}")))
+        })
+        .collect::<Result<_>>()?;
     let ids = points
         .iter()
         .flat_map(|p| p.blobs.iter().map(|(id, _)| Bson::ObjectId(*id)))
         .collect();
-    let bytes = points
+    Ok((docs, ids, weights(points)))
+}
+
+fn weights(points: &[EncodedPoint]) -> usize {
+    points
         .iter()
         .map(|p| p.size)
-        .fold(0usize, usize::saturating_add);
-    (docs, ids, bytes)
+        .fold(0usize, usize::saturating_add)
 }
 
 /// Chunk `n` of a set, holding `points` from point `start` on, written under `epoch`.
@@ -168,39 +182,89 @@ pub fn chunk_doc(
     start: usize,
     points: &[EncodedPoint],
     epoch: i64,
-) -> Document {
-    let (docs, ids, bytes) = arrays(points);
-    doc! {
-        "pid": set.pid,
-        "n": n as i64,
-        "start": start as i64,
-        "count": points.len() as i64,
-        "bytes": bytes as i64,
-        "epoch": epoch,
-        "metadata": { "traj": set.traj, "path": set.path },
-        "points": docs,
-        "blobs": ids,
+) -> RawDocumentBuf {
+    let mut docs = RawArrayBuf::new();
+    let mut ids = RawArrayBuf::new();
+    for p in points {
+        docs.push(p.raw.clone());
+        for (id, _) in &p.blobs {
+            ids.push(*id);
+        }
     }
+    let mut meta = RawDocumentBuf::new();
+    meta.append("traj", set.traj);
+    meta.append("path", set.path);
+    let mut d = RawDocumentBuf::new();
+    d.append("pid", set.pid);
+    d.append("n", n as i64);
+    d.append("start", start as i64);
+    d.append("count", points.len() as i64);
+    d.append("bytes", weights(points) as i64);
+    d.append("epoch", epoch);
+    d.append("metadata", meta);
+    d.append("points", docs);
+    d.append("blobs", ids);
+    d
 }
 
-/// Chunk documents for `points`, numbered from `n` and starting at point `start`.
-pub fn chunk_docs(
-    set: SetRef<'_>,
-    mut n: usize,
-    mut start: usize,
-    mut points: &[EncodedPoint],
+/// Groups points into chunks as they come: a chunk closes when the next
+/// point would not fit ([`fits`]).
+pub struct Chunker<'a> {
+    set: SetRef<'a>,
     epoch: i64,
-) -> Vec<Document> {
-    let mut out = Vec::new();
-    while !points.is_empty() {
-        let k = fits(0, 0, points).max(1);
-        let (these, rest) = points.split_at(k);
-        out.push(chunk_doc(set, n, start, these, epoch));
-        n += 1;
-        start += k;
-        points = rest;
+    n: usize,
+    start: usize,
+    current: Vec<EncodedPoint>,
+    bytes: usize,
+    chunks: Vec<RawDocumentBuf>,
+    blobs: Vec<(ObjectId, Vec<u8>)>,
+}
+
+impl<'a> Chunker<'a> {
+    /// Chunks numbered from `n`, the first holding point `start`, written under `epoch`.
+    pub fn new(set: SetRef<'a>, n: usize, start: usize, epoch: i64) -> Self {
+        Chunker {
+            set,
+            epoch,
+            n,
+            start,
+            current: Vec::new(),
+            bytes: 0,
+            chunks: Vec::new(),
+            blobs: Vec::new(),
+        }
     }
-    out
+
+    /// Takes the next point.
+    pub fn push(&mut self, p: EncodedPoint) {
+        let room = fits(self.current.len(), self.bytes, std::slice::from_ref(&p));
+        if !self.current.is_empty() && room == 0 {
+            self.close();
+        }
+        self.bytes = self.bytes.saturating_add(p.size);
+        self.current.push(p);
+    }
+
+    fn close(&mut self) {
+        let points = std::mem::take(&mut self.current);
+        self.bytes = 0;
+        self.chunks
+            .push(chunk_doc(self.set, self.n, self.start, &points, self.epoch));
+        self.n += 1;
+        self.start += points.len();
+        self.blobs.extend(points.into_iter().flat_map(|p| p.blobs));
+    }
+
+    /// The chunks and their payloads.
+    pub fn finish(mut self) -> PointSet {
+        if !self.current.is_empty() {
+            self.close();
+        }
+        PointSet {
+            chunks: self.chunks,
+            blobs: self.blobs,
+        }
+    }
 }
 
 /// A new set holding `values` as the points of `path`: the fields the node
@@ -212,16 +276,18 @@ pub fn encode_set(
     inline_max: usize,
 ) -> Result<(Document, ObjectId, PointSet)> {
     let pid = ObjectId::new();
-    let encoded = encode_points(values, inline_max, path, 0)?;
-    let chunks = chunk_docs(SetRef { pid, traj, path }, 0, 0, &encoded, 0);
-    let blobs = encoded.into_iter().flat_map(|p| p.blobs).collect();
+    let mut chunker = Chunker::new(SetRef { pid, traj, path }, 0, 0, 0);
+    for (i, v) in values.iter().enumerate() {
+        chunker.push(encode_point(v, inline_max, path, i)?);
+    }
+    let set = chunker.finish();
     let fields = doc! {
         ID: pid,
         LEN: values.len() as i64,
-        CHUNKS: chunks.len() as i64,
+        CHUNKS: set.chunks.len() as i64,
         EPOCH: 0_i64,
     };
-    Ok((fields, pid, PointSet { chunks, blobs }))
+    Ok((fields, pid, set))
 }
 
 /// What a node document declares about its set.
@@ -570,12 +636,12 @@ impl PointSets {
             return Ok(());
         }
         self.ensure(ctx)?;
-        let chunks: Vec<Document> = sets.iter().flat_map(|s| s.chunks.iter().cloned()).collect();
-        if chunks.is_empty() {
+        if sets.iter().all(|s| s.chunks.is_empty()) {
             return Ok(());
         }
         self.coll
-            .insert_many(chunks)
+            .clone_with_type::<RawDocumentBuf>()
+            .insert_many(sets.iter().flat_map(|s| s.chunks.iter()))
             .run()
             .map(|_| ())
             .map_err(|e| ctx.map(e))
@@ -630,11 +696,15 @@ mod tests {
         Ok(r.finish())
     }
 
+    fn docs(s: &PointSet) -> Vec<Document> {
+        s.chunks.iter().map(|c| c.to_document().unwrap()).collect()
+    }
+
     fn set(values: &[Value]) -> (Declared, Vec<Document>) {
         let (fields, _, s) = encode_set("t", "parameters.x", values, usize::MAX).unwrap();
         let mut d = doc! { "path": "parameters.x" };
         d.extend(fields);
-        (declared(&d, "parameters.x").unwrap().unwrap(), s.chunks)
+        (declared(&d, "parameters.x").unwrap().unwrap(), docs(&s))
     }
 
     #[test]
@@ -748,8 +818,8 @@ mod tests {
         let (fields, _, s) = encode_set("t", "parameters.w", &values, 8 * 1024 * 1024).unwrap();
         assert_eq!(fields.get_i64(CHUNKS).unwrap(), 1);
         assert_eq!(s.blobs.len(), 2);
-        assert_eq!(s.chunks[0].get_array("blobs").unwrap().len(), 2);
-        assert!(bson_size(&s.chunks[0]) < 64 * 1024);
+        assert_eq!(docs(&s)[0].get_array("blobs").unwrap().len(), 2);
+        assert!(s.chunks[0].as_bytes().len() < 64 * 1024);
         // Below inline_max but together above CHUNK_BYTES: one chunk each.
         let mid = Value::from(ndarray::Array1::from_elem(200_000, 1.0f64));
         let (fields, _, s) =

@@ -637,3 +637,76 @@ fn bson_of(bytes: &[u8], key: &str) -> Vec<u8> {
     d.get_document(key).unwrap().to_writer(&mut out).unwrap();
     out
 }
+
+#[test]
+fn readers_during_expansions_and_rewrites_see_whole_lists() {
+    let fx = common::FreshDb::new();
+    let store = fx.open_store();
+    parameter(&store, 4000);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let store = fx.open_store();
+            let mut reads = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
+                let recs = store
+                    .read_nodes("t", "parameters.n", ReadSpec::DATA)
+                    .unwrap();
+                let NodeKind::Leaf { type_info, .. } = &recs[0].node.kind else {
+                    panic!("not a leaf");
+                };
+                let Some(LeafData::Param {
+                    explored: Some(list),
+                    ..
+                }) = &recs[0].node.data
+                else {
+                    panic!("not explored");
+                };
+                // The length the node declares is the list read, and the
+                // list is a prefix of what the writer writes.
+                assert_eq!(type_info, &format!("i64 explored len={}", list.len()));
+                assert_eq!(list, &ints(0..list.len() as i64), "after {reads} reads");
+                reads += 1;
+            }
+            reads
+        });
+        let mut len = 4000i64;
+        for step in 0..30i64 {
+            let n = 1 + (step % 5) * 700;
+            let more = ints(len..len + n);
+            store
+                .append_points(
+                    "t",
+                    &[PointAppend {
+                        path: "parameters.n",
+                        start: len as usize,
+                        values: &more,
+                    }],
+                )
+                .unwrap();
+            len += n;
+            if step % 10 == 9 {
+                // A whole rewrite replaces the set under the reader.
+                parameter_again(&store, len);
+            }
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(reader.join().unwrap() > 0);
+    });
+}
+
+/// Writes `parameters.n` of `t` whole again with `0..len`.
+fn parameter_again(store: &Arc<dyn Store>, len: i64) {
+    let rec = pet_core::NodeRecord {
+        path: "parameters.n".into(),
+        node: pet_core::Node::leaf(
+            pet_core::LeafRole::Parameter,
+            LeafData::Param {
+                value: Value::from(0i64),
+                explored: Some(ints(0..len)),
+            },
+            "count",
+        ),
+    };
+    store.write_nodes("t", &[rec]).unwrap();
+}
