@@ -17,7 +17,7 @@ pub fn not_hdf5(path: &Path, e: hdf5::Error) -> PetError {
             &path.display().to_string(),
             "the file is not an HDF5 file (no HDF5 signature); check the path — pet opens or creates .h5 files it wrote, and left this file untouched",
         )
-    } else if msg.contains("lock") {
+    } else if is_lock_failure(&msg) {
         PetError::backend_msg(
             "hdf5",
             format!(
@@ -28,9 +28,25 @@ pub fn not_hdf5(path: &Path, e: hdf5::Error) -> PetError {
     } else {
         corrupt(
             &path.display().to_string(),
-            format!("HDF5 cannot open it: {msg}"),
+            format!(
+                "HDF5 cannot open it ({msg}); the file is damaged (truncated, or written \
+                 over). pet left it untouched: keep it and its journal {} together, and \
+                 restore a copy or run the sweep again into a new file",
+                crate::journal::path_for(path).display()
+            ),
         )
     }
+}
+
+/// True when HDF5 could not take its file lock (another process has the file
+/// open), not for other messages that merely contain "lock" (a truncated
+/// file's `sblock->base_addr`).
+fn is_lock_failure(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    m.contains("unable to lock")
+        || m.contains("file locking")
+        || m.contains("resource temporarily unavailable")
+        || m.contains("already open for write")
 }
 
 /// Checks the root attributes that mark a pet store of a layout we can read.

@@ -104,7 +104,17 @@ impl Journal {
         file.read_to_end(&mut bytes)
             .map_err(|e| io(&format!("cannot read the journal {shown}"), e))?;
         let (ops, good) = if bytes.len() >= MAGIC.len() && &bytes[..MAGIC.len()] == MAGIC {
-            parse(&bytes[MAGIC.len()..])
+            parse(&bytes[MAGIC.len()..]).map_err(|(frame, at)| PetError::Format {
+                location: shown.clone(),
+                reason: format!(
+                    "frame {frame} (at byte {}) is damaged, and complete frames follow it: the \
+                     journal holds changes pet reported stored after the damage, so pet neither \
+                     replays nor cuts it. {} and the journal were left as they are; copy both \
+                     somewhere safe before anything else touches them",
+                    at + MAGIC.len(),
+                    h5.display()
+                ),
+            })?
         } else if bytes.is_empty() {
             (Vec::new(), 0)
         } else {
@@ -151,6 +161,13 @@ impl Journal {
     /// Appends one operation; returns the length before it (for [`Journal::undo`]).
     pub fn append<T: Serialize>(&mut self, op: &T) -> Result<u64> {
         let payload = codec::to_cbor(op)?;
+        if payload.len() > MAX_FRAME {
+            return Err(PetError::invalid(format!(
+                "one store call of {} bytes is more than the HDF5 journal takes in one frame \
+                 ({MAX_FRAME} bytes); nothing was stored: store fewer or smaller runs per call",
+                payload.len()
+            )));
+        }
         let mut frame = Vec::with_capacity(payload.len() + 8);
         frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
         frame.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
@@ -196,27 +213,35 @@ impl Journal {
     }
 }
 
-/// Complete frames at the start of `body`, and how many bytes they span.
-fn parse(body: &[u8]) -> (Vec<Op>, usize) {
+/// The frames of `body` and how many bytes they span. A damaged frame at the
+/// end (torn by a crash while it was written: it runs past the end, or ends
+/// exactly there with a bad checksum) ends the journal; a damaged frame with
+/// more bytes after it is `Err((frame number, byte offset))`, since the frames
+/// after it were reported stored.
+fn parse(body: &[u8]) -> std::result::Result<(Vec<Op>, usize), (usize, usize)> {
     let mut ops = Vec::new();
     let mut at = 0;
     while body.len() - at >= 8 {
         let len = u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]) as usize;
         let crc = u32::from_le_bytes([body[at + 4], body[at + 5], body[at + 6], body[at + 7]]);
-        if len > MAX_FRAME || body.len() - at - 8 < len {
+        let rest = body.len() - at - 8;
+        if len > MAX_FRAME || rest < len {
+            // Runs past the end: the torn last frame.
             break;
         }
         let payload = &body[at + 8..at + 8 + len];
-        if crc32fast::hash(payload) != crc {
-            break;
-        }
-        match codec::from_cbor::<Op>(payload) {
-            Ok(op) => ops.push(op),
-            Err(_) => break,
+        let last = rest == len;
+        let op = (crc32fast::hash(payload) == crc)
+            .then(|| codec::from_cbor::<Op>(payload).ok())
+            .flatten();
+        match op {
+            Some(op) => ops.push(op),
+            None if last => break,
+            None => return Err((ops.len(), at)),
         }
         at += 8 + len;
     }
-    (ops, at)
+    Ok((ops, at))
 }
 
 #[cfg(test)]
@@ -250,6 +275,30 @@ mod tests {
         std::fs::write(&p, &bad).unwrap();
         let (_, ops) = Journal::open(&h5, false).unwrap();
         assert_eq!(ops.len(), 1);
+    }
+
+    #[test]
+    fn a_damaged_frame_in_the_middle_refuses_to_open_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let h5 = dir.path().join("m.h5");
+        {
+            let (mut j, _) = Journal::open(&h5, false).unwrap();
+            for t in ["one", "two", "three"] {
+                j.append(&Op::Remove(t.into())).unwrap();
+            }
+        }
+        let p = path_for(&h5);
+        let mut bytes = std::fs::read(&p).unwrap();
+        // The second frame's payload: after the magic, the first frame, and the second's header.
+        let first = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+        bytes[8 + 8 + first + 8] ^= 0xff;
+        std::fs::write(&p, &bytes).unwrap();
+        let e = Journal::open(&h5, false).err().unwrap().to_string();
+        assert!(
+            e.contains("frame 1") && e.contains("complete frames follow"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), bytes, "the journal was changed");
     }
 
     #[test]

@@ -269,3 +269,24 @@ fn a_link_cycle_in_the_tree_is_refused_not_followed() {
         .unwrap();
     assert!(back.iter().any(|n| n.path == "results.runs.run_00000000.z"));
 }
+
+/// A truncated store is reported as damaged, not as locked by another process
+/// (HDF5's message names `sblock->base_addr`, which once matched "lock"), and
+/// the failed open leaves the file as it was.
+#[test]
+fn a_truncated_file_is_damaged_not_locked_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cut.h5");
+    small_store(&p);
+    let full = std::fs::read(&p).unwrap();
+    let cut = &full[..full.len() / 2];
+    std::fs::write(&p, cut).unwrap();
+    let e = open_err(&p).to_string();
+    assert!(!e.contains("locked by another process"), "{e}");
+    assert!(e.contains("damaged") && e.contains("journal"), "{e}");
+    assert_eq!(
+        std::fs::read(&p).unwrap(),
+        cut,
+        "the failed open changed the file"
+    );
+}
