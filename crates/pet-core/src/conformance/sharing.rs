@@ -359,6 +359,52 @@ pub fn claims_are_checked(fx: &dyn Fixture) {
     );
 }
 
+/// Two writers expanding one parameter from the same length at once: exactly
+/// one appends, the other is told another writer got there first, and the
+/// store holds the winner's points only.
+pub fn concurrent_expansions_store_one(fx: &dyn Fixture) {
+    sweep(fx, "grow", 10);
+    let outcomes: Vec<Result<(), PetError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = [100i64, 200]
+            .into_iter()
+            .map(|base| {
+                let store = fx.open();
+                s.spawn(move || {
+                    let values = vals([base, base + 1, base + 2]);
+                    store.append_points(
+                        "grow",
+                        &[crate::PointAppend {
+                            path: "parameters.i",
+                            start: 10,
+                            values: &values,
+                        }],
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let won: Vec<usize> = (0..2).filter(|&k| outcomes[k].is_ok()).collect();
+    assert_eq!(won.len(), 1, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Err(PetError::AppendConflict { .. }))),
+        "{outcomes:?}"
+    );
+    let base = [100i64, 200][won[0]];
+    let data = fx.open().read_data("grow", "parameters.i").unwrap();
+    let crate::LeafData::Param {
+        explored: Some(list),
+        ..
+    } = data
+    else {
+        panic!("parameters.i is not explored any more: {data:?}");
+    };
+    let want: Vec<crate::Value> = vals((0..10).chain([base, base + 1, base + 2]));
+    assert_eq!(list, want, "the store holds a mix of both expansions");
+}
+
 super::register!(
     claims_never_overlap,
     expired_claims_are_claimable,
@@ -367,4 +413,5 @@ super::register!(
     same_run_stored_twice_at_once,
     trajectory_created_whole,
     claims_are_checked,
+    concurrent_expansions_store_one,
 );
