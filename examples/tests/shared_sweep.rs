@@ -126,3 +126,39 @@ fn mongo_killed_copy_is_finished_by_others() {
     let dir = tempfile::tempdir().unwrap();
     killed_copy_is_finished_by_others(dir.path(), &mongo_url("kill"));
 }
+
+/// A copy killed with SIGKILL and started again at once on the same host
+/// takes over the dead copy's claims without waiting for their lease (60 s):
+/// a dead process on this host holds no lease.
+#[test]
+fn a_restarted_copy_takes_over_its_dead_predecessors_claims_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("restart.db").display());
+    let n = 200;
+    let mut first = start(dir.path(), &url, n, &["--mode", "threads=2"], None);
+    let store = pet::open_store(&url).unwrap();
+    let wait = Instant::now();
+    while store.run_counts("shared").map(|c| c.completed).unwrap_or(0) < 30 {
+        assert!(
+            wait.elapsed() < Duration::from_secs(60),
+            "the first copy stored nothing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let done = store.run_counts("shared").unwrap().completed;
+    let restarted = Instant::now();
+    let k = ran(start(dir.path(), &url, n, &["--mode", "threads=2"], None));
+    let took = restarted.elapsed();
+    eprintln!(
+        "the restarted copy ran {k} runs in {:.1} s",
+        took.as_secs_f64()
+    );
+    assert_eq!(k, n - done);
+    assert!(
+        took < Duration::from_secs(30),
+        "it waited for the dead copy's leases: {took:?}"
+    );
+    check_store(&url, n);
+}

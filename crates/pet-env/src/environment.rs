@@ -544,6 +544,7 @@ where
             skip: &c.skip,
             now,
             until: now + c.lease.as_secs_f64(),
+            gone: Some(share::gone),
         };
         let store = c.store.clone();
         let claimed = crate::retry::store_with_retry(

@@ -45,6 +45,26 @@ pub fn worker_id() -> String {
     format!("{host}:{}:{random}", std::process::id())
 }
 
+/// True when `worker` (an id of [`worker_id`]) was a process on this host
+/// that no longer runs: its leases need not be waited for. Only where the
+/// system lists processes under `/proc`; a reused pid counts as alive (waiting
+/// for the lease is the safe side).
+pub fn gone(worker: &str) -> bool {
+    let mut parts = worker.rsplitn(3, ':');
+    let (Some(_random), Some(pid), Some(host)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    let here = gethostname::gethostname().to_string_lossy().into_owned();
+    let proc_dir = std::path::Path::new("/proc");
+    host == here
+        && pid != std::process::id()
+        && proc_dir.join("self").exists()
+        && !proc_dir.join(pid.to_string()).exists()
+}
+
 /// What the keeper shares with the coordinator.
 #[derive(Default)]
 struct State {

@@ -54,6 +54,10 @@ impl MongoStore {
                 .map_err(m)?
                 .filter_map(|d| d.ok().and_then(|d| d.get_i64("idx").ok()))
                 .collect();
+            if candidates.is_empty() && self.free_gone_holders(traj, req)? {
+                // Leases of workers known to be gone were ended: look again.
+                continue;
+            }
             if candidates.is_empty() {
                 let left = self
                     .colls
@@ -99,6 +103,42 @@ impl MongoStore {
             // Other workers leased every candidate between the two steps: look again.
         }
         Ok(Claimed::Wait)
+    }
+
+    /// Ends the live leases, on runs `req` wants, of workers `req.gone` says
+    /// are gone; true when it ended any.
+    fn free_gone_holders(&self, traj: &str, req: &ClaimRequest<'_>) -> Result<bool> {
+        let Some(gone) = req.gone else {
+            return Ok(false);
+        };
+        let m = |e| self.ctx.map(e);
+        let mut filter = wanted(traj, req);
+        filter.insert("lease_until", doc! { "$gte": req.now });
+        let holders: BTreeSet<String> = self
+            .colls
+            .runs
+            .find(filter)
+            .projection(doc! { "lease_worker": 1, "_id": 0 })
+            .limit(10_000)
+            .run()
+            .map_err(m)?
+            .filter_map(|d| {
+                d.ok()
+                    .and_then(|d| d.get_str("lease_worker").ok().map(str::to_string))
+            })
+            .collect();
+        let dead: Vec<&String> = holders.iter().filter(|w| gone(w)).collect();
+        for w in &dead {
+            self.colls
+                .runs
+                .update_many(
+                    doc! { "traj": traj, "completed": false, "lease_worker": w.as_str() },
+                    doc! { "$unset": { "lease_worker": "", "lease_until": "", "lease_claim": "" } },
+                )
+                .run()
+                .map_err(m)?;
+        }
+        Ok(!dead.is_empty())
     }
 
     pub(crate) fn renew(

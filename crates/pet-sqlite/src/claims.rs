@@ -35,7 +35,7 @@ pub fn claim(tx: &Transaction, id: i64, req: &ClaimRequest<'_>, shown: &str) -> 
     {
         let mut st = tx
             .prepare_cached(
-                "SELECT r.idx, c.until FROM runs r
+                "SELECT r.idx, c.until, c.worker FROM runs r
                  LEFT JOIN claims c ON c.traj = r.traj AND c.idx = r.idx
                  WHERE r.traj = ?1 AND r.completed = 0 AND r.idx < ?2
                  ORDER BY r.idx",
@@ -45,11 +45,17 @@ pub fn claim(tx: &Transaction, id: i64, req: &ClaimRequest<'_>, shown: &str) -> 
         while let Some(row) = rows.next().map_err(db_err)? {
             let idx: i64 = row.get(0).map_err(db_err)?;
             let until: Option<f64> = row.get(1).map_err(db_err)?;
+            let holder: Option<String> = row.get(2).map_err(db_err)?;
             let index = bounds::stored_run_index(idx, &format!("{shown} (table runs)"))?;
             if !req.wants(index) {
                 continue;
             }
-            if until.is_some_and(|u| u >= req.now) {
+            let blocked = match (until, holder) {
+                (Some(u), Some(w)) => req.blocked_by(&w, u),
+                (Some(u), None) => u >= req.now,
+                (None, _) => false,
+            };
+            if blocked {
                 held = true;
                 continue;
             }

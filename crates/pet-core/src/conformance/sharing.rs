@@ -45,6 +45,7 @@ fn request<'a>(
         skip,
         now: at,
         until: at + 600.0,
+        gone: None,
     }
 }
 
@@ -325,6 +326,44 @@ pub fn trajectory_created_whole(fx: &dyn Fixture) {
     );
 }
 
+/// A live lease of a worker the request knows to be gone (a dead process)
+/// is claimable at once; other live leases are not.
+pub fn gone_holders_are_claimable(fx: &dyn Fixture) {
+    sweep(fx, "gone", 4);
+    let _open = fx.open();
+    let none = BTreeSet::new();
+    let at = now();
+    let store = fx.open();
+    assert_eq!(
+        runs_of(
+            store
+                .claim_runs("gone", &request("dead-worker", 2, &none, at))
+                .unwrap()
+        ),
+        vec![0, 1]
+    );
+    assert_eq!(
+        runs_of(
+            store
+                .claim_runs("gone", &request("live-worker", 2, &none, at))
+                .unwrap()
+        ),
+        vec![2, 3]
+    );
+    let mut req = request("new-worker", 10, &none, at + 1.0);
+    assert_eq!(fx.open().claim_runs("gone", &req).unwrap(), Claimed::Wait);
+    req.gone = Some(|w| w == "dead-worker");
+    assert_eq!(
+        runs_of(fx.open().claim_runs("gone", &req).unwrap()),
+        vec![0, 1]
+    );
+    assert_eq!(
+        fx.open().claim_runs("gone", &req).unwrap(),
+        Claimed::Wait,
+        "the live worker keeps its runs"
+    );
+}
+
 /// Claims are refused on a read-only store and checked before the backend sees them.
 pub fn claims_are_checked(fx: &dyn Fixture) {
     sweep(fx, "checked", 3);
@@ -414,4 +453,5 @@ super::register!(
     trajectory_created_whole,
     claims_are_checked,
     concurrent_expansions_store_one,
+    gone_holders_are_claimable,
 );

@@ -34,6 +34,10 @@ pub struct ClaimRequest<'a> {
     pub now: f64,
     /// When the new leases end, seconds since the Unix epoch.
     pub until: f64,
+    /// Says whether the worker holding a live lease is known to be gone (a
+    /// dead process on this host): its runs are then handed out at once
+    /// instead of after the lease. `None`: only expired leases are taken.
+    pub gone: Option<fn(&str) -> bool>,
 }
 
 impl ClaimRequest<'_> {
@@ -52,6 +56,12 @@ impl ClaimRequest<'_> {
     /// True when run `index` may be handed out to this request (given that it is pending).
     pub fn wants(&self, index: usize) -> bool {
         index < self.below && !self.skip.contains(&index)
+    }
+
+    /// True when a lease of `worker` ending at `until` keeps its run from this
+    /// request: it has not ended and its worker is not known to be gone.
+    pub fn blocked_by(&self, worker: &str, until: f64) -> bool {
+        until >= self.now && !self.gone.is_some_and(|gone| gone(worker))
     }
 }
 
@@ -150,7 +160,7 @@ impl LocalClaims {
             }
             match leases.get(&index) {
                 // A live lease, another worker's or this worker's own (its run is in flight).
-                Some(l) if l.until >= req.now => held = true,
+                Some(l) if req.blocked_by(&l.worker, l.until) => held = true,
                 _ => {
                     leases.insert(
                         index,
@@ -239,6 +249,7 @@ mod tests {
             skip,
             now,
             until: now + 10.0,
+            gone: None,
         }
     }
 

@@ -36,6 +36,7 @@ pub fn claim_until_done(t: &Trajectory, store: &Arc<dyn Store>, traj: &str, k: i
             skip: &none,
             now,
             until: now + 600.0,
+            gone: None,
         };
         match store.claim_runs(traj, &req).unwrap() {
             Claimed::Runs(runs) => {
