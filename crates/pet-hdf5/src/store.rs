@@ -119,6 +119,25 @@ impl Backend for Hdf5Store {
         })
     }
 
+    /// Creates the trajectory and writes its nodes and runs under the writer's
+    /// lock, so no handle in the process sees it half made (the file has one
+    /// writing process).
+    fn create_with(
+        &self,
+        info: &TrajectoryInfo,
+        nodes: &[NodeRecord],
+        runs: &[RunInfo],
+    ) -> Result<()> {
+        self.shared.with(|i| {
+            if i.traj_group(&info.name).is_ok() {
+                return Err(PetError::TrajectoryExists(info.name.clone()));
+            }
+            i.change(OpRef::Create(info))?;
+            i.change(OpRef::Nodes(&info.name, nodes))?;
+            i.change(OpRef::Runs(&info.name, runs))
+        })
+    }
+
     fn info(&self, traj: &str) -> Result<TrajectoryInfo> {
         self.shared.with(|i| i.info(traj))
     }

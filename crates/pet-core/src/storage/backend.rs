@@ -56,9 +56,9 @@ pub trait Backend: Send + Sync {
 
     /// Creates a trajectory holding `nodes` and `runs` (already validated) so
     /// that nobody sees it before it is whole: another process that finds the
-    /// trajectory finds all of it. This default creates it and then writes, which is
-    /// whole only for a store with one writing process (HDF5); a store shared by
-    /// processes overrides it.
+    /// trajectory finds all of it. This default creates it and then writes,
+    /// which is not whole: every backend overrides it (one transaction, one
+    /// lock, or a mark that hides the trajectory until it is whole).
     fn create_with(
         &self,
         info: &TrajectoryInfo,
