@@ -34,12 +34,23 @@ pub fn four_copies_at_once(dir: &Path, url: &str) {
     assert_eq!(ran(start(dir, url, n, &[], None)), 0);
 }
 
-/// One copy killed mid-sweep: the others finish every point, the killed
-/// copy's claimed points once its lease (2 s) has ended.
+/// One copy (on another host name) killed mid-sweep: the others finish every
+/// point, the killed copy's claimed points once its lease (2 s) has ended.
 pub fn killed_copy_is_finished_by_others(dir: &Path, url: &str) {
     let n = 300;
     let lease = 2.0;
-    let victim = start(dir, url, n, &["--mode", "seq"], Some("2"));
+    // The victim runs under another host name (a UTS namespace): the others
+    // cannot tell whether it is alive, so they wait for its leases to end, as
+    // copies on other machines do.
+    let elsewhere = [
+        "unshare",
+        "--uts",
+        "sh",
+        "-c",
+        "hostname \"$0\" && exec \"$@\"",
+        "elsewhere",
+    ];
+    let victim = common::start_as(&elsewhere, dir, url, n, &["--mode", "seq"], Some("2"));
     let others: Vec<Child> = [
         ["--mode", "threads=2"],
         ["--mode", "seq"],
