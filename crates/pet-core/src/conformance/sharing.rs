@@ -5,11 +5,12 @@
 //! wins; a trajectory is seen whole or not at all). Every thread uses its own
 //! store handle, as separate processes would.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::Fixture;
-use crate::storage::{ClaimRequest, Claimed, LoadLevel, LoadSpec, RunInfo, Store};
+use crate::storage::{ClaimRequest, Claimed, LoadSpec, RunInfo, Store};
+use crate::testkit::claiming::{self, run_by};
 use crate::{now, vals, PetError, Trajectory};
 
 /// A stored trajectory `name` with int parameter `i` explored over `0..n`.
@@ -19,17 +20,6 @@ fn sweep(fx: &dyn Fixture, name: &str, n: usize) -> Trajectory {
     t.explore([("i", vals(0..n as i64))]).unwrap();
     t.store_to(fx.open()).unwrap();
     t
-}
-
-/// Run `i` of `t` computed by writer `k`: `v = k`, an array of `k`s, and a
-/// leaf only writer `k` writes, so a run mixing two writers' nodes shows.
-fn run_by(t: &Trajectory, i: usize, k: i64) -> crate::storage::RunRecord {
-    let mut run = t.run(i).unwrap();
-    run.add_result("v", k).unwrap();
-    run.add_result("arr", ndarray::Array1::from(vec![k; 64]))
-        .unwrap();
-    run.add_result(&format!("by_{k}"), k).unwrap();
-    run.finish()
 }
 
 fn request<'a>(
@@ -243,41 +233,9 @@ pub fn same_run_stored_twice_at_once(fx: &dyn Fixture) {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let mut winner = BTreeMap::new();
-    for (k, won) in wins.iter().enumerate() {
-        for &i in won {
-            assert!(
-                winner.insert(i, k as i64).is_none(),
-                "run {i} was stored twice"
-            );
-        }
-    }
-    assert_eq!(winner.len(), n, "every run has one writer that stored it");
+    let owner = claiming::one_owner_each(&wins, n);
     let mut back = Trajectory::load(fx.open(), "twice", LoadSpec::default()).unwrap();
-    assert!(back.pending_runs().is_empty());
-    back.load_branch("results.runs", LoadLevel::Skeleton)
-        .unwrap();
-    for i in 0..n {
-        let group = format!("results.runs.run_{i:08}");
-        let k = back.get_as::<i64>(&format!("{group}.v")).unwrap();
-        assert_eq!(
-            Some(&k),
-            winner.get(&i),
-            "run {i} holds another writer's copy"
-        );
-        let arr: ndarray::ArrayD<i64> = back.get_as(&format!("{group}.arr")).unwrap();
-        assert!(arr.iter().all(|&x| x == k), "run {i} mixes two copies");
-        let tags: Vec<String> = back
-            .leaves(&group)
-            .into_iter()
-            .filter(|p| p.rsplit('.').next().is_some_and(|l| l.starts_with("by_")))
-            .collect();
-        assert_eq!(
-            tags,
-            vec![format!("{group}.by_{k}")],
-            "run {i} holds nodes of several writers"
-        );
-    }
+    claiming::check_copies(&mut back, &owner);
 }
 
 /// Two writers creating the same trajectory at once: one creates it, the other

@@ -13,7 +13,7 @@ use crate::{LoadLevel, Store, Trajectory};
 
 /// Run `i` computed by process `k`: `v = k`, an array of `k`s and a leaf
 /// only process `k` writes, so a run mixing two processes' nodes shows.
-fn run_by(t: &Trajectory, i: usize, k: i64) -> RunRecord {
+pub fn run_by(t: &Trajectory, i: usize, k: i64) -> RunRecord {
     let mut run = t.run(i).unwrap();
     run.add_result("v", k).unwrap();
     run.add_result("arr", ndarray::Array1::from(vec![k; 64]))
