@@ -53,6 +53,7 @@ pub const TARGETS: &[Target] = &[
     values::CODEC,
     values::CBOR_VALUE,
     values::BSON_NODE,
+    values::BSON_POINT_SET,
     frames::WORKER_FRAME,
     frames::WHERE_EXPR,
     files::SQLITE_CELLS,
