@@ -550,6 +550,7 @@ where
         let claimed = crate::retry::store_with_retry(
             crate::retry::bound(self.opts.store_retry),
             self.log,
+            &store.location(),
             "claiming runs",
             || store.claim_runs(&name, &req),
         )?;
@@ -739,6 +740,7 @@ where
                 let stored = crate::retry::store_with_retry(
                     crate::retry::bound(self.opts.store_retry),
                     self.log,
+                    &store.location(),
                     &what,
                     || store.store_runs(&name, records),
                 )?;

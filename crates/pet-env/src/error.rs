@@ -51,8 +51,10 @@ pub enum EnvError {
         source: std::io::Error,
     },
     /// Storing finished runs kept failing for the whole retry time.
-    #[error("storing runs failed {attempts} times over {seconds:.1} s: {source}; every run stored before is kept, fix the cause and run again to resume")]
+    #[error("storing runs into {store} failed {attempts} times over {seconds:.1} s: {source}; every run stored before is kept, fix the cause and run again to resume")]
     StoreFailed {
+        /// The store (its URL).
+        store: String,
         /// Attempts made.
         attempts: u32,
         /// Seconds from the first failure to giving up.

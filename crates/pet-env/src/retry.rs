@@ -27,6 +27,7 @@ pub fn bound(configured: Duration) -> Duration {
 pub fn store_with_retry<T>(
     limit: Duration,
     log: &RunLog,
+    store: &str,
     what: &str,
     mut f: impl FnMut() -> pet_core::Result<T>,
 ) -> Result<T, EnvError> {
@@ -48,13 +49,14 @@ pub fn store_with_retry<T>(
                 if since.elapsed() >= limit {
                     let (source, t) = first.unwrap_or((e, since));
                     return Err(EnvError::StoreFailed {
+                        store: store.to_string(),
                         attempts,
                         seconds: t.elapsed().as_secs_f64(),
                         source,
                     });
                 }
                 log.error(&format!(
-                    "{what} failed ({e}); retrying in {:.2} s",
+                    "{what} into {store} failed ({e}); retrying in {:.2} s",
                     pause.as_secs_f64()
                 ));
                 if first.is_none() {
