@@ -225,6 +225,10 @@ fn parse(body: &[u8]) -> std::result::Result<(Vec<Op>, usize), (usize, usize)> {
         let len = u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]) as usize;
         let crc = u32::from_le_bytes([body[at + 4], body[at + 5], body[at + 6], body[at + 7]]);
         let rest = body.len() - at - 8;
+        if len > MAX_FRAME && rest > 0 {
+            // No frame this long is ever written: a damaged length, not a torn write.
+            return Err((ops.len(), at));
+        }
         if len > MAX_FRAME || rest < len {
             // Runs past the end: the torn last frame.
             break;
@@ -298,6 +302,25 @@ mod tests {
             e.contains("frame 1") && e.contains("complete frames follow"),
             "{e}"
         );
+        assert_eq!(std::fs::read(&p).unwrap(), bytes, "the journal was changed");
+    }
+
+    #[test]
+    fn a_forged_frame_length_is_refused_not_taken_for_a_torn_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let h5 = dir.path().join("f.h5");
+        {
+            let (mut j, _) = Journal::open(&h5, false).unwrap();
+            j.append(&Op::Remove("one".into())).unwrap();
+            j.append(&Op::Remove("two".into())).unwrap();
+        }
+        let p = path_for(&h5);
+        let mut bytes = std::fs::read(&p).unwrap();
+        // The first frame claims 4 GiB - 1 bytes; the second frame follows it.
+        bytes[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        std::fs::write(&p, &bytes).unwrap();
+        let e = Journal::open(&h5, false).err().unwrap().to_string();
+        assert!(e.contains("frame 0") && e.contains("damaged"), "{e}");
         assert_eq!(std::fs::read(&p).unwrap(), bytes, "the journal was changed");
     }
 
