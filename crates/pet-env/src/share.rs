@@ -33,7 +33,9 @@ pub fn lease(configured: Duration) -> Result<Duration, EnvError> {
             "the lease must be a positive time, not {secs} s"
         )));
     }
-    Ok(Duration::from_secs_f64(secs.clamp(0.05, 7.0 * 86_400.0)))
+    Ok(Duration::from_secs_f64(
+        secs.clamp(0.05, pet_core::storage::claims::MAX_LEASE_SECS),
+    ))
 }
 
 /// This copy's worker id: host name, process id and a random part, so that

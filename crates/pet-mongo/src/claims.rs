@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 
+use pet_core::storage::claims::MAX_LEASE_SECS;
 use pet_core::storage::{ClaimRequest, Claimed, RunCounts};
 use pet_core::Result;
 
@@ -22,6 +23,8 @@ fn free(now: f64) -> Document {
         { "lease_until": { "$exists": false } },
         { "lease_until": Bson::Null },
         { "lease_until": { "$lt": now } },
+        // Longer than any lease pet grants: not pet's, it holds nothing.
+        { "lease_until": { "$gt": now + MAX_LEASE_SECS } },
     ] }
 }
 
@@ -113,7 +116,10 @@ impl MongoStore {
         };
         let m = |e| self.ctx.map(e);
         let mut filter = wanted(traj, req);
-        filter.insert("lease_until", doc! { "$gte": req.now });
+        filter.insert(
+            "lease_until",
+            doc! { "$gte": req.now, "$lte": req.now + MAX_LEASE_SECS },
+        );
         let holders: BTreeSet<String> = self
             .colls
             .runs

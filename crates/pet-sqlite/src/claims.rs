@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use rusqlite::{params, Connection, Transaction};
 
 use pet_core::storage::{ClaimRequest, Claimed, RunCounts};
-use pet_core::{bounds, Result};
+use pet_core::{bounds, PetError, Result};
 
 use crate::error::db_err;
 
@@ -44,15 +44,22 @@ pub fn claim(tx: &Transaction, id: i64, req: &ClaimRequest<'_>, shown: &str) -> 
         let mut rows = st.query(params![id, below]).map_err(db_err)?;
         while let Some(row) = rows.next().map_err(db_err)? {
             let idx: i64 = row.get(0).map_err(db_err)?;
-            let until: Option<f64> = row.get(1).map_err(db_err)?;
-            let holder: Option<String> = row.get(2).map_err(db_err)?;
+            let forged = |e: rusqlite::Error| PetError::Format {
+                location: format!("{shown} (table claims)"),
+                reason: format!(
+                    "{e}: a lease that pet did not write; leases can be dropped safely \
+                     (DELETE FROM claims) while no copy of the sweep runs"
+                ),
+            };
+            let until: Option<f64> = row.get(1).map_err(forged)?;
+            let holder: Option<String> = row.get(2).map_err(forged)?;
             let index = bounds::stored_run_index(idx, &format!("{shown} (table runs)"))?;
             if !req.wants(index) {
                 continue;
             }
             let blocked = match (until, holder) {
                 (Some(u), Some(w)) => req.blocked_by(&w, u),
-                (Some(u), None) => u >= req.now,
+                (Some(u), None) => req.blocked_by("", u),
                 (None, _) => false,
             };
             if blocked {

@@ -167,3 +167,47 @@ fn reads_are_consistent_under_concurrent_deletes() {
     let rounds = writer.join().unwrap();
     assert!(reads > 10 && rounds >= 50, "reads {reads}, rounds {rounds}");
 }
+
+/// Leases pet did not write: one that ends in 10^300 years holds nothing (no
+/// copy waits for it), and one whose end is text stops the claim with an
+/// error naming the table and what to do, instead of being retried.
+#[test]
+fn forged_leases_neither_block_a_sweep_nor_are_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lease.db");
+    swept_store(&db);
+    sql(&db, "UPDATE runs SET completed = 0");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
+    let none = std::collections::BTreeSet::new();
+    let now = pet_core::now();
+    let req = pet_core::ClaimRequest {
+        worker: "me",
+        max: 100,
+        below: usize::MAX,
+        skip: &none,
+        now,
+        until: now + 60.0,
+        gone: None,
+    };
+    let all = match store.claim_runs("t", &req).unwrap() {
+        pet_core::Claimed::Runs(r) => r,
+        other => panic!("{other:?}"),
+    };
+    store.release_claims("t", "me", &all).unwrap();
+    sql(
+        &db,
+        "INSERT OR REPLACE INTO claims VALUES (1, 0, 'x:1:y', 1e308)",
+    );
+    match store.claim_runs("t", &req).unwrap() {
+        pet_core::Claimed::Runs(r) => assert_eq!(r, all, "the forged lease held run 0"),
+        other => panic!("{other:?}"),
+    }
+    sql(&db, "UPDATE claims SET until = 'soon' WHERE idx = 1");
+    let e = store.claim_runs("t", &req).unwrap_err();
+    assert!(!e.is_transient(), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("table claims") && msg.contains("DELETE FROM claims"),
+        "{msg}"
+    );
+}

@@ -16,6 +16,10 @@ use crate::{PetError, Result};
 /// Most runs one claim may ask for.
 pub const MAX_CLAIM: usize = 100_000;
 
+/// Longest lease pet grants, in seconds (a week): a stored lease that ends
+/// later than this from now was not written by pet and does not hold its run.
+pub const MAX_LEASE_SECS: f64 = 7.0 * 86_400.0;
+
 /// Longest worker id a store accepts.
 pub const MAX_WORKER_ID: usize = 200;
 
@@ -61,7 +65,9 @@ impl ClaimRequest<'_> {
     /// True when a lease of `worker` ending at `until` keeps its run from this
     /// request: it has not ended and its worker is not known to be gone.
     pub fn blocked_by(&self, worker: &str, until: f64) -> bool {
-        until >= self.now && !self.gone.is_some_and(|gone| gone(worker))
+        until >= self.now
+            && until <= self.now + MAX_LEASE_SECS
+            && !self.gone.is_some_and(|gone| gone(worker))
     }
 }
 
@@ -77,9 +83,9 @@ pub fn validate_worker(worker: &str) -> Result<()> {
 
 /// Checks that a lease starts now and ends later, both finite.
 pub fn lease_times(now: f64, until: f64) -> Result<()> {
-    if !now.is_finite() || !until.is_finite() || until <= now {
+    if !now.is_finite() || !until.is_finite() || until <= now || until > now + MAX_LEASE_SECS {
         return Err(PetError::invalid(format!(
-            "a lease ends after it starts (now {now}, until {until})"
+            "a lease ends after it starts and lasts at most {MAX_LEASE_SECS} s (now {now}, until {until})"
         )));
     }
     Ok(())
