@@ -34,6 +34,14 @@ pub fn number_flag<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
     }
 }
 
+/// The `--sleep-ms MS` of this process, read once (worker processes and MPI
+/// ranks get the same arguments); `default` when it is not given or not a number.
+pub fn sleep_flag(default: u64) -> std::time::Duration {
+    static MS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let ms = *MS.get_or_init(|| number_flag("--sleep-ms", default).unwrap_or(default));
+    std::time::Duration::from_millis(ms)
+}
+
 /// Parses an execution mode: `seq`, `threads=K`, `processes=K` or `mpi`
 /// (under `mpirun`, built with feature `mpi`).
 pub fn parse_mode(s: &str) -> Result<Mode> {

@@ -111,12 +111,7 @@ impl Backend for Hdf5Store {
     }
 
     fn create(&self, info: &TrajectoryInfo) -> Result<()> {
-        self.shared.with(|i| {
-            if i.traj_group(&info.name).is_ok() {
-                return Err(PetError::TrajectoryExists(info.name.clone()));
-            }
-            i.change(OpRef::Create(info))
-        })
+        Backend::create_with(self, info, &[], &[])
     }
 
     /// Creates the trajectory and writes its nodes and runs under the writer's
@@ -133,7 +128,12 @@ impl Backend for Hdf5Store {
                 return Err(PetError::TrajectoryExists(info.name.clone()));
             }
             i.change(OpRef::Create(info))?;
-            i.change(OpRef::Nodes(&info.name, nodes))?;
+            if !nodes.is_empty() {
+                i.change(OpRef::Nodes(&info.name, nodes))?;
+            }
+            if runs.is_empty() {
+                return Ok(());
+            }
             i.change(OpRef::Runs(&info.name, runs))
         })
     }

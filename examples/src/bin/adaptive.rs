@@ -72,17 +72,10 @@ fn breed_if_complete(t: &mut Trajectory, fitness: &[(usize, f64)]) -> pet::Resul
     ])
 }
 
-/// The `--sleep-ms` of this process (worker processes and ranks get the same arguments).
-fn pause() -> std::time::Duration {
-    static PAUSE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let ms = *PAUSE.get_or_init(|| pet_examples::number_flag("--sleep-ms", 0).unwrap_or(0));
-    std::time::Duration::from_millis(ms)
-}
-
 /// One individual: the Rastrigin value at its point (a named function, so
 /// that worker processes and MPI ranks can run it).
 fn evaluate(run: &mut Run) -> RunResult<f64> {
-    std::thread::sleep(pause());
+    std::thread::sleep(pet_examples::sleep_flag(0));
     let f = rastrigin(run.param("x")?, run.param("y")?);
     run.add_result_commented("f", f, "Rastrigin value (lower is better)")?;
     Ok(f)

@@ -14,19 +14,10 @@
 //! stores `sq = i*i`. At the end the copy prints one line, `ran K runs`, with
 //! K the runs this copy ran and stored.
 
-use std::sync::OnceLock;
-
 use pet::prelude::*;
 
-/// The `--sleep-ms` of this process (worker processes get the same arguments).
-fn pause() -> std::time::Duration {
-    static PAUSE: OnceLock<u64> = OnceLock::new();
-    let ms = *PAUSE.get_or_init(|| pet_examples::number_flag("--sleep-ms", 20).unwrap_or(20));
-    std::time::Duration::from_millis(ms)
-}
-
 fn square(run: &mut Run) -> RunResult<i64> {
-    std::thread::sleep(pause());
+    std::thread::sleep(pet_examples::sleep_flag(20));
     let i: i64 = run.param("i")?;
     run.add_result_commented("sq", i * i, "i squared")?;
     Ok(i * i)

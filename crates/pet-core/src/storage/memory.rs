@@ -124,18 +124,7 @@ impl Backend for MemoryStore {
     }
 
     fn create(&self, info: &TrajectoryInfo) -> Result<()> {
-        let mut g = self.lock();
-        if g.contains_key(&info.name) {
-            return Err(PetError::TrajectoryExists(info.name.clone()));
-        }
-        g.insert(
-            info.name.clone(),
-            MemTraj {
-                info: Some(info.clone()),
-                ..MemTraj::default()
-            },
-        );
-        Ok(())
+        Backend::create_with(self, info, &[], &[])
     }
 
     fn create_with(
