@@ -3,15 +3,18 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use pet_core::storage::{LocalClaims, PointAppend, RunInfo, RunRecord, TrajectoryInfo};
 use pet_core::{name, NodeRecord, PetError, Result};
 
 use crate::attrs;
 use crate::columns::{column_value, Columns, Slot};
+use crate::commitlog;
+use crate::driver::Control;
 use crate::error::{h5, io};
-use crate::format::{builder, create_file, not_hdf5, probe};
+use crate::format::{check_format, create_file, open_file, probe};
 use crate::journal::{self, Journal};
 use crate::layout::{self, A_CREATED, A_PET_VERSION, A_TRAJECTORY};
 use crate::ops::{Op, OpRef, Owned};
@@ -31,7 +34,15 @@ pub struct Inner {
     /// Options the file was opened with.
     pub opts: Hdf5Options,
     path: PathBuf,
+    /// Shared with the file driver: checkpoints, waiting bytes, errors.
+    control: Arc<Control>,
+    /// A change failed half-applied: the file must go back to its last
+    /// checkpoint (plus the journal) before the next call.
+    undo: bool,
 }
+
+/// Checkpoint once this many bytes of the checkpointed file wait in memory.
+const MAX_WAITING: u64 = 64 << 20;
 
 /// A file shared by every handle of this process.
 pub struct Shared {
@@ -52,53 +63,29 @@ impl Shared {
             .unwrap_or(false);
         // Another writer first: its file may look inconsistent while it writes.
         journal::check_unlocked(path)?;
-        let crashed = journal::has_records(path);
-        let backup = journal::backup_for(path);
-        let mut restore = false;
-        if exists {
-            if let Err(e) = probe(path) {
-                if read_only || !crashed {
-                    return Err(e);
-                }
-                if !opts.backup || !backup.exists() {
-                    return Err(PetError::Format {
-                        location: path.display().to_string(),
-                        reason: format!(
-                            "{e}; the writer crashed and {} holds its last changes. Keep both files; \
-                             with recovery=backup pet keeps a known-good copy to restore from",
-                            journal::path_for(path).display()
-                        ),
-                    });
-                }
-                restore = true;
-            }
-        }
         let inner = if read_only {
             journal::check_no_writer(path)?;
-            let file = builder().open(path).map_err(|e| not_hdf5(path, e))?;
-            Inner::new(file, None, opts, path)
+            let control = Control::new(false);
+            let file = open_file(path, false, &control)?;
+            check_format(&file, path)?;
+            Inner::new(file, control, None, opts, path)
         } else {
-            let (journal, ops) = Journal::open(path, opts.sync_full)?;
-            if restore {
-                // The file was damaged inside an HDF5 flush: go back to the copy
-                // taken at open; the journal holds every change since then.
-                std::fs::copy(&backup, path)
-                    .map_err(|e| io("cannot restore the known-good copy", e))?;
+            let crashed = journal::has_records(path) || commitlog::path_for(path).exists();
+            if exists && !crashed {
+                // Refuse what is not a pet store before a journal appears next to it.
+                probe(path)?;
             }
-            let file = if exists {
-                builder().open_rw(path).map_err(|e| not_hdf5(path, e))?
-            } else {
-                create_file(path)?
-            };
-            let mut inner = Inner::new(file, Some(journal), opts, path);
-            if !ops.is_empty() {
-                inner.replay(ops)?;
+            let journal = Journal::open(path, opts.sync_full)?;
+            // A checkpoint a crash cut short is finished (or, torn before it
+            // began, dropped) before HDF5 reads the file.
+            commitlog::recover(path, opts.sync_full)?;
+            if !exists {
+                create_file(path, opts.sync_full)?;
             }
-            if opts.backup {
-                inner.checkpoint_and(true)?;
-                std::fs::copy(path, &backup).map_err(|e| io("cannot keep a known-good copy", e))?;
+            match Inner::open_writable(path, opts, journal) {
+                Ok(inner) => inner,
+                Err((e, journal)) => Inner::restore(path, opts, journal, e)?,
             }
-            inner
         };
         Ok(Shared {
             path: path.to_path_buf(),
@@ -116,9 +103,21 @@ impl Shared {
             Some(inner) => f(inner),
             None => Err(PetError::backend_msg(
                 "hdf5",
-                format!("{} is closed", self.path.display()),
+                format!(
+                    "{} is closed: a failed change could not be undone; open the store again",
+                    self.path.display()
+                ),
             )),
         }
+        .inspect_err(|_| {
+            if g.as_ref().is_some_and(|i| i.undo) {
+                // Back to the last checkpoint plus the journal: a change that
+                // failed half-way leaves nothing behind.
+                if let Some(inner) = g.take() {
+                    *g = inner.reopen().ok();
+                }
+            }
+        })
     }
 }
 
@@ -128,7 +127,7 @@ impl Drop for Shared {
         if let Some(mut inner) = g.take() {
             // A failed final checkpoint loses nothing: the journal keeps the
             // changes and the next open replays them.
-            if inner.checkpoint_and(true).is_ok() && inner.opts.backup {
+            if inner.checkpoint().is_ok() && inner.opts.backup {
                 let _ = std::fs::remove_file(journal::backup_for(&inner.path));
             }
             drop(inner);
@@ -139,7 +138,13 @@ impl Drop for Shared {
 }
 
 impl Inner {
-    fn new(file: hdf5::File, journal: Option<Journal>, opts: Hdf5Options, path: &Path) -> Inner {
+    fn new(
+        file: hdf5::File,
+        control: Arc<Control>,
+        journal: Option<Journal>,
+        opts: Hdf5Options,
+        path: &Path,
+    ) -> Inner {
         Inner {
             file,
             journal,
@@ -148,7 +153,116 @@ impl Inner {
             columns: Columns::default(),
             opts,
             path: path.to_path_buf(),
+            control,
+            undo: false,
         }
+    }
+
+    /// Opens the file for writing through the checkpointing driver, checks
+    /// it, and replays the journal. On failure the file is unchanged and the
+    /// journal is handed back.
+    fn open_writable(
+        path: &Path,
+        opts: Hdf5Options,
+        journal: Journal,
+    ) -> std::result::Result<Inner, (PetError, Option<Journal>)> {
+        let control = Control::new(opts.sync_full);
+        let file = match open_file(path, true, &control).and_then(|f| {
+            check_format(&f, path)?;
+            Ok(f)
+        }) {
+            Ok(f) => f,
+            Err(e) => return Err((e, Some(journal))),
+        };
+        control.armed.store(true, Ordering::Release);
+        let mut inner = Inner::new(file, control, Some(journal), opts, path);
+        let replayed = if inner.journal.as_ref().is_some_and(|j| j.records() > 0) {
+            inner.replay()
+        } else {
+            Ok(())
+        };
+        let ready = replayed.and_then(|()| {
+            if opts.backup {
+                inner.checkpoint()
+            } else {
+                Ok(())
+            }
+        });
+        match ready {
+            Ok(()) => Ok(inner),
+            Err(e) => {
+                // Nothing of a refused replay reaches the file.
+                inner.control.armed.store(false, Ordering::Release);
+                let journal = inner.journal.take();
+                drop(inner);
+                Err((e, journal))
+            }
+        }
+    }
+
+    /// With `recovery=backup`, replaces a file that cannot be opened (kept as
+    /// `<file>.damaged`) by its known-good copy and replays the journal on
+    /// top; otherwise returns `e`, the file untouched.
+    fn restore(
+        path: &Path,
+        opts: Hdf5Options,
+        journal: Option<Journal>,
+        e: PetError,
+    ) -> Result<Inner> {
+        let backup = journal::backup_for(path);
+        let Some(journal) = journal.filter(|_| opts.backup && backup.exists()) else {
+            return Err(PetError::Format {
+                location: path.display().to_string(),
+                reason: format!(
+                    "{e}. pet changed neither the file nor its journal {}, which holds the \
+                     changes since the last checkpoint: keep both together (copy them \
+                     somewhere safe), restore a copy of the file if you have one and open it \
+                     again, or run the sweep into a new file",
+                    journal::path_for(path).display()
+                ),
+            });
+        };
+        let mut aside = path.as_os_str().to_owned();
+        aside.push(".damaged");
+        let mut fresh = path.as_os_str().to_owned();
+        fresh.push(".restoring");
+        std::fs::copy(&backup, &fresh)
+            .and_then(|_| std::fs::rename(path, &aside))
+            .and_then(|_| std::fs::rename(&fresh, path))
+            .map_err(|e| io("cannot restore the known-good copy", e))?;
+        Inner::open_writable(path, opts, journal).map_err(|(e, _)| e)
+    }
+
+    /// Throws away everything since the last checkpoint and opens the file
+    /// again, replaying the journal: undoes a change that failed half-way.
+    fn reopen(self) -> Result<Inner> {
+        self.control.armed.store(false, Ordering::Release);
+        let Inner {
+            file,
+            journal,
+            runs,
+            known,
+            columns,
+            opts,
+            path,
+            control,
+            ..
+        } = self;
+        drop((known, columns, runs));
+        drop(file);
+        if Arc::strong_count(&control) != 1 {
+            return Err(PetError::backend_msg(
+                "hdf5",
+                format!(
+                    "{} stayed open, so a failed change cannot be undone",
+                    path.display()
+                ),
+            ));
+        }
+        let journal = journal.ok_or_else(|| PetError::ReadOnly {
+            location: format!("hdf5://{}", path.display()),
+        })?;
+        Inner::open_writable(&path, opts, journal).map_err(|(e, _)| e)
     }
 
     fn tree(&mut self) -> Tree<'_> {
@@ -221,28 +335,43 @@ impl Inner {
 
     /// Journals `op`, applies it, and checkpoints when the journal is large.
     pub fn change(&mut self, op: OpRef<'_>) -> Result<()> {
+        self.change_all(&[op])
+    }
+
+    /// Journals `ops` as one frame and applies them: all of them reach the
+    /// file at the same checkpoint, or (after a crash or a failure) none.
+    pub fn change_all(&mut self, ops: &[OpRef<'_>]) -> Result<()> {
         if self.journal.is_none() {
             return Err(PetError::ReadOnly {
                 location: format!("hdf5://{}", self.path.display()),
             });
         }
-        self.precheck(&op)?;
+        // Calls after the creation of a trajectory check against an empty one.
+        let new = match ops.first() {
+            Some(OpRef::Create(info)) => Some(info.name.as_str()),
+            _ => None,
+        };
+        ops.iter().try_for_each(|op| self.precheck(op, new))?;
+        let frame = match ops {
+            [one] => Op::of(one),
+            _ => Op::All(ops.iter().map(Op::of).collect()),
+        };
         let Some(j) = self.journal.as_mut() else {
             return Err(PetError::ReadOnly {
                 location: format!("hdf5://{}", self.path.display()),
             });
         };
-        let mark = j.append(&Op::of(&op))?;
-        if let Err(e) = self.apply(&op) {
+        let mark = j.append(&frame)?;
+        if let Err(e) = ops.iter().try_for_each(|op| self.apply(op)) {
             if let Some(j) = self.journal.as_mut() {
                 j.undo(mark)?;
             }
+            self.undo = true;
             return Err(e);
         }
-        let due = !self.opts.backup
-            && self.journal.as_ref().is_some_and(|j| {
-                j.records() >= self.opts.checkpoint_records || j.len() >= self.opts.checkpoint_bytes
-            });
+        let due = self.journal.as_ref().is_some_and(|j| {
+            j.records() >= self.opts.checkpoint_records || j.len() >= self.opts.checkpoint_bytes
+        }) || self.control.waiting.load(Ordering::Relaxed) >= MAX_WAITING;
         if due {
             self.checkpoint()?;
         }
@@ -251,8 +380,10 @@ impl Inner {
 
     /// Checks what the run table can only check against its contents, before
     /// the operation is journalled: a refused call leaves no frame behind.
-    fn precheck(&mut self, op: &OpRef<'_>) -> Result<()> {
+    fn precheck(&mut self, op: &OpRef<'_>, new: Option<&str>) -> Result<()> {
         match *op {
+            OpRef::Runs(traj, runs) if new == Some(traj) => RunTable::default().check(runs),
+            OpRef::Nodes(traj, _) if new == Some(traj) => Ok(()),
             OpRef::Runs(traj, runs) => self.runs(traj)?.check(runs),
             OpRef::StoreRuns(traj, recs) => self.runs(traj)?.check(recs.iter().map(|r| &r.info)),
             OpRef::Points(traj, appends) => {
@@ -414,14 +545,10 @@ impl Inner {
         Ok(n)
     }
 
-    /// Writes cached run tables and columns, flushes the file and empties the
-    /// journal (in backup mode the journal is kept until the file closes).
+    /// A checkpoint: writes cached run tables and columns, has the driver
+    /// write everything into the file at once ([`crate::driver`]), refreshes
+    /// the known-good copy (`recovery=backup`), and empties the journal.
     pub fn checkpoint(&mut self) -> Result<()> {
-        self.checkpoint_and(!self.opts.backup)
-    }
-
-    /// A checkpoint that empties the journal when `reset` is true.
-    pub fn checkpoint_and(&mut self, reset: bool) -> Result<()> {
         let Some(_) = self.journal.as_ref() else {
             return Ok(());
         };
@@ -439,26 +566,53 @@ impl Inner {
                 }
             }
         }
-        self.file
-            .flush()
-            .map_err(h5("cannot flush the HDF5 file"))?;
-        if self.opts.sync_full {
-            std::fs::File::open(&self.path)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| io("cannot sync the HDF5 file", e))?;
+        if let Err(e) = self.file.flush() {
+            let why = self.control.last_error();
+            return Err(PetError::backend(
+                "hdf5",
+                format!(
+                    "cannot checkpoint {}: {e}{why}; nothing stored was lost: the journal {} keeps \
+                     every change since the last checkpoint",
+                    self.path.display(),
+                    journal::path_for(&self.path).display()
+                ),
+                e,
+            ));
         }
-        if reset {
-            if let Some(j) = self.journal.as_mut() {
-                j.reset()?;
-            }
+        if self.opts.backup {
+            self.refresh_backup()?;
+        }
+        if let Some(j) = self.journal.as_mut() {
+            j.reset()?;
         }
         Ok(())
     }
 
-    /// Re-applies the journal of a writer that stopped before its checkpoint.
-    /// Every frame is decoded and checked first, so a journal with a frame
-    /// pet would never have written is refused before the file changes.
-    fn replay(&mut self, ops: Vec<Op>) -> Result<()> {
+    /// Replaces `<file>.bak` by a copy of the file as the checkpoint left it.
+    fn refresh_backup(&self) -> Result<()> {
+        let backup = journal::backup_for(&self.path);
+        let mut fresh = backup.as_os_str().to_owned();
+        fresh.push(".new");
+        let fresh = PathBuf::from(fresh);
+        std::fs::copy(&self.path, &fresh)
+            .and_then(|_| {
+                if self.opts.sync_full {
+                    std::fs::File::open(&fresh)?.sync_all()?;
+                }
+                std::fs::rename(&fresh, &backup)
+            })
+            .map_err(|e| io("cannot keep a known-good copy", e))
+    }
+
+    /// Re-applies the journal of a writer that stopped before its checkpoint,
+    /// one frame at a time. Every frame is decoded and checked before it is
+    /// applied, and nothing reaches the file before the checkpoint at the
+    /// end, so a journal with a frame pet would never have written is refused
+    /// with the file unchanged.
+    fn replay(&mut self) -> Result<()> {
+        let Some(frames) = self.journal.as_ref().map(|j| j.frames()).transpose()? else {
+            return Ok(());
+        };
         let journal = journal::path_for(&self.path).display().to_string();
         let file = self.path.display().to_string();
         let refuse = |i: usize, e: PetError| PetError::Format {
@@ -469,63 +623,66 @@ impl Inner {
                 file
             ),
         };
-        let mut checked = Vec::with_capacity(ops.len());
         let mut ends: HashMap<String, usize> = HashMap::new();
-        for (i, mut op) in ops.into_iter().enumerate() {
-            let owned = op.take_records().map_err(|e| refuse(i, e))?;
-            check_frame(&op, &owned).map_err(|e| refuse(i, e))?;
-            let infos: Option<(&String, Vec<&RunInfo>)> = match (&op, &owned) {
-                (Op::Runs(t, r), _) => Some((t, r.iter().collect())),
-                (Op::StoreRuns(t, _), Owned::Runs(r)) => {
-                    Some((t, r.iter().map(|r| &r.info).collect()))
-                }
-                _ => None,
-            };
-            if let Some((t, infos)) = infos {
-                let end = match ends.get(t) {
-                    Some(&e) => e,
-                    None => self.runs(t).map(|r| r.len()).unwrap_or(0),
-                };
-                let end = runtable::check_from(end, infos).map_err(|e| refuse(i, e))?;
-                ends.insert(t.clone(), end);
-            }
-            checked.push((op, owned));
-        }
-        for (op, owned) in &checked {
-            let r = match (op, owned) {
-                (Op::Create(i), _) => self.apply(&OpRef::Create(i)),
-                (Op::Remove(t), _) => self.apply(&OpRef::Remove(t)),
-                (Op::Nodes(t, _), Owned::Nodes(n)) => self.apply(&OpRef::Nodes(t, n)),
-                (Op::Runs(t, r), _) => self.apply(&OpRef::Runs(t, r)),
-                (Op::StoreRuns(t, _), Owned::Runs(r)) => self.apply(&OpRef::StoreRuns(t, r)),
-                (Op::Delete(t, p), _) => self.apply(&OpRef::Delete(t, p)),
-                (Op::Points(t, _), Owned::Points(p)) => {
-                    let appends: Vec<PointAppend<'_>> = p.iter().map(|p| p.as_append()).collect();
-                    match self.apply(&OpRef::Points(t, &appends)) {
-                        // A later frame rewrote the parameter (its replay restores it).
-                        Err(
-                            PetError::AppendConflict { .. }
-                            | PetError::Explore(_)
-                            | PetError::TypeMismatch { .. },
-                        ) => Ok(()),
-                        other => other,
-                    }
-                }
-                _ => Ok(()),
-            };
-            match r {
-                // Already applied before the crash (or undone by a later op).
-                Ok(())
-                | Err(
-                    PetError::AlreadyExists(_)
-                    | PetError::TrajectoryExists(_)
-                    | PetError::NotFound(_)
-                    | PetError::NoTrajectory(_),
-                ) => {}
-                Err(e) => return Err(e),
-            }
+        for (i, op) in frames.enumerate() {
+            let op = op.map_err(|e| refuse(i, e))?;
+            self.replay_op(op, &mut ends).map_err(|e| refuse(i, e))?;
         }
         self.checkpoint()
+    }
+
+    /// Checks and applies one journalled call.
+    fn replay_op(&mut self, mut op: Op, ends: &mut HashMap<String, usize>) -> Result<()> {
+        if let Op::All(ops) = op {
+            return ops.into_iter().try_for_each(|op| self.replay_op(op, ends));
+        }
+        let owned = op.take_records()?;
+        check_frame(&op, &owned)?;
+        let infos: Option<(&String, Vec<&RunInfo>)> = match (&op, &owned) {
+            (Op::Runs(t, r), _) => Some((t, r.iter().collect())),
+            (Op::StoreRuns(t, _), Owned::Runs(r)) => Some((t, r.iter().map(|r| &r.info).collect())),
+            _ => None,
+        };
+        if let Some((t, infos)) = infos {
+            let end = match ends.get(t) {
+                Some(&e) => e,
+                None => self.runs(t).map(|r| r.len()).unwrap_or(0),
+            };
+            let end = runtable::check_from(end, infos)?;
+            ends.insert(t.clone(), end);
+        }
+        let r = match (&op, &owned) {
+            (Op::Create(i), _) => self.apply(&OpRef::Create(i)),
+            (Op::Remove(t), _) => self.apply(&OpRef::Remove(t)),
+            (Op::Nodes(t, _), Owned::Nodes(n)) => self.apply(&OpRef::Nodes(t, n)),
+            (Op::Runs(t, r), _) => self.apply(&OpRef::Runs(t, r)),
+            (Op::StoreRuns(t, _), Owned::Runs(r)) => self.apply(&OpRef::StoreRuns(t, r)),
+            (Op::Delete(t, p), _) => self.apply(&OpRef::Delete(t, p)),
+            (Op::Points(t, _), Owned::Points(p)) => {
+                let appends: Vec<PointAppend<'_>> = p.iter().map(|p| p.as_append()).collect();
+                match self.apply(&OpRef::Points(t, &appends)) {
+                    // A later frame rewrote the parameter (its replay restores it).
+                    Err(
+                        PetError::AppendConflict { .. }
+                        | PetError::Explore(_)
+                        | PetError::TypeMismatch { .. },
+                    ) => Ok(()),
+                    other => other,
+                }
+            }
+            _ => Ok(()),
+        };
+        match r {
+            // Already applied before the crash (or undone by a later op).
+            Ok(())
+            | Err(
+                PetError::AlreadyExists(_)
+                | PetError::TrajectoryExists(_)
+                | PetError::NotFound(_)
+                | PetError::NoTrajectory(_),
+            ) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -1,12 +1,15 @@
 //! Opening HDF5 files: access settings, creating a store file, and checking
 //! the format marker and layout version of an existing one.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use pet_core::{PetError, Result};
 
 use crate::attrs;
-use crate::error::{corrupt, h5};
+use crate::driver::{self, Control};
+use crate::error::{corrupt, h5, io};
 use crate::layout::{A_CREATED_BY, A_FORMAT, A_VERSION, FORMAT, LAYOUT_VERSION};
 
 /// Maps a failure to open a file onto a clear error.
@@ -94,21 +97,59 @@ pub fn builder() -> hdf5::FileBuilder {
     b
 }
 
-/// Creates a new, empty pet store file.
-pub fn create_file(path: &Path) -> Result<hdf5::File> {
+/// Opens `path` through pet's checkpointing driver ([`crate::driver`]), which
+/// shares `control` with the caller. The driver takes no checkpoint until the
+/// caller arms it, so a file that fails to open or check is never changed.
+pub fn open_file(path: &Path, writable: bool, control: &Arc<Control>) -> Result<hdf5::File> {
+    driver::open(path, writable, control).map_err(|e| not_hdf5(path, e))
+}
+
+/// Creates a new, empty pet store file at `path`: written whole at
+/// `<path>.creating`, checkpointed, then renamed into place, so a crash
+/// while the file is created leaves no half-made store behind.
+pub fn create_file(path: &Path, sync: bool) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".creating");
+    let tmp = PathBuf::from(tmp);
+    let _ = std::fs::remove_file(crate::commitlog::path_for(&tmp));
     let err = h5("cannot create the HDF5 file");
-    let file = builder().create(path).map_err(&err)?;
-    let root = file.group("/").map_err(&err)?;
-    attrs::put_str(&root, A_FORMAT, FORMAT)?;
-    attrs::put_u32(&root, A_VERSION, LAYOUT_VERSION)?;
-    attrs::put_str(&root, A_CREATED_BY, &format!("pet {}", pet_core::VERSION))?;
-    file.flush().map_err(err)?;
-    Ok(file)
+    let control = Control::new(sync);
+    {
+        let file = driver::create(&tmp, &control).map_err(&err)?;
+        control.armed.store(true, Ordering::Release);
+        let root = file.group("/").map_err(&err)?;
+        attrs::put_str(&root, A_FORMAT, FORMAT)?;
+        attrs::put_u32(&root, A_VERSION, LAYOUT_VERSION)?;
+        attrs::put_str(&root, A_CREATED_BY, &format!("pet {}", pet_core::VERSION))?;
+        drop(root);
+        file.close().map_err(&err)?;
+    }
+    if Arc::strong_count(&control) != 1 {
+        return Err(PetError::backend_msg(
+            "hdf5",
+            format!("{} stayed open after it was created", tmp.display()),
+        ));
+    }
+    if sync {
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io("cannot sync the new HDF5 file", e))?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| io("cannot move the new HDF5 file into place", e))?;
+    if sync {
+        if let Some(dir) = path.parent() {
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| io("cannot sync the store's directory", e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Opens `path` read-only and checks that it is a pet store we can read.
 pub fn probe(path: &Path) -> Result<()> {
-    let f = builder().open(path).map_err(|e| not_hdf5(path, e))?;
+    let control = Control::new(false);
+    let f = open_file(path, false, &control)?;
     check_format(&f, path)?;
     f.close().map_err(h5("cannot close the HDF5 file"))
 }

@@ -4,7 +4,7 @@
 //! The journal file also carries the writer's lock.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use fs4::fs_std::FileExt;
@@ -85,12 +85,13 @@ pub fn check_no_writer(h5: &Path) -> Result<()> {
 }
 
 impl Journal {
-    /// Opens (creating) and locks the journal of `h5`; returns it and the
-    /// complete frames it holds (a torn last frame is cut off).
-    pub fn open(h5: &Path, sync: bool) -> Result<(Journal, Vec<Op>)> {
+    /// Opens (creating) and locks the journal of `h5`, checking every frame
+    /// in one streaming pass; a torn last frame is cut off. The frames are
+    /// read again, one at a time, by [`Journal::frames`].
+    pub fn open(h5: &Path, sync: bool) -> Result<Journal> {
         let path = path_for(h5);
         let shown = path.display().to_string();
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
@@ -100,23 +101,30 @@ impl Journal {
         if !matches!(FileExt::try_lock_exclusive(&file), Ok(true)) {
             return Err(busy(h5));
         }
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
+        let size = file
+            .metadata()
+            .map_err(|e| io(&format!("cannot read the journal {shown}"), e))?
+            .len();
+        let mut r = BufReader::with_capacity(1 << 20, &file);
+        let mut head = [0u8; MAGIC.len()];
+        let n = read_up_to(&mut r, &mut head)
             .map_err(|e| io(&format!("cannot read the journal {shown}"), e))?;
-        let (ops, good) = if bytes.len() >= MAGIC.len() && &bytes[..MAGIC.len()] == MAGIC {
-            parse(&bytes[MAGIC.len()..]).map_err(|(frame, at)| PetError::Format {
-                location: shown.clone(),
-                reason: format!(
-                    "frame {frame} (at byte {}) is damaged, and complete frames follow it: the \
-                     journal holds changes pet reported stored after the damage, so pet neither \
-                     replays nor cuts it. {} and the journal were left as they are; copy both \
-                     somewhere safe before anything else touches them",
-                    at + MAGIC.len(),
-                    h5.display()
-                ),
-            })?
-        } else if bytes.is_empty() {
-            (Vec::new(), 0)
+        let (records, good) = if n == MAGIC.len() && &head == MAGIC {
+            scan(&mut r, size - MAGIC.len() as u64)
+                .map_err(|e| io(&format!("cannot read the journal {shown}"), e))?
+                .map_err(|(frame, at)| PetError::Format {
+                    location: shown.clone(),
+                    reason: format!(
+                        "frame {frame} (at byte {}) is damaged, and complete frames follow it: the \
+                         journal holds changes pet reported stored after the damage, so pet neither \
+                         replays nor cuts it. {} and the journal were left as they are; copy both \
+                         somewhere safe before anything else touches them",
+                        at + MAGIC.len() as u64,
+                        h5.display()
+                    ),
+                })?
+        } else if size == 0 {
+            (0, 0)
         } else {
             return Err(PetError::Format {
                 location: shown,
@@ -124,15 +132,33 @@ impl Journal {
                     .into(),
             });
         };
+        drop(r);
         let mut j = Journal {
             path,
             file,
             len: 0,
-            records: ops.len(),
+            records,
             sync,
         };
-        j.cut((MAGIC.len() + good) as u64)?;
-        Ok((j, ops))
+        j.cut(MAGIC.len() as u64 + good)?;
+        Ok(j)
+    }
+
+    /// The journal's frames, decoded one at a time (the second pass of a replay).
+    pub fn frames(&self) -> Result<Frames> {
+        let shown = self.path.display().to_string();
+        let f = File::open(&self.path)
+            .map_err(|e| io(&format!("cannot read the journal {shown}"), e))?;
+        let mut r = BufReader::with_capacity(1 << 20, f);
+        let mut head = [0u8; MAGIC.len()];
+        r.read_exact(&mut head)
+            .map_err(|e| io(&format!("cannot read the journal {shown}"), e))?;
+        Ok(Frames {
+            r,
+            left: self.records,
+            shown,
+            buf: Vec::new(),
+        })
     }
 
     fn cut(&mut self, len: u64) -> Result<()> {
@@ -174,16 +200,21 @@ impl Journal {
         frame.extend_from_slice(&payload);
         let before = self.len;
         let shown = self.path.display().to_string();
-        self.file.write_all(&frame).map_err(|e| {
-            io(
+        let written = self.file.write_all(&frame).and_then(|_| {
+            if self.sync {
+                self.file.sync_data()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = written {
+            // A full disk may have taken part of the frame: cut it, so the
+            // next frame does not follow a damaged one.
+            let _ = self.cut(before);
+            return Err(io(
                 &format!("cannot write the journal {shown} (nothing was stored)"),
                 e,
-            )
-        })?;
-        if self.sync {
-            self.file
-                .sync_data()
-                .map_err(|e| io(&format!("cannot sync the journal {shown}"), e))?;
+            ));
         }
         self.len += frame.len() as u64;
         self.records += 1;
@@ -213,39 +244,88 @@ impl Journal {
     }
 }
 
-/// The frames of `body` and how many bytes they span. A damaged frame at the
-/// end (torn by a crash while it was written: it runs past the end, or ends
-/// exactly there with a bad checksum) ends the journal; a damaged frame with
-/// more bytes after it is `Err((frame number, byte offset))`, since the frames
-/// after it were reported stored.
-fn parse(body: &[u8]) -> std::result::Result<(Vec<Op>, usize), (usize, usize)> {
-    let mut ops = Vec::new();
-    let mut at = 0;
-    while body.len() - at >= 8 {
-        let len = u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]) as usize;
-        let crc = u32::from_le_bytes([body[at + 4], body[at + 5], body[at + 6], body[at + 7]]);
-        let rest = body.len() - at - 8;
-        if len > MAX_FRAME && rest > 0 {
+/// The frames of a journal body of `size` bytes read from `r`: how many are
+/// whole and how many bytes they span. A damaged frame at the end (torn by a
+/// crash while it was written: it runs past the end, or ends exactly there
+/// with a bad checksum) ends the journal; a damaged frame with more bytes
+/// after it is `Err((frame number, byte offset))`, since the frames after it
+/// were reported stored. Only one frame is held in memory, and its length is
+/// checked against the bytes left before it is allocated.
+fn scan(
+    r: &mut impl Read,
+    size: u64,
+) -> std::io::Result<std::result::Result<(usize, u64), (usize, u64)>> {
+    let mut frames = 0;
+    let mut at = 0u64;
+    let mut payload = Vec::new();
+    while size - at >= 8 {
+        let mut head = [0u8; 8];
+        r.read_exact(&mut head)?;
+        let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as u64;
+        let crc = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+        let rest = size - at - 8;
+        if len > MAX_FRAME as u64 && rest > 0 {
             // No frame this long is ever written: a damaged length, not a torn write.
-            return Err((ops.len(), at));
+            return Ok(Err((frames, at)));
         }
-        if len > MAX_FRAME || rest < len {
+        if len > MAX_FRAME as u64 || rest < len {
             // Runs past the end: the torn last frame.
             break;
         }
-        let payload = &body[at + 8..at + 8 + len];
-        let last = rest == len;
-        let op = (crc32fast::hash(payload) == crc)
-            .then(|| codec::from_cbor::<Op>(payload).ok())
-            .flatten();
-        match op {
-            Some(op) => ops.push(op),
-            None if last => break,
-            None => return Err((ops.len(), at)),
+        payload.resize(len as usize, 0);
+        r.read_exact(&mut payload)?;
+        if crc32fast::hash(&payload) != crc {
+            if rest == len {
+                break;
+            }
+            return Ok(Err((frames, at)));
         }
+        frames += 1;
         at += 8 + len;
     }
-    Ok((ops, at))
+    Ok(Ok((frames, at)))
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// The frames of a checked journal, read and decoded one at a time.
+pub struct Frames {
+    r: BufReader<File>,
+    left: usize,
+    shown: String,
+    buf: Vec<u8>,
+}
+
+impl Iterator for Frames {
+    type Item = Result<Op>;
+
+    fn next(&mut self) -> Option<Result<Op>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let mut head = [0u8; 8];
+        let read = self.r.read_exact(&mut head).and_then(|_| {
+            let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+            // Checked by `scan` when the journal was opened (and still locked).
+            self.buf.resize(len.min(MAX_FRAME), 0);
+            self.r.read_exact(&mut self.buf)
+        });
+        Some(match read {
+            Ok(()) => codec::from_cbor::<Op>(&self.buf),
+            Err(e) => Err(io(&format!("cannot read the journal {}", self.shown), e)),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -253,13 +333,17 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn ops(j: &Journal) -> Vec<Op> {
+        j.frames().unwrap().map(|f| f.unwrap()).collect()
+    }
+
     #[test]
     fn torn_and_corrupt_frames_are_dropped_and_cut() {
         let dir = tempfile::tempdir().unwrap();
         let h5 = dir.path().join("a.h5");
         {
-            let (mut j, ops) = Journal::open(&h5, false).unwrap();
-            assert!(ops.is_empty());
+            let mut j = Journal::open(&h5, false).unwrap();
+            assert!(ops(&j).is_empty());
             j.append(&Op::Remove("one".into())).unwrap();
             j.append(&Op::Remove("two".into())).unwrap();
         }
@@ -267,8 +351,8 @@ mod tests {
         let full = std::fs::read(&p).unwrap();
         // A torn last frame: only part of it reached the file.
         std::fs::write(&p, &full[..full.len() - 3]).unwrap();
-        let (j, ops) = Journal::open(&h5, false).unwrap();
-        assert!(matches!(&ops[..], [Op::Remove(t)] if t == "one"));
+        let j = Journal::open(&h5, false).unwrap();
+        assert!(matches!(&ops(&j)[..], [Op::Remove(t)] if t == "one"));
         let cut = j.len();
         drop(j);
         assert_eq!(std::fs::metadata(&p).unwrap().len(), cut);
@@ -277,8 +361,8 @@ mod tests {
         let last = bad.len() - 1;
         bad[last] ^= 0xff;
         std::fs::write(&p, &bad).unwrap();
-        let (_, ops) = Journal::open(&h5, false).unwrap();
-        assert_eq!(ops.len(), 1);
+        let j = Journal::open(&h5, false).unwrap();
+        assert_eq!(ops(&j).len(), 1);
     }
 
     #[test]
@@ -286,7 +370,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let h5 = dir.path().join("m.h5");
         {
-            let (mut j, _) = Journal::open(&h5, false).unwrap();
+            let mut j = Journal::open(&h5, false).unwrap();
             for t in ["one", "two", "three"] {
                 j.append(&Op::Remove(t.into())).unwrap();
             }
@@ -310,7 +394,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let h5 = dir.path().join("f.h5");
         {
-            let (mut j, _) = Journal::open(&h5, false).unwrap();
+            let mut j = Journal::open(&h5, false).unwrap();
             j.append(&Op::Remove("one".into())).unwrap();
             j.append(&Op::Remove("two".into())).unwrap();
         }
@@ -328,7 +412,7 @@ mod tests {
     fn a_locked_journal_means_another_writer() {
         let dir = tempfile::tempdir().unwrap();
         let h5 = dir.path().join("b.h5");
-        let (_j, _) = Journal::open(&h5, false).unwrap();
+        let _j = Journal::open(&h5, false).unwrap();
         let e = Journal::open(&h5, false).err().unwrap().to_string();
         assert!(e.contains("another process"), "{e}");
         assert!(check_no_writer(&h5).is_err());

@@ -27,7 +27,9 @@
 
 mod attrs;
 mod columns;
+mod commitlog;
 mod compression;
+mod driver;
 mod error;
 mod file;
 pub mod foreign;
@@ -37,6 +39,7 @@ mod layout;
 mod nodes;
 mod ops;
 mod options;
+mod overlay;
 mod points;
 mod read;
 mod registry;

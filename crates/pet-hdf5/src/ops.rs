@@ -52,6 +52,9 @@ pub enum Op {
     Delete(String, String),
     /// `Store::append_points`: replayed as "points from `start` on are these".
     Points(String, Vec<JPoints>),
+    /// Several calls that are one change (all or none): a trajectory created
+    /// with its nodes and runs, or a trajectory store.
+    All(Vec<Op>),
 }
 
 /// New points of one explored parameter in the journal.

@@ -127,14 +127,14 @@ impl Backend for Hdf5Store {
             if i.traj_group(&info.name).is_ok() {
                 return Err(PetError::TrajectoryExists(info.name.clone()));
             }
-            i.change(OpRef::Create(info))?;
+            let mut ops = vec![OpRef::Create(info)];
             if !nodes.is_empty() {
-                i.change(OpRef::Nodes(&info.name, nodes))?;
+                ops.push(OpRef::Nodes(&info.name, nodes));
             }
-            if runs.is_empty() {
-                return Ok(());
+            if !runs.is_empty() {
+                ops.push(OpRef::Runs(&info.name, runs));
             }
-            i.change(OpRef::Runs(&info.name, runs))
+            i.change_all(&ops)
         })
     }
 
