@@ -544,6 +544,7 @@ fn commit(df: &mut DriverFile) -> Result<(), String> {
                 log.display()
             ));
         }
+        crate::faults::reach("log-written");
         if let Err(e) = commitlog::apply_overlay(&df.file, &df.overlay, len) {
             c.wedged.store(true, Ordering::Release);
             return Err(format!("cannot write a checkpoint into {shown}: {e}"));

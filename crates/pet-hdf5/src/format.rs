@@ -135,6 +135,7 @@ pub fn create_file(path: &Path, sync: bool) -> Result<()> {
             .and_then(|f| f.sync_all())
             .map_err(|e| io("cannot sync the new HDF5 file", e))?;
     }
+    crate::faults::reach("created");
     std::fs::rename(&tmp, path).map_err(|e| io("cannot move the new HDF5 file into place", e))?;
     if sync {
         if let Some(dir) = path.parent() {

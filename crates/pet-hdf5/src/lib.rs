@@ -31,6 +31,7 @@ mod commitlog;
 mod compression;
 mod driver;
 mod error;
+mod faults;
 mod file;
 pub mod foreign;
 mod format;

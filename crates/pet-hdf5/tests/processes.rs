@@ -17,9 +17,15 @@ use pet_hdf5::Hdf5Store;
 const CHILD: &str = "PET_HDF5_CHILD";
 
 fn spawn_child(role: &str, file: &Path, url_opts: &str) -> std::process::Child {
+    spawn_crashing(role, file, url_opts, "")
+}
+
+/// A child that aborts at `crash_at` (`PET_HDF5_CRASH_AT`; empty: never).
+fn spawn_crashing(role: &str, file: &Path, url_opts: &str, crash_at: &str) -> std::process::Child {
     let envs = [
         ("PET_FILE", file.as_os_str()),
         ("PET_URL_OPTS", OsStr::new(url_opts)),
+        ("PET_HDF5_CRASH_AT", OsStr::new(crash_at)),
     ];
     crash::child_command(CHILD, role, envs)
         .stdin(Stdio::piped())
@@ -39,6 +45,12 @@ fn child_entry() {
     };
     let file = std::env::var("PET_FILE").unwrap();
     let url = format!("hdf5://{file}{}", std::env::var("PET_URL_OPTS").unwrap());
+    if role == "open" {
+        // Only opens the store (recovering it), then closes it.
+        drop(Hdf5Store::from_url(&url).unwrap());
+        say("opened");
+        return;
+    }
     let store: Arc<dyn Store> = Arc::new(Hdf5Store::from_url(&url).unwrap());
     match role.as_str() {
         // Holds the file open for writing until stdin closes.
@@ -46,6 +58,11 @@ fn child_entry() {
             say("open");
             let mut buf = Vec::new();
             let _ = std::io::stdin().read_to_end(&mut buf);
+        }
+        // Creates a store (and aborts at a crash point of its creation).
+        "create" => {
+            create_int_sweep(store, "sweep", 10);
+            say("created");
         }
         // Stores runs one by one and reports each one stored, until killed.
         "crash" => {
@@ -163,4 +180,93 @@ fn sigkill_while_storing_loses_no_reported_run_and_leaves_no_half_run() {
 #[test]
 fn a_file_damaged_by_a_crash_is_restored_from_the_known_good_copy() {
     crash_after(150, "?recovery=backup", true);
+}
+
+/// Runs a "crash" child that aborts at `point` (inside a checkpoint), and
+/// returns the runs it reported stored.
+fn abort_inside_checkpoint(file: &Path, url_opts: &str, point: &str) -> Vec<usize> {
+    let mut child = spawn_crashing("crash", file, url_opts, point);
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let reported: Vec<usize> = lines
+        .map_while(Result::ok)
+        .filter_map(|l| l.strip_prefix("stored ").and_then(|i| i.parse().ok()))
+        .collect();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the child did not reach {point}");
+    reported
+}
+
+fn check_recovered(file: &Path, n: usize, reported: &[usize], context: &str) {
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(file).unwrap());
+    let mut t = Trajectory::load(store.clone(), "sweep", LoadSpec::default()).unwrap();
+    let completed = crash::check_after_crash(&mut t, n, reported, 3000, context);
+    crash::store_after_crash(&t, &store, "sweep", completed.len());
+}
+
+#[test]
+fn a_kill_inside_a_checkpoint_loses_nothing_and_the_file_opens() {
+    // Every point of a checkpoint: after its commit log is whole, and with
+    // half of its pages written into the file; early and late in the sweep.
+    for point in [
+        "log-written:3",
+        "half-applied:3",
+        "half-applied:40",
+        "log-written:150",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("flush.h5");
+        let n = 400;
+        sweep(&file, n);
+        let reported = abort_inside_checkpoint(&file, "?checkpoint=1", point);
+        assert!(!reported.is_empty() || point.ends_with(":3"), "{point}");
+        let commit = dir.path().join("flush.h5.commit");
+        if point.starts_with("half-applied") {
+            assert!(
+                commit.exists(),
+                "{point}: the torn checkpoint left no commit log"
+            );
+        }
+        check_recovered(&file, n, &reported, &format!(" (killed at {point})"));
+        assert!(
+            !commit.exists(),
+            "{point}: the commit log outlived the recovery"
+        );
+    }
+}
+
+#[test]
+fn a_kill_during_recovery_is_recovered_by_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("recover.h5");
+    let n = 400;
+    sweep(&file, n);
+    // Killed with a journal to replay and a torn checkpoint ...
+    let reported = abort_inside_checkpoint(&file, "?checkpoint=50", "half-applied:4");
+    // ... then the resume is killed inside the checkpoint that ends its replay.
+    let mut child = spawn_crashing("open", &file, "", "half-applied:1");
+    assert!(
+        !child.wait().unwrap().success(),
+        "the recovery was not killed"
+    );
+    check_recovered(&file, n, &reported, " (killed during recovery)");
+}
+
+#[test]
+fn a_kill_while_the_store_is_created_leaves_no_half_made_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("new.h5");
+    let mut child = spawn_crashing("create", &file, "", "created");
+    assert!(
+        !child.wait().unwrap().success(),
+        "the creation was not killed"
+    );
+    assert!(!file.exists(), "a half-made store is in place");
+    // The next run creates the store as if nothing had happened.
+    let mut child = spawn_crashing("create", &file, "", "");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    crash::wait_for_line(&mut lines, "created");
+    assert!(child.wait().unwrap().success());
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&file).unwrap());
+    assert_eq!(store.read_runs("sweep").unwrap().len(), 10);
+    assert!(!dir.path().join("new.h5.creating").exists());
 }
