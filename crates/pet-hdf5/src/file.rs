@@ -528,16 +528,26 @@ impl Inner {
         self.tree().put(traj, n)
     }
 
-    /// Deletes a node (journalled) and returns how many nodes went.
-    pub fn delete(&mut self, traj: &str, path: &str) -> Result<usize> {
+    /// How many nodes are at `path` and below.
+    fn count_below(&mut self, traj: &str, path: &str) -> Result<usize> {
         self.traj_group(traj)?;
         self.flush_columns()?;
-        let n = crate::read::Reader {
+        Ok(crate::read::Reader {
             file: &self.file,
             traj,
         }
         .read(path, pet_core::storage::ReadSpec::SKELETON)?
-        .len();
+        .len())
+    }
+
+    /// True when a node is at `path` (or below it).
+    pub fn holds(&mut self, traj: &str, path: &str) -> Result<bool> {
+        Ok(self.count_below(traj, path)? > 0)
+    }
+
+    /// Deletes a node (journalled) and returns how many nodes went.
+    pub fn delete(&mut self, traj: &str, path: &str) -> Result<usize> {
+        let n = self.count_below(traj, path)?;
         if n == 0 {
             return Err(PetError::NotFound(path.to_string()));
         }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use pet_core::location::Location;
 use pet_core::storage::{
-    descriptor, file, writers, Backend, ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts,
+    descriptor, file, writers, Backend, Change, ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts,
     RunInfo, RunRecord, StoredRuns, TrajectoryInfo,
 };
 use pet_core::{Access, LeafData, NodeRecord, PetError, Result};
@@ -175,6 +175,41 @@ impl Backend for Hdf5Store {
         self.shared.with(|i| {
             i.traj_group(traj)?;
             i.change(OpRef::Points(traj, appends))
+        })
+    }
+
+    /// The whole change as one journal frame: it reaches the file at one
+    /// checkpoint, or (after a failure or a crash) not at all.
+    fn write_change(&self, traj: &str, change: &Change<'_>) -> Result<()> {
+        self.shared.with(|i| {
+            i.traj_group(traj)?;
+            let mut removed = Vec::new();
+            for p in change.removed {
+                if i.holds(traj, p)? {
+                    removed.push(p.as_str());
+                }
+            }
+            let table = i.runs(traj)?;
+            let runs: Vec<RunInfo> =
+                writers::changeable_infos(change.runs, |r| table.is_completed(r))
+                    .into_iter()
+                    .cloned()
+                    .collect();
+            let mut ops = Vec::new();
+            if !change.appends.is_empty() {
+                ops.push(OpRef::Points(traj, change.appends));
+            }
+            ops.extend(removed.into_iter().map(|p| OpRef::Delete(traj, p)));
+            if !change.nodes.is_empty() {
+                ops.push(OpRef::Nodes(traj, change.nodes));
+            }
+            if !runs.is_empty() {
+                ops.push(OpRef::Runs(traj, &runs));
+            }
+            if ops.is_empty() {
+                return Ok(());
+            }
+            i.change_all(&ops)
         })
     }
 

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 
 use pet_core::location::Location;
 use pet_core::storage::{
-    descriptor, file, writers, Backend, ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts,
+    descriptor, file, writers, Backend, Change, ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts,
     RunInfo, RunRecord, StoredRuns, TrajectoryInfo,
 };
 use pet_core::{bounds, Access, LeafData, LeafRole, NodeRecord, PetError, Result};
@@ -325,26 +325,44 @@ impl Backend for SqliteStore {
     }
 
     fn delete(&self, traj: &str, path: &str) -> Result<usize> {
-        let (lo, hi) = below(path);
         self.writing(|tx| {
             let id = traj_id(tx, traj)?;
-            tx.execute(
-                "DELETE FROM items WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
-                params![id, path, lo, hi],
-            )
-            .map_err(db_err)?;
-            let n = tx
-                .execute(
-                    "DELETE FROM nodes WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
-                    params![id, path, lo, hi],
-                )
-                .map_err(db_err)?;
-            if n == 0 {
-                return Err(PetError::NotFound(path.to_string()));
+            match remove_below(tx, id, path)? {
+                0 => Err(PetError::NotFound(path.to_string())),
+                n => Ok(n),
             }
-            Ok(n)
         })
     }
+
+    /// The whole change in one transaction: all of it or none.
+    fn write_change(&self, traj: &str, change: &Change<'_>) -> Result<()> {
+        self.writing(|tx| {
+            let id = traj_id(tx, traj)?;
+            if !change.appends.is_empty() {
+                append_points(tx, id, change.appends)?;
+            }
+            for p in change.removed {
+                remove_below(tx, id, p)?;
+            }
+            put_nodes(tx, id, change.nodes)?;
+            put_runs(tx, id, &change.runs.iter().collect::<Vec<_>>())
+        })
+    }
+}
+
+/// Deletes the node at `path` and everything below it; returns how many nodes went.
+fn remove_below(tx: &Transaction<'_>, id: i64, path: &str) -> Result<usize> {
+    let (lo, hi) = below(path);
+    tx.execute(
+        "DELETE FROM items WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
+        params![id, path, lo, hi],
+    )
+    .map_err(db_err)?;
+    tx.execute(
+        "DELETE FROM nodes WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
+        params![id, path, lo, hi],
+    )
+    .map_err(db_err)
 }
 
 /// Inserts a trajectory's row; [`PetError::TrajectoryExists`] when the name is taken.

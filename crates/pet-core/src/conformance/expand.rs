@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use ndarray::Array1;
 
 use super::{reload, Fixture};
-use crate::storage::{LoadSpec, PointAppend, RunInfo, Store};
+use crate::storage::{Change, LoadSpec, PointAppend, RunInfo, Store};
 use crate::tree::{LeafData, Node};
 use crate::value::{Quantity, Value};
 use crate::{vals, PetError, Trajectory};
@@ -345,9 +345,86 @@ pub fn expansions_of_two_writers_conflict(fx: &dyn Fixture) {
     );
 }
 
+/// A trajectory with `x` explored over two points and a config item, stored.
+fn two_points(fx: &dyn Fixture, name: &str) {
+    let mut t = Trajectory::create(fx.open(), name, "").unwrap();
+    t.add_parameter("x", 0.0, "").unwrap();
+    t.add_config("seed", 7i64, "").unwrap();
+    t.explore([("x", vals([1.0, 2.0]))]).unwrap();
+    t.store().unwrap();
+}
+
+/// A change ([`Store::write_change`]) whose append is refused writes none of
+/// its removals, nodes or runs; an accepted one writes all of them.
+pub fn a_refused_change_writes_nothing_of_it(fx: &dyn Fixture) {
+    two_points(fx, "whole");
+    let store = fx.open();
+    let before = reload(fx, "whole");
+    let node = super::result("results.extra", 5i64.into());
+    let run = RunInfo::pending(2, "x=3".into());
+    let three = vals([3.0]);
+    let conflicting = [PointAppend {
+        path: "parameters.x",
+        start: 5,
+        values: &three,
+    }];
+    let removed = ["config.seed".to_string()];
+    let change = Change {
+        removed: &removed,
+        nodes: std::slice::from_ref(&node),
+        appends: &conflicting,
+        runs: std::slice::from_ref(&run),
+    };
+    let e = store.write_change("whole", &change).unwrap_err();
+    assert!(matches!(e, PetError::AppendConflict { .. }), "{e:?}");
+    let after = reload(fx, "whole");
+    assert_eq!(parameter_leaves(&after), parameter_leaves(&before));
+    assert_eq!(after.run_infos(), before.run_infos());
+    assert!(after.leaves("results").is_empty());
+    // The same change with the right start is written whole.
+    let fitting = [PointAppend {
+        path: "parameters.x",
+        start: 2,
+        values: &three,
+    }];
+    store
+        .write_change("whole", &Change { appends: &fitting, ..change })
+        .unwrap();
+    let after = reload(fx, "whole");
+    assert_eq!(after.len(), 3);
+    assert_eq!(after.run_info(2).unwrap(), &run);
+    assert!(after.leaves("config").is_empty());
+    assert_eq!(after.leaves("results"), vec!["results.extra".to_string()]);
+}
+
+/// Points stored without their runs (a crash between the steps of a store
+/// written in steps) come back as pending runs, which the next store writes.
+pub fn points_stored_without_their_runs_come_back_pending(fx: &dyn Fixture) {
+    two_points(fx, "gap");
+    let more = vals([3.0, 4.0]);
+    fx.open()
+        .append_points(
+            "gap",
+            &[PointAppend {
+                path: "parameters.x",
+                start: 2,
+                values: &more,
+            }],
+        )
+        .unwrap();
+    let mut t = Trajectory::load(fx.open(), "gap", LoadSpec::default()).unwrap();
+    assert_eq!(t.len(), 4);
+    assert_eq!(t.pending_runs(), vec![0, 1, 2, 3]);
+    assert_eq!(t.run_info(3).unwrap(), &RunInfo::pending(3, "x=4".into()));
+    t.store().unwrap();
+    assert_eq!(fx.open().read_runs("gap").unwrap().len(), 4);
+}
+
 super::register![
     appends_store_what_a_rewrite_stores,
     refused_appends_change_nothing,
     many_small_expansions_reload_equal,
     expansions_of_two_writers_conflict,
+    a_refused_change_writes_nothing_of_it,
+    points_stored_without_their_runs_come_back_pending,
 ];

@@ -102,6 +102,15 @@ pub trait Backend: Send + Sync {
         super::append::rewrite(self, traj, appends)
     }
 
+    /// Writes a [`Change`](super::Change) (already validated, not empty): all
+    /// of it or, after a failure or a crash, none of it where the backend can
+    /// (one transaction, one journal frame, one lock). This default writes it
+    /// in steps ([`Change::write_in_steps`](super::Change::write_in_steps)), in
+    /// the order that keeps a crash between steps harmless.
+    fn write_change(&self, traj: &str, change: &super::Change<'_>) -> Result<()> {
+        change.write_in_steps(self, traj)
+    }
+
     /// Stores finished runs (already validated): each run whole or not at all;
     /// a failing batch stores none of them. A run the store already holds as
     /// completed is left as it is and reported in

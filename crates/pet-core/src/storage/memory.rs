@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::descriptor::{Access, Descriptor, UrlOptions};
 use super::{
-    under, writers, Backend, ClaimRequest, Claimed, LocalClaims, PointAppend, ReadSpec, RunCounts,
+    under, writers, Backend, Change, ClaimRequest, Claimed, LocalClaims, PointAppend, ReadSpec, RunCounts,
     RunInfo, RunRecord, Store, StoredRuns, TrajectoryInfo,
 };
 use crate::location::Location;
@@ -30,6 +30,65 @@ impl MemTraj {
             node.data = self.nodes.get(&rec.path).and_then(|n| n.data.clone());
         }
         self.nodes.insert(rec.path.clone(), node);
+    }
+
+    /// Writes run information, leaving completed runs as they are.
+    fn put_runs(&mut self, runs: &[RunInfo]) {
+        let done = |i| self.runs.get(&i).is_some_and(|r: &RunInfo| r.completed);
+        let changed: Vec<RunInfo> = writers::changeable_infos(runs, done)
+            .into_iter()
+            .cloned()
+            .collect();
+        for r in changed {
+            self.runs.insert(r.index, r);
+        }
+    }
+
+    /// Checks every append against the stored lists (before any grows).
+    fn check_appends(&self, appends: &[PointAppend<'_>]) -> Result<()> {
+        for a in appends {
+            match self.nodes.get(a.path).and_then(|n| n.data.as_ref()) {
+                Some(LeafData::Param { value, explored }) => {
+                    a.check_stored(value, explored.as_ref().map(Vec::len))?
+                }
+                Some(LeafData::Result { .. }) => {
+                    return Err(PetError::Explore(format!("'{}' is a result", a.path)))
+                }
+                None => return Err(PetError::NotFound(a.path.to_string())),
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends points [`MemTraj::check_appends`] accepted.
+    fn append_checked(&mut self, appends: &[PointAppend<'_>]) {
+        for a in appends {
+            if let Some(node) = self.nodes.get_mut(a.path) {
+                if let Some(LeafData::Param {
+                    explored: Some(list),
+                    ..
+                }) = &mut node.data
+                {
+                    list.extend_from_slice(a.values);
+                }
+                node.refresh_kind();
+            }
+        }
+    }
+
+    /// Removes the node at `path` and everything below; returns how many went.
+    fn remove(&mut self, path: &str) -> usize {
+        let doomed: Vec<String> = self
+            .nodes
+            .range(path.to_string()..)
+            .take_while(|(p, _)| p.starts_with(path))
+            .filter(|(p, _)| under(p, path))
+            .map(|(p, _)| p.clone())
+            .collect();
+        for p in &doomed {
+            self.nodes.remove(p);
+        }
+        doomed.len()
     }
 }
 
@@ -176,14 +235,7 @@ impl Backend for MemoryStore {
 
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
         self.with(traj, |t| {
-            let done = |i| t.runs.get(&i).is_some_and(|r: &RunInfo| r.completed);
-            let changed: Vec<RunInfo> = writers::changeable_infos(runs, done)
-                .into_iter()
-                .cloned()
-                .collect();
-            for r in changed {
-                t.runs.insert(r.index, r);
-            }
+            t.put_runs(runs);
             Ok(())
         })
     }
@@ -191,30 +243,22 @@ impl Backend for MemoryStore {
     fn append_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()> {
         self.with(traj, |t| {
             // Every append is checked before the first list grows: all or nothing.
-            for a in appends {
-                let data = t.nodes.get(a.path).and_then(|n| n.data.as_ref());
-                match data {
-                    Some(LeafData::Param { value, explored }) => {
-                        a.check_stored(value, explored.as_ref().map(Vec::len))?
-                    }
-                    Some(LeafData::Result { .. }) => {
-                        return Err(PetError::Explore(format!("'{}' is a result", a.path)))
-                    }
-                    None => return Err(PetError::NotFound(a.path.to_string())),
-                }
+            t.check_appends(appends)?;
+            t.append_checked(appends);
+            Ok(())
+        })
+    }
+
+    /// The whole change under one lock, checked before the first write.
+    fn write_change(&self, traj: &str, change: &Change<'_>) -> Result<()> {
+        self.with(traj, |t| {
+            t.check_appends(change.appends)?;
+            t.append_checked(change.appends);
+            for p in change.removed {
+                t.remove(p);
             }
-            for a in appends {
-                if let Some(node) = t.nodes.get_mut(a.path) {
-                    if let Some(LeafData::Param {
-                        explored: Some(list),
-                        ..
-                    }) = &mut node.data
-                    {
-                        list.extend_from_slice(a.values);
-                    }
-                    node.refresh_kind();
-                }
-            }
+            change.nodes.iter().for_each(|n| t.put(n));
+            t.put_runs(change.runs);
             Ok(())
         })
     }
@@ -296,21 +340,9 @@ impl Backend for MemoryStore {
     }
 
     fn delete(&self, traj: &str, path: &str) -> Result<usize> {
-        self.with(traj, |t| {
-            let doomed: Vec<String> = t
-                .nodes
-                .range(path.to_string()..)
-                .take_while(|(p, _)| p.starts_with(path))
-                .filter(|(p, _)| under(p, path))
-                .map(|(p, _)| p.clone())
-                .collect();
-            if doomed.is_empty() {
-                return Err(PetError::NotFound(path.to_string()));
-            }
-            for p in &doomed {
-                t.nodes.remove(p);
-            }
-            Ok(doomed.len())
+        self.with(traj, |t| match t.remove(path) {
+            0 => Err(PetError::NotFound(path.to_string())),
+            n => Ok(n),
         })
     }
 }

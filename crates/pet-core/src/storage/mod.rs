@@ -4,6 +4,7 @@
 
 pub mod append;
 pub mod backend;
+pub mod change;
 pub mod claims;
 pub mod descriptor;
 pub mod file;
@@ -13,6 +14,7 @@ pub mod writers;
 
 pub use append::PointAppend;
 pub use backend::Backend;
+pub use change::Change;
 pub use claims::{ClaimRequest, Claimed, LocalClaims, RunCounts, StoredRuns};
 pub use descriptor::{Access, Descriptor, OpenFn};
 pub use memory::MemoryStore;
@@ -68,6 +70,11 @@ pub trait Store: Send + Sync {
     /// ([`PetError::AppendConflict`] otherwise) and the parameter must be
     /// explored already. Costs the new points, not the stored ones.
     fn append_points(&self, traj: &str, appends: &[PointAppend<'_>]) -> Result<()>;
+
+    /// Writes everything one [`Trajectory::store`](crate::Trajectory::store)
+    /// writes as one change ([`Change`]): whole on backends that can (SQLite,
+    /// HDF5, memory), else in an order that no crash between steps can harm.
+    fn write_change(&self, traj: &str, change: &Change<'_>) -> Result<()>;
 
     /// Stores finished runs: each run whole or not at all; a batch with one
     /// invalid run stores none of them. The first complete copy of a run
@@ -178,6 +185,17 @@ impl<B: Backend + ?Sized> Store for B {
         }
         let at = appends.first().map_or("", |a| a.path);
         Backend::append_points(self, traj, appends).map_err(|e| located(self, at, e))
+    }
+
+    fn write_change(&self, traj: &str, change: &Change<'_>) -> Result<()> {
+        trajectory_name(traj)?;
+        change.validate()?;
+        writable(self)?;
+        if change.is_empty() {
+            return Ok(());
+        }
+        let at = change.appends.first().map_or("", |a| a.path);
+        Backend::write_change(self, traj, change).map_err(|e| located(self, at, e))
     }
 
     fn store_runs(&self, traj: &str, runs: &[RunRecord]) -> Result<StoredRuns> {

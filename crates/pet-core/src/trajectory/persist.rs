@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use super::Trajectory;
 use crate::name::{self, BRANCHES};
-use crate::storage::{LoadLevel, LoadSpec, PointAppend, ReadSpec, RunInfo, Store, TrajectoryInfo};
+use crate::storage::{
+    Change, LoadLevel, LoadSpec, PointAppend, ReadSpec, RunInfo, Store, TrajectoryInfo,
+};
 use crate::tree::{LeafData, NodeKind, NodeRecord};
 use crate::{PetError, Result};
 
@@ -64,7 +66,37 @@ impl Trajectory {
         }
         t.dirty.clear();
         t.runs_dirty = false;
+        t.add_missing_runs();
         Ok(t)
+    }
+
+    /// Adds pending runs for explored points the run table lacks: what a
+    /// store written in steps leaves when a crash came between its points and
+    /// its runs ([`Change::write_in_steps`]). The next store writes them.
+    fn add_missing_runs(&mut self) {
+        let stored = self
+            .explored
+            .iter()
+            .filter_map(|p| match &self.nodes.get(p)?.kind {
+                NodeKind::Leaf { type_info, .. } => type_info
+                    .rsplit_once("explored len=")
+                    .and_then(|(_, n)| n.parse::<usize>().ok()),
+                _ => None,
+            })
+            .min();
+        let Some(points) = stored else {
+            return;
+        };
+        let have = if self.runs.iter().all(|r| r.index < self.runs.len()) {
+            self.runs.len()
+        } else {
+            return;
+        };
+        for i in have..points {
+            let summary = self.summary(i);
+            self.runs.push(RunInfo::pending(i, summary));
+            self.runs_changed.insert(i);
+        }
     }
 
     /// Loads (more of) a branch or subtree, by full path, to `level`, per-run
@@ -154,12 +186,7 @@ impl Trajectory {
             .clone()
             .ok_or_else(|| PetError::NoStore(self.info.name.clone()))?;
         let name = self.info.name.clone();
-        for path in std::mem::take(&mut self.removed) {
-            match store.delete(&name, &path) {
-                Ok(_) | Err(PetError::NotFound(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let removed: Vec<String> = self.removed.iter().cloned().collect();
         let records: Vec<NodeRecord> = self
             .dirty
             .iter()
@@ -170,7 +197,6 @@ impl Trajectory {
                 })
             })
             .collect();
-        store.write_nodes(&name, &records)?;
         let appends: Vec<PointAppend<'_>> = self
             .appended
             .iter()
@@ -190,22 +216,31 @@ impl Trajectory {
                 })
             })
             .collect();
-        self.dirty.clear();
-        if !appends.is_empty() {
-            store.append_points(&name, &appends)?;
-        }
-        self.appended.clear();
-        if self.runs_dirty {
-            store.write_runs(&name, &self.runs)?;
-            self.runs_dirty = false;
-        } else if !self.runs_changed.is_empty() {
-            let changed: Vec<RunInfo> = self
+        let changed: Vec<RunInfo>;
+        let runs: &[RunInfo] = if self.runs_dirty {
+            &self.runs
+        } else {
+            changed = self
                 .runs_changed
                 .iter()
                 .filter_map(|&i| self.runs.get(i).cloned())
                 .collect();
-            store.write_runs(&name, &changed)?;
-        }
+            &changed
+        };
+        // One change: removals, nodes, appended points and runs together.
+        store.write_change(
+            &name,
+            &Change {
+                removed: &removed,
+                nodes: &records,
+                appends: &appends,
+                runs,
+            },
+        )?;
+        self.removed.clear();
+        self.dirty.clear();
+        self.appended.clear();
+        self.runs_dirty = false;
         self.runs_changed.clear();
         Ok(())
     }
