@@ -1,7 +1,7 @@
 //! A sweep on a small filesystem (a tmpfs the test mounts) that runs out of
 //! space: it stops with a clear error naming the store, keeps every run stored
-//! before, and resumes once space is freed. SQLite. Needs root to mount, as CI
-//! runs; where mounting is refused the test fails and says why.
+//! before, and resumes once space is freed. SQLite and HDF5. Needs root to
+//! mount, as CI runs; where mounting is refused the test fails and says why.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -82,8 +82,19 @@ fn env(url: &str) -> Environment {
 
 #[test]
 fn a_full_disk_stops_the_sweep_keeps_what_was_stored_and_resumes_after_space_is_freed() {
+    full_disk("sqlite", "sweep.db");
+}
+
+#[cfg(feature = "hdf5")]
+#[test]
+fn a_full_disk_stops_an_hdf5_sweep_keeps_what_was_stored_and_resumes() {
+    full_disk("hdf5", "sweep.h5");
+}
+
+/// The case on the store `scheme://<small disk>/<file>`.
+fn full_disk(scheme: &str, file: &str) {
     let disk = SmallDisk::mount(2);
-    let url = format!("sqlite://{}", disk.path().join("sweep.db").display());
+    let url = format!("{scheme}://{}", disk.path().join(file).display());
     let mut e = env(&url);
     let mut traj = e.trajectory("full", "", sweep).unwrap();
     let err = e.run(&mut traj, fill).unwrap_err();
@@ -91,7 +102,11 @@ fn a_full_disk_stops_the_sweep_keeps_what_was_stored_and_resumes_after_space_is_
     eprintln!("{msg}");
     assert!(matches!(err, EnvError::StoreFailed { .. }), "{msg}");
     assert!(
-        msg.contains("full") && msg.contains("sweep.db"),
+        msg.contains("space") || msg.contains("full"),
+        "the error says the disk is full: {msg}"
+    );
+    assert!(
+        msg.contains(file),
         "the error names the store and the cause: {msg}"
     );
     drop(traj);

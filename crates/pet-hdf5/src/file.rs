@@ -211,6 +211,10 @@ impl Inner {
     ) -> Result<Inner> {
         let backup = journal::backup_for(path);
         let Some(journal) = journal.filter(|_| opts.backup && backup.exists()) else {
+            let PetError::Format { .. } = e else {
+                // Not a damaged file (a full disk, say): the error says what failed.
+                return Err(e);
+            };
             return Err(PetError::Format {
                 location: path.display().to_string(),
                 reason: format!(
@@ -638,7 +642,11 @@ impl Inner {
             let op = op.map_err(|e| refuse(i, e))?;
             self.replay_op(op, &mut ends).map_err(|e| refuse(i, e))?;
         }
-        self.checkpoint()
+        // A checkpoint that fails here (a full disk) loses nothing: the
+        // journal stays, the store works from what it replayed, and the next
+        // checkpoint tries again.
+        let _ = self.checkpoint();
+        Ok(())
     }
 
     /// Checks and applies one journalled call.

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use pet_core::location::Location;
 use pet_core::storage::{
-    descriptor, file, writers, Backend, Change, ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts,
-    RunInfo, RunRecord, StoredRuns, TrajectoryInfo,
+    descriptor, file, writers, Backend, Change, ClaimRequest, Claimed, PointAppend, ReadSpec,
+    RunCounts, RunInfo, RunRecord, StoredRuns, TrajectoryInfo,
 };
 use pet_core::{Access, LeafData, NodeRecord, PetError, Result};
 

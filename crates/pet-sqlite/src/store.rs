@@ -7,8 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 
 use pet_core::location::Location;
 use pet_core::storage::{
-    descriptor, file, writers, Backend, Change, ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts,
-    RunInfo, RunRecord, StoredRuns, TrajectoryInfo,
+    descriptor, file, writers, Backend, Change, ClaimRequest, Claimed, PointAppend, ReadSpec,
+    RunCounts, RunInfo, RunRecord, StoredRuns, TrajectoryInfo,
 };
 use pet_core::{bounds, Access, LeafData, LeafRole, NodeRecord, PetError, Result};
 

@@ -388,7 +388,13 @@ pub fn a_refused_change_writes_nothing_of_it(fx: &dyn Fixture) {
         values: &three,
     }];
     store
-        .write_change("whole", &Change { appends: &fitting, ..change })
+        .write_change(
+            "whole",
+            &Change {
+                appends: &fitting,
+                ..change
+            },
+        )
         .unwrap();
     let after = reload(fx, "whole");
     assert_eq!(after.len(), 3);

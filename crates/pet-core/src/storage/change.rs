@@ -32,7 +32,9 @@ impl Change<'_> {
 
     /// The checks [`crate::Store`] makes before a backend sees the change.
     pub fn validate(&self) -> Result<()> {
-        self.removed.iter().try_for_each(|p| name::validate_path(p))?;
+        self.removed
+            .iter()
+            .try_for_each(|p| name::validate_path(p))?;
         validate_records(self.nodes)?;
         append::validate_appends(self.appends)?;
         self.runs.iter().try_for_each(RunInfo::validate)

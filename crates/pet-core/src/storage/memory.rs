@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::descriptor::{Access, Descriptor, UrlOptions};
 use super::{
-    under, writers, Backend, Change, ClaimRequest, Claimed, LocalClaims, PointAppend, ReadSpec, RunCounts,
-    RunInfo, RunRecord, Store, StoredRuns, TrajectoryInfo,
+    under, writers, Backend, Change, ClaimRequest, Claimed, LocalClaims, PointAppend, ReadSpec,
+    RunCounts, RunInfo, RunRecord, Store, StoredRuns, TrajectoryInfo,
 };
 use crate::location::Location;
 use crate::name;
