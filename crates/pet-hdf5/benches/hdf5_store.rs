@@ -1,5 +1,6 @@
 //! Benchmark of the HDF5 store; prints markdown tables. `cargo bench -p pet-hdf5`
-//! (set `PET_BENCH_QUICK=1` for smaller sizes, `PET_BENCH_DIR` for the disk to use).
+//! (set `PET_BENCH_QUICK=1` for smaller sizes, `PET_BENCH_DIR` for the disk to use;
+//! `PET_BENCH_DRIVER_ONLY=1` prints only the table of what crash safety costs).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 use std::path::Path;
@@ -9,7 +10,7 @@ use std::time::Instant;
 use pet_core::testkit::bench::{self, Row};
 use pet_core::testkit::sweep::create_float_sweep;
 use pet_core::{LoadSpec, Store, Trajectory};
-use pet_hdf5::{Compression, Hdf5Options, Hdf5Store};
+use pet_hdf5::{Compression, FileDriver, Hdf5Options, Hdf5Store};
 
 fn bench_floats(dir: &Path, n: usize, batch: usize, rows: &mut Vec<Row>) -> Arc<dyn Store> {
     let file = dir.join(format!("floats_{n}_{batch}.h5"));
@@ -110,6 +111,80 @@ fn compression_table(dir: &Path) {
     }
 }
 
+/// One case of the crash-safety table: `n` runs, each storing `len` f64
+/// (one float when `len` is 0), one `store_run` per run, checkpoints every
+/// `checkpoint` calls; seconds including close and fsync.
+fn timed_sweep(dir: &Path, driver: FileDriver, n: usize, len: usize, checkpoint: usize) -> f64 {
+    let file = dir.join(format!("driver_{driver:?}_{n}_{len}_{checkpoint}.h5"));
+    let opts = Hdf5Options {
+        compression: Compression::None,
+        checkpoint_records: checkpoint,
+        driver,
+        ..Hdf5Options::default()
+    };
+    let store: Arc<dyn Store> = Arc::new(Hdf5Store::open_with(&file, opts).expect("open"));
+    let t = create_float_sweep(&store, "d", n);
+    let arr = ndarray::Array1::from_shape_fn(len, |i| (i as f64 * 0.001).sin());
+    let start = Instant::now();
+    for i in 0..n {
+        let mut r = t.run(i).expect("run");
+        if len == 0 {
+            r.add_result("y", i as f64).expect("result");
+        } else {
+            r.add_result("trace", arr.clone()).expect("result");
+        }
+        store.store_run("d", &r.finish()).expect("store");
+    }
+    drop(t);
+    drop(store);
+    bench::fsync_file(&file);
+    let secs = start.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&file);
+    secs
+}
+
+/// What crash safety costs: pet's checkpointing driver beside HDF5's own
+/// `sec2` driver (not crash safe), same cases, same run.
+fn driver_table(dir: &Path, quick: bool) {
+    println!(
+        "\n| case | runs | sec2 (not crash safe) | checkpointing driver | cost |\n|---|---:|---:|---:|---:|"
+    );
+    let scale = if quick { 10 } else { 1 };
+    let cases: [(&str, usize, usize, usize); 4] = [
+        (
+            "1 float/run, default checkpoints (2000 calls)",
+            20_000 / scale,
+            0,
+            2000,
+        ),
+        (
+            "1 float/run, a checkpoint after every run",
+            2_000 / scale,
+            0,
+            1,
+        ),
+        ("16 KB/run, default checkpoints", 20_000 / scale, 2048, 2000),
+        ("1 MB/run, default checkpoints", 500 / scale, 131_072, 2000),
+    ];
+    for (case, n, len, checkpoint) in cases {
+        let plain = timed_sweep(dir, FileDriver::Sec2, n, len, checkpoint);
+        let safe = timed_sweep(dir, FileDriver::Checkpoint, n, len, checkpoint);
+        let per = |s: f64| {
+            if len == 0 {
+                format!("{:.1} µs/run", s * 1e6 / n as f64)
+            } else {
+                format!("{:.0} MB/s", (n * len * 8) as f64 / 1e6 / s)
+            }
+        };
+        println!(
+            "| {case} | {n} | {} | {} | {:+.0}% |",
+            per(plain),
+            per(safe),
+            (safe / plain - 1.0) * 100.0
+        );
+    }
+}
+
 fn main() {
     let quick = bench::quick();
     let dir = bench::bench_dir();
@@ -127,6 +202,10 @@ fn main() {
     }
     if std::env::var("PET_BENCH_COMP_ONLY").is_ok() {
         compression_table(dir.path());
+        return;
+    }
+    if std::env::var("PET_BENCH_DRIVER_ONLY").is_ok() {
+        driver_table(dir.path(), quick);
         return;
     }
     if std::env::var("PET_BENCH_MB_ONLY").is_ok() {
@@ -159,4 +238,5 @@ fn main() {
     }
     bench::print_rows(&rows);
     compression_table(dir.path());
+    driver_table(dir.path(), quick);
 }

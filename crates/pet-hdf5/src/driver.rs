@@ -212,6 +212,8 @@ struct DriverFile {
     dirty: bool,
     dev: u64,
     ino: u64,
+    /// The commit log, open from the first checkpoint to the close.
+    log: Option<File>,
 }
 
 /// The driver's id, registered with HDF5 on first use.
@@ -379,6 +381,7 @@ unsafe extern "C" fn cb_open(
             dirty: false,
             dev: meta.dev(),
             ino: meta.ino(),
+            log: None,
         });
         Box::into_raw(df) as *mut PublicFile
     })
@@ -387,16 +390,18 @@ unsafe extern "C" fn cb_open(
 unsafe extern "C" fn cb_close(f: *mut PublicFile) -> Herr {
     guard(-1, || {
         let mut df = Box::from_raw(f as *mut DriverFile);
+        let mut r = 0;
         if df.control.armed.load(Ordering::Acquire) && df.dirty {
-            return match commit(&mut df) {
-                Ok(()) => 0,
-                Err(e) => {
-                    df.control.note(e);
-                    -1
-                }
-            };
+            if let Err(e) = commit(&mut df) {
+                df.control.note(e);
+                r = -1;
+            }
         }
-        0
+        if df.log.take().is_some() && !df.control.wedged.load(Ordering::Acquire) {
+            // Every checkpoint of this open is in the file: the log is done.
+            let _ = std::fs::remove_file(log_of(&df.path));
+        }
+        r
     })
 }
 
@@ -535,15 +540,20 @@ fn commit(df: &mut DriverFile) -> Result<(), String> {
             .sync_data()
             .map_err(|e| format!("cannot sync {shown}: {e}"))?;
     }
-    let log = log_of(&df.path);
     if df.overlay.bytes() > 0 || len < df.overlay.committed() {
-        if let Err(e) = commitlog::write(&log, &df.overlay, len, sync) {
-            let _ = std::fs::remove_file(&log);
-            return Err(format!(
-                "cannot write the commit log {}: {e}",
-                log.display()
-            ));
+        let path = log_of(&df.path);
+        let shown_log = path.display().to_string();
+        if df.log.is_none() {
+            df.log = Some(
+                commitlog::open_log(&path)
+                    .map_err(|e| format!("cannot open the commit log {shown_log}: {e}"))?,
+            );
         }
+        let Some(log) = df.log.as_ref() else {
+            return Err(format!("the commit log {shown_log} is not open"));
+        };
+        commitlog::write(log, &df.overlay, len, sync)
+            .map_err(|e| format!("cannot write the commit log {shown_log}: {e}"))?;
         crate::faults::reach("log-written");
         if let Err(e) = commitlog::apply_overlay(&df.file, &df.overlay, len) {
             c.wedged.store(true, Ordering::Release);
@@ -554,8 +564,8 @@ fn commit(df: &mut DriverFile) -> Result<(), String> {
                 .sync_data()
                 .map_err(|e| format!("cannot sync {shown}: {e}"))?;
         }
-        std::fs::remove_file(&log)
-            .map_err(|e| format!("cannot remove the commit log {}: {e}", log.display()))?;
+        commitlog::mark_applied(log, sync)
+            .map_err(|e| format!("cannot mark the commit log {shown_log} applied: {e}"))?;
     } else if df
         .file
         .metadata()

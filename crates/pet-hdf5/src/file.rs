@@ -66,7 +66,7 @@ impl Shared {
         let inner = if read_only {
             journal::check_no_writer(path)?;
             let control = Control::new(false);
-            let file = open_file(path, false, &control)?;
+            let file = open_file(path, false, &control, opts.driver)?;
             check_format(&file, path)?;
             Inner::new(file, control, None, opts, path)
         } else {
@@ -80,7 +80,7 @@ impl Shared {
             // began, dropped) before HDF5 reads the file.
             commitlog::recover(path, opts.sync_full)?;
             if !exists {
-                create_file(path, opts.sync_full)?;
+                create_file(path, opts.sync_full, opts.driver)?;
             }
             match Inner::open_writable(path, opts, journal) {
                 Ok(inner) => inner,
@@ -167,7 +167,7 @@ impl Inner {
         journal: Journal,
     ) -> std::result::Result<Inner, (PetError, Option<Journal>)> {
         let control = Control::new(opts.sync_full);
-        let file = match open_file(path, true, &control).and_then(|f| {
+        let file = match open_file(path, true, &control, opts.driver).and_then(|f| {
             check_format(&f, path)?;
             Ok(f)
         }) {

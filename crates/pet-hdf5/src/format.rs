@@ -11,6 +11,7 @@ use crate::attrs;
 use crate::driver::{self, Control};
 use crate::error::{corrupt, h5, io};
 use crate::layout::{A_CREATED_BY, A_FORMAT, A_VERSION, FORMAT, LAYOUT_VERSION};
+use crate::options::FileDriver;
 
 /// Maps a failure to open a file onto a clear error.
 pub fn not_hdf5(path: &Path, e: hdf5::Error) -> PetError {
@@ -100,14 +101,24 @@ pub fn builder() -> hdf5::FileBuilder {
 /// Opens `path` through pet's checkpointing driver ([`crate::driver`]), which
 /// shares `control` with the caller. The driver takes no checkpoint until the
 /// caller arms it, so a file that fails to open or check is never changed.
-pub fn open_file(path: &Path, writable: bool, control: &Arc<Control>) -> Result<hdf5::File> {
-    driver::open(path, writable, control).map_err(|e| not_hdf5(path, e))
+pub fn open_file(
+    path: &Path,
+    writable: bool,
+    control: &Arc<Control>,
+    how: FileDriver,
+) -> Result<hdf5::File> {
+    match (how, writable) {
+        (FileDriver::Checkpoint, _) => driver::open(path, writable, control),
+        (FileDriver::Sec2, true) => builder().open_rw(path),
+        (FileDriver::Sec2, false) => builder().open(path),
+    }
+    .map_err(|e| not_hdf5(path, e))
 }
 
 /// Creates a new, empty pet store file at `path`: written whole at
 /// `<path>.creating`, checkpointed, then renamed into place, so a crash
 /// while the file is created leaves no half-made store behind.
-pub fn create_file(path: &Path, sync: bool) -> Result<()> {
+pub fn create_file(path: &Path, sync: bool, how: FileDriver) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".creating");
     let tmp = PathBuf::from(tmp);
@@ -115,7 +126,11 @@ pub fn create_file(path: &Path, sync: bool) -> Result<()> {
     let err = h5("cannot create the HDF5 file");
     let control = Control::new(sync);
     {
-        let file = driver::create(&tmp, &control).map_err(&err)?;
+        let file = match how {
+            FileDriver::Checkpoint => driver::create(&tmp, &control),
+            FileDriver::Sec2 => builder().create(&tmp),
+        }
+        .map_err(&err)?;
         control.armed.store(true, Ordering::Release);
         let root = file.group("/").map_err(&err)?;
         attrs::put_str(&root, A_FORMAT, FORMAT)?;
@@ -150,7 +165,7 @@ pub fn create_file(path: &Path, sync: bool) -> Result<()> {
 /// Opens `path` read-only and checks that it is a pet store we can read.
 pub fn probe(path: &Path) -> Result<()> {
     let control = Control::new(false);
-    let f = open_file(path, false, &control)?;
+    let f = open_file(path, false, &control, FileDriver::Checkpoint)?;
     check_format(&f, path)?;
     f.close().map_err(h5("cannot close the HDF5 file"))
 }

@@ -54,5 +54,5 @@ mod write;
 pub use compression::Compression;
 pub use format::builder as file_access;
 pub use layout::{LAYOUT_VERSION, RUNS_PER_SET};
-pub use options::{Hdf5Options, DESCRIPTOR};
+pub use options::{FileDriver, Hdf5Options, DESCRIPTOR};
 pub use store::Hdf5Store;

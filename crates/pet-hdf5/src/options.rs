@@ -44,6 +44,21 @@ pub struct Hdf5Options {
     /// session's journal, so that even a file damaged by a crash inside an HDF5
     /// flush is restored (URL `recovery=backup`; costs a copy per open).
     pub backup: bool,
+    /// How the file is written (not a URL option: for comparisons).
+    pub driver: FileDriver,
+}
+
+/// How an HDF5 store writes its file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FileDriver {
+    /// pet's checkpointing driver: the file changes only inside a
+    /// checkpoint, so it survives a kill at any moment (the default).
+    #[default]
+    Checkpoint,
+    /// HDF5's own POSIX driver (`sec2`), as pet used before: a kill inside a
+    /// flush, or while HDF5 evicts metadata between checkpoints, can leave a
+    /// file that no longer opens. Only for measuring what crash safety costs.
+    Sec2,
 }
 
 impl Default for Hdf5Options {
@@ -55,6 +70,7 @@ impl Default for Hdf5Options {
             checkpoint_records: 2000,
             checkpoint_bytes: 256 << 20,
             backup: false,
+            driver: FileDriver::Checkpoint,
         }
     }
 }

@@ -87,7 +87,15 @@ impl Overlay {
             let n = at / PAGE;
             let page_end = ((n + 1) * PAGE).min(end);
             if hold_all || self.pages.contains_key(&n) || n * PAGE < self.committed {
-                let page = self.page(file, n)?;
+                // A write of the whole page need not read it first.
+                let whole = at == n * PAGE && page_end == (n + 1) * PAGE;
+                let page = if whole {
+                    self.pages
+                        .entry(n)
+                        .or_insert_with(|| vec![0u8; PAGE as usize].into_boxed_slice())
+                } else {
+                    self.page(file, n)?
+                };
                 let off = (at - n * PAGE) as usize;
                 page[off..off + (page_end - at) as usize]
                     .copy_from_slice(&buf[(at - addr) as usize..(page_end - addr) as usize]);
