@@ -65,6 +65,19 @@ impl Shared {
         journal::check_unlocked(path)?;
         let inner = if read_only {
             journal::check_no_writer(path)?;
+            let log = commitlog::path_for(path);
+            if log.exists() {
+                if let commitlog::Found::Complete { .. } = commitlog::inspect(&log)? {
+                    return Err(PetError::Format {
+                        location: path.display().to_string(),
+                        reason: format!(
+                            "a writer was stopped inside a checkpoint, which {} finishes; \
+                             open the store once read-write (without mode=ro) to finish it",
+                            log.display()
+                        ),
+                    });
+                }
+            }
             let control = Control::new(false);
             let file = open_file(path, false, &control, opts.driver)?;
             check_format(&file, path)?;
