@@ -60,13 +60,46 @@ pub fn make_work(dir: &Path) -> anyhow::Result<Work> {
         drop(store);
         bytes
     };
+    let (commit_base, commit_seed) = commit_seed(dir)?;
     Ok(Work {
         dir: dir.to_path_buf(),
         sqlite_seed,
         hdf5_seed,
         hdf5_base,
         journal_seed,
+        commit_base,
+        commit_seed,
     })
+}
+
+fn with_ext(h5: &Path, ext: &str) -> PathBuf {
+    let mut s = h5.as_os_str().to_owned();
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+/// A store as a checkpoint left it and that checkpoint's commit log, taken
+/// while the writer is open (the log is kept open, marked applied, between
+/// checkpoints) and marked unapplied again: what a kill inside it leaves.
+fn commit_seed(dir: &Path) -> anyhow::Result<(PathBuf, Vec<u8>)> {
+    let writer = dir.join("committing.h5");
+    let store = Hdf5Store::open_with(
+        &writer,
+        Hdf5Options {
+            checkpoint_records: 1,
+            ..Hdf5Options::default()
+        },
+    )?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    sample::store(store.clone()).context("commit seed")?;
+    let base = dir.join("commit_base.h5");
+    std::fs::copy(&writer, &base)?;
+    let mut log = std::fs::read(with_ext(&writer, ".commit")).context("the writer's commit log")?;
+    drop(store);
+    if log.len() >= 8 {
+        log[..8].copy_from_slice(b"PETCMIT1");
+    }
+    Ok((base, log))
 }
 
 fn open_sqlite_ro(path: &Path) -> Outcome {
@@ -277,6 +310,35 @@ pub const HDF5_JOURNAL: Target = Target {
     },
 };
 
+/// Mutated commit logs (a crash inside a checkpoint) finished at the open
+/// of a real HDF5 store, which is then read. A log pet refuses or drops
+/// leaves the file byte for byte as it was.
+pub const HDF5_COMMIT_LOG: Target = Target {
+    name: "hdf5-commit-log",
+    cost: 40,
+    about:
+        "mutated commit logs of a checkpoint cut short, finished at the open of a real HDF5 store",
+    seeds: |w| Ok(vec![w.commit_seed.clone()]),
+    run: |w, input| {
+        let p = w.dir.join("commit.h5");
+        std::fs::copy(&w.commit_base, &p).map_err(err)?;
+        let _ = std::fs::remove_file(journal_of(&p));
+        std::fs::write(with_ext(&p, ".commit"), input).map_err(err)?;
+        match Hdf5Store::open(&p) {
+            Ok(store) => read_all(Arc::new(store)),
+            Err(e) => {
+                let before = std::fs::read(&w.commit_base).map_err(err)?;
+                let after = std::fs::read(&p).map_err(err)?;
+                assert!(
+                    before == after,
+                    "a refused commit log changed the file: {e}"
+                );
+                Err(err(e))
+            }
+        }
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,7 +347,13 @@ mod tests {
     fn seeds_read_cleanly() {
         let dir = tempfile::tempdir().unwrap();
         let work = Work::new(dir.path()).unwrap();
-        for t in [SQLITE_FILE, SQLITE_CELLS, HDF5_FILE, HDF5_JOURNAL] {
+        for t in [
+            SQLITE_FILE,
+            SQLITE_CELLS,
+            HDF5_FILE,
+            HDF5_JOURNAL,
+            HDF5_COMMIT_LOG,
+        ] {
             let seeds = (t.seeds)(&work).unwrap();
             assert!(!seeds.is_empty(), "{}", t.name);
             if t.name != "sqlite-cells" {

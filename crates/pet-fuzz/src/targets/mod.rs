@@ -31,6 +31,10 @@ pub struct Work {
     pub hdf5_base: PathBuf,
     /// The journal of a writer that stored the sample and stopped before any checkpoint.
     pub journal_seed: Vec<u8>,
+    /// An HDF5 store as one of its checkpoints left it ...
+    pub commit_base: PathBuf,
+    /// ... and that checkpoint's commit log, as a crash inside it leaves it.
+    pub commit_seed: Vec<u8>,
 }
 
 /// One fuzz target.
@@ -60,6 +64,7 @@ pub const TARGETS: &[Target] = &[
     files::SQLITE_FILE,
     files::HDF5_FILE,
     files::HDF5_JOURNAL,
+    files::HDF5_COMMIT_LOG,
     pypet::PYPET_FILE,
     pypet::PLAIN_PICKLE,
 ];
