@@ -80,7 +80,10 @@ pub struct EnvOptions {
 /// A function told which runs were just stored durably (their indices, in
 /// the order they were stored); shared by clones of the options.
 #[derive(Clone)]
-pub struct OnStored(Arc<dyn Fn(&[usize]) + Send + Sync>);
+pub struct OnStored(Arc<StoredFn>);
+
+/// The function an [`OnStored`] holds.
+type StoredFn = dyn Fn(&[usize]) + Send + Sync;
 
 impl OnStored {
     /// Wraps `f`.
