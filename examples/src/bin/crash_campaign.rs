@@ -5,7 +5,8 @@
 //!
 //! `crash_campaign [--backends sqlite,hdf5,mongo] [--modes seq,threads,processes]
 //! [--kills N] [--size small|large] [--runs R] [--kb K] [--min-ms A] [--max-ms B]
-//! [--seed S] [--dir D] [--mongo-url mongodb://HOST:PORT/?directConnection=true]`
+//! [--seed S] [--dir D] [--mongo-url mongodb://HOST:PORT/?directConnection=true]
+//! [--mongo-runs R] [--kills-per-sweep K] [--finish-secs T]`
 //!
 //! For each backend × mode the parent starts fresh sweeps (a new store file or
 //! MongoDB database each) and runs child attempts on them: each child runs in
@@ -19,13 +20,20 @@
 //! - *half-stored*: a completed run with missing or wrong results, or a pending
 //!   run with result nodes;
 //! - *re-run*: a run completed at an earlier check that a later attempt started again;
-//! - *child errors*: a child that exited with an error instead of finishing or being killed.
+//! - *child errors*: a child that exited with an error, or the last attempt of
+//!   a sweep (left to run) that did not finish within T s.
 //!
 //! A child that finishes ends the sweep (all R runs must be completed and
-//! right) and the next sweep starts, until N kills were made. The defaults
+//! right) and the next sweep starts, until N kills were made. After K kills
+//! in one sweep (default 8), and after the campaign's last kill, the next
+//! attempt is not killed: it must finish the sweep within T s (default 300). The defaults
 //! (`--size small`): 4000 runs of 4 KB, delays 2..3000 ms, 10 kills per
 //! backend × mode; `--size large`: 20 000 runs of 16 KB (enough to evict
-//! HDF5's metadata cache). Exits non-zero when any failure count is not zero.
+//! HDF5's metadata cache). `--mongo-runs` sets the runs of the MongoDB sweeps
+//! (default: `--runs`): the Python test server (SecantusDB) slows down with
+//! the size of a collection (400 runs store in 3 s, 4000 not in 120 s), so
+//! that kills land mid-sweep there too. Exits non-zero when any failure count
+//! is not zero.
 //!
 //! `crash_campaign child --url URL --mode seq|threads=K|processes=K --runs R --kb K --starts FILE`
 //! is one attempt: it creates or resumes trajectory `crash` (parameter `x` =
@@ -236,7 +244,13 @@ struct Config {
     /// `(label, --mode value)` of each mode.
     modes: Vec<(String, String)>,
     kills: usize,
+    /// Kills per sweep; then an attempt is left to finish.
+    kills_per_sweep: usize,
+    /// How long that attempt may take.
+    finish_secs: u64,
     runs: usize,
+    /// Runs of the MongoDB sweeps (the test server slows down with many runs).
+    mongo_runs: usize,
     kb: usize,
     min_ms: f64,
     max_ms: f64,
@@ -247,6 +261,14 @@ struct Config {
 }
 
 impl Config {
+    /// Runs per sweep on `backend`.
+    fn runs(&self, backend: Backend) -> usize {
+        match backend {
+            Backend::Mongo => self.mongo_runs,
+            _ => self.runs,
+        }
+    }
+
     fn from_args() -> Result<Self> {
         let (runs, kb) = match flag("--size")?.as_deref() {
             None | Some("small") => (4000, 4),
@@ -298,7 +320,10 @@ impl Config {
             backends,
             modes,
             kills: number_flag("--kills", 10)?,
+            kills_per_sweep: number_flag("--kills-per-sweep", 8)?,
+            finish_secs: number_flag("--finish-secs", 300)?,
             runs,
+            mongo_runs: number_flag("--mongo-runs", runs)?,
             kb,
             min_ms,
             max_ms,
@@ -391,21 +416,36 @@ fn sweep(
     let (url, file) = backend.store(cfg, id)?;
     let mut st = SweepState::default();
     let mut clean = true;
+    let mut sweep_kills = 0;
     for attempt in 0.. {
-        if tally.kills >= cfg.kills {
-            break;
-        }
         if attempt > 0 {
             tally.resumes += 1;
         }
+        // The last attempt of a sweep is left to finish.
+        let finishing = sweep_kills >= cfg.kills_per_sweep || tally.kills >= cfg.kills;
         let starts = cfg.dir.join(format!("sweep_{id}.{attempt}.starts"));
         let errors = cfg.dir.join(format!("sweep_{id}.{attempt}.stderr"));
-        let delay = log_uniform(rng, cfg.min_ms, cfg.max_ms);
-        let out = attempt_child(cfg, &url, mode, &starts, &errors, delay)?;
+        let delay = if finishing {
+            Duration::from_secs(cfg.finish_secs)
+        } else {
+            log_uniform(rng, cfg.min_ms, cfg.max_ms)
+        };
+        let out = attempt_child(cfg, backend, &url, mode, &starts, &errors, delay)?;
         st.reported.extend(&out.stored);
         let started = read_starts(&starts)?;
-        let what = if out.killed {
+        let what = if out.killed && finishing {
+            tally.child_errors += 1;
+            clean = false;
+            let err = std::fs::read_to_string(&errors).unwrap_or_default();
+            eprintln!(
+                "{url}: the last attempt did not finish in {} s: {}",
+                cfg.finish_secs,
+                tail(&err, 2000)
+            );
+            format!("did not finish in {} s", cfg.finish_secs)
+        } else if out.killed {
             tally.kills += 1;
+            sweep_kills += 1;
             format!("killed after {} ms", delay.as_millis())
         } else if out.status.success() {
             "finished".to_string()
@@ -421,7 +461,7 @@ fn sweep(
         let check_started = Instant::now();
         let checked = match &file {
             Some(f) if !f.exists() => Ok(Checked::default()),
-            _ => check_store(&url, cfg.runs, cfg.kb),
+            _ => check_store(&url, cfg.runs(backend), cfg.kb),
         };
         let c = match checked {
             Ok(c) => c,
@@ -450,6 +490,11 @@ fn sweep(
             if !runs.is_empty() {
                 eprintln!("{url}: {} runs {what}: {}", runs.len(), sample(runs));
             }
+            for i in runs.iter().take(10) {
+                if let Some(why) = c.why.get(i) {
+                    eprintln!("  run {i}: {why}");
+                }
+            }
         }
         st.completed = completed;
         eprintln!(
@@ -458,12 +503,12 @@ fn sweep(
             st.completed.len(),
             check_started.elapsed().as_secs_f64()
         );
-        if !out.killed {
+        if finishing || !out.killed {
             if out.status.success() {
                 tally.sweeps_finished += 1;
                 let missing = newly(
                     &mut st.lost,
-                    (0..cfg.runs).collect::<Vec<_>>().iter(),
+                    (0..cfg.runs(backend)).collect::<Vec<_>>().iter(),
                     |i| !c.right.contains(i),
                 );
                 tally.runs_lost += missing.len();
@@ -522,6 +567,7 @@ struct Attempt {
 /// unless the child ended first, and collects its `stored i` lines.
 fn attempt_child(
     cfg: &Config,
+    backend: Backend,
     url: &str,
     mode: &str,
     starts: &Path,
@@ -532,7 +578,8 @@ fn attempt_child(
     let mut child = Command::new(exe)
         .arg("child")
         .args(["--url", url, "--mode", mode])
-        .args(["--runs", &cfg.runs.to_string(), "--kb", &cfg.kb.to_string()])
+        .args(["--runs", &cfg.runs(backend).to_string()])
+        .args(["--kb", &cfg.kb.to_string()])
         .arg("--starts")
         .arg(starts)
         .current_dir(&cfg.dir)
@@ -643,6 +690,8 @@ struct Checked {
     wrong: BTreeSet<usize>,
     /// Pending runs with result nodes.
     pending_with_nodes: BTreeSet<usize>,
+    /// What was wrong with each run of `wrong` and `pending_with_nodes`.
+    why: BTreeMap<usize, String>,
 }
 
 /// Opens the store as a resume would (read-write: a store may recover on
@@ -679,15 +728,20 @@ fn check_store(url: &str, runs: usize, kb: usize) -> std::result::Result<Checked
     for info in traj.run_infos() {
         let i = info.index;
         let nodes = by_run.remove(&i).unwrap_or_default();
+        let names: Vec<&str> = nodes.iter().map(|(n, _)| n.as_str()).collect();
         if !info.completed {
             if !nodes.is_empty() {
+                c.why
+                    .insert(i, format!("pending, with result nodes {names:?}"));
                 c.pending_with_nodes.insert(i);
             }
             continue;
         }
+        let names = format!("completed, with result nodes {names:?} (wrong or missing)");
         if results_are_right(i, kb, nodes) {
             c.right.insert(i);
         } else {
+            c.why.insert(i, names);
             c.wrong.insert(i);
         }
     }
@@ -743,7 +797,7 @@ fn table(cfg: &Config, rows: &[(Backend, String, Tally)]) -> String {
         s.push_str(&format!(
             "| {} | {mode} | {} × {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             backend.name(),
-            cfg.runs,
+            cfg.runs(*backend),
             cfg.kb,
             t.kills,
             t.resumes,
