@@ -152,6 +152,13 @@ impl Environment {
         self
     }
 
+    /// Calls `f` with the indices of the runs this Environment just stored, after
+    /// each successful store, in every mode (runs other copies stored first are left out).
+    pub fn on_stored(mut self, f: impl Fn(&[usize]) + Send + Sync + 'static) -> Self {
+        self.opts.on_stored = Some(crate::options::OnStored::new(f));
+        self
+    }
+
     /// Arguments worker processes get (default: this program's arguments).
     pub fn worker_args(mut self, args: Vec<String>) -> Self {
         self.opts.worker_args = Some(args);
@@ -744,6 +751,18 @@ where
                     &what,
                     || store.store_runs(&name, records),
                 )?;
+                if let Some(hook) = &self.opts.on_stored {
+                    let others: BTreeSet<usize> =
+                        stored.already_completed.iter().copied().collect();
+                    let mine: Vec<usize> = records
+                        .iter()
+                        .map(|r| r.info.index)
+                        .filter(|i| !others.contains(i))
+                        .collect();
+                    if !mine.is_empty() {
+                        hook.call(&mine);
+                    }
+                }
                 for r in records {
                     self.traj.record_run(r, true)?;
                 }

@@ -53,7 +53,7 @@ pub use environment::{Environment, FailedRun, RunReport};
 pub use error::{BoxError, EnvError, RunResult};
 
 pub use open::{open_store, store_url, url_from_config, CONFIG_FILE, STORE_ENV};
-pub use options::{EnvOptions, GitPolicy, Mode};
+pub use options::{EnvOptions, GitPolicy, Mode, OnStored};
 pub use provenance::{git_state, GitInfo};
 pub use retry::STORE_RETRY_ENV;
 pub use share::LEASE_ENV;

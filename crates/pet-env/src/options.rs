@@ -1,6 +1,7 @@
 //! How the Environment runs: execution mode, storing, errors, progress, logs, git.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Where runs execute.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +72,35 @@ pub struct EnvOptions {
     /// loses its runs to the others after this long. Renewed every third of
     /// it while the runs execute. `PET_LEASE_SECS` overrides it. Default 60 s.
     pub lease: std::time::Duration,
+    /// Called after each successful store of finished runs with the indices
+    /// this Environment just stored (see [`crate::Environment::on_stored`]).
+    pub on_stored: Option<OnStored>,
+}
+
+/// A function told which runs were just stored durably (their indices, in
+/// the order they were stored); shared by clones of the options.
+#[derive(Clone)]
+pub struct OnStored(Arc<StoredFn>);
+
+/// The function an [`OnStored`] holds.
+type StoredFn = dyn Fn(&[usize]) + Send + Sync;
+
+impl OnStored {
+    /// Wraps `f`.
+    pub fn new(f: impl Fn(&[usize]) + Send + Sync + 'static) -> Self {
+        OnStored(Arc::new(f))
+    }
+
+    /// Calls the function with the indices of the runs just stored.
+    pub fn call(&self, stored: &[usize]) {
+        (self.0)(stored)
+    }
+}
+
+impl std::fmt::Debug for OnStored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnStored(..)")
+    }
 }
 
 impl Default for EnvOptions {
@@ -90,6 +120,7 @@ impl Default for EnvOptions {
             batch_bytes: 32 << 20,
             share: true,
             lease: std::time::Duration::from_secs(60),
+            on_stored: None,
         }
     }
 }

@@ -1,0 +1,119 @@
+//! `Environment::on_stored` on real SQLite files: the hook sees every run
+//! exactly once, after it is in the store, in sequential, threads and
+//! processes mode; runs another copy stored first are not reported.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use common::{grid, multiply};
+use pet_core::{LoadSpec, Store, Trajectory};
+use pet_env::{Environment, GitPolicy, Mode};
+
+fn url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("sweep.db").display())
+}
+
+/// An Environment on `dir`'s store whose hook appends to `seen` and checks
+/// that every reported run is already completed in the store.
+fn env(dir: &Path, mode: Mode, seen: &Arc<Mutex<Vec<usize>>>) -> Environment {
+    let seen = seen.clone();
+    let check: Arc<dyn Store> = pet_env::open_store(&url(dir)).unwrap();
+    Environment::open(&url(dir))
+        .unwrap()
+        .mode(mode)
+        .log_dir(Some(dir.join("logs")))
+        .progress(false)
+        .git(GitPolicy::Off)
+        .on_stored(move |runs| {
+            let stored = check.read_runs("mult").unwrap();
+            for &i in runs {
+                assert!(stored[i].completed, "run {i} reported before it was stored");
+            }
+            seen.lock().unwrap().extend_from_slice(runs);
+        })
+}
+
+/// Runs the 12-point grid in `mode` and checks the hook saw each run once;
+/// running again stores nothing and reports nothing.
+fn every_run_once(mode: Mode, worker_args: Option<Vec<String>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut e = env(dir.path(), mode.clone(), &seen);
+    if let Some(args) = worker_args.clone() {
+        e = e.worker_args(args);
+    }
+    let mut traj = e.trajectory("mult", "", grid).unwrap();
+    let report = e.run(&mut traj, multiply).unwrap();
+    assert_eq!(report.results.len(), 12);
+    let mut got = seen.lock().unwrap().clone();
+    got.sort_unstable();
+    assert_eq!(got, (0..12).collect::<Vec<_>>(), "{mode:?}");
+    drop(e);
+    let again = Arc::new(Mutex::new(Vec::new()));
+    let mut e = env(dir.path(), mode.clone(), &again);
+    if let Some(args) = worker_args {
+        e = e.worker_args(args);
+    }
+    let mut traj = e.trajectory("mult", "", grid).unwrap();
+    e.run(&mut traj, multiply).unwrap();
+    assert!(again.lock().unwrap().is_empty(), "{mode:?}");
+}
+
+#[test]
+fn the_hook_sees_every_run_once_in_sequential_and_threads_mode() {
+    every_run_once(Mode::Sequential, None);
+    every_run_once(Mode::Threads(3), None);
+}
+
+/// Also the body of the worker processes this test starts.
+#[test]
+fn the_hook_sees_every_run_once_in_processes_mode() {
+    pet_env::serve_if_worker(multiply).unwrap();
+    let args = [
+        "the_hook_sees_every_run_once_in_processes_mode",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ]
+    .map(String::from)
+    .to_vec();
+    every_run_once(Mode::Processes(2), Some(args));
+}
+
+/// A copy whose view of the trajectory is stale runs every point again; the
+/// runs the store already held (stored by another copy) are not reported.
+#[test]
+fn runs_another_copy_stored_first_are_not_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut first = env(dir.path(), Mode::Sequential, &seen).share(false);
+    let mut stale = first.trajectory("mult", "", grid).unwrap();
+    // Another copy stores runs 0..12 except 3 and 7 (they fail there).
+    let other_seen = Arc::new(Mutex::new(Vec::new()));
+    let mut other = env(dir.path(), Mode::Sequential, &other_seen);
+    let mut traj = other.trajectory("mult", "", grid).unwrap();
+    other
+        .run(&mut traj, |run| {
+            if run.index() == 3 || run.index() == 7 {
+                return Err("not here".into());
+            }
+            multiply(run)
+        })
+        .unwrap();
+    assert_eq!(other_seen.lock().unwrap().len(), 10);
+    let report = first.run(&mut stale, multiply).unwrap();
+    assert_eq!(report.duplicates, 10);
+    let mut got = seen.lock().unwrap().clone();
+    got.sort_unstable();
+    assert_eq!(got, vec![3, 7]);
+    let t = Trajectory::load(
+        pet_env::open_store(&url(dir.path())).unwrap(),
+        "mult",
+        LoadSpec::default(),
+    )
+    .unwrap();
+    assert!(t.pending_runs().is_empty());
+}
