@@ -2,7 +2,9 @@
 //! trajectories; the tree maps one-to-one onto HDF5 groups and typed datasets
 //! (readable with h5py, no pet needed); runs are bucketed into `run_set_NNNNN`
 //! groups of 1000; one writer per file, fed by any number of threads; a sidecar
-//! journal makes every stored run survive a crash.
+//! journal makes every stored run survive a crash, and pet's own HDF5 file
+//! driver changes the file only inside a checkpoint, so a kill at any moment
+//! leaves a file that opens.
 //!
 //! The layout and the crash-safety design are documented in `docs/storage/hdf5.md`.
 //!

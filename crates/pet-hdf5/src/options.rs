@@ -40,9 +40,9 @@ pub struct Hdf5Options {
     pub checkpoint_records: usize,
     /// Checkpoint once the journal holds this many bytes.
     pub checkpoint_bytes: u64,
-    /// Keep a copy of the file as it was at open (`<file>.bak`) and the whole
-    /// session's journal, so that even a file damaged by a crash inside an HDF5
-    /// flush is restored (URL `recovery=backup`; costs a copy per open).
+    /// Also keep a known-good copy of the file (`<file>.bak`), refreshed after
+    /// every checkpoint, that replaces a file which no longer opens (URL
+    /// `recovery=backup`; costs a copy of the file per checkpoint).
     pub backup: bool,
     /// How the file is written (not a URL option: for comparisons).
     pub driver: FileDriver,
