@@ -191,10 +191,14 @@ impl Environment {
             Ok(_) => join(store, &fresh),
             Err(PetError::NoTrajectory(_)) => match fresh.store_to(store.clone()) {
                 Ok(()) => Ok(fresh),
-                // Another copy of the program created it first: join it once it is whole.
+                // Another copy of the program created it first: join it once it
+                // is whole (or create it, if that copy died while creating it).
                 Err(PetError::TrajectoryExists(_)) => {
-                    wait_until_visible(store.as_ref(), name, self.opts.store_retry)?;
-                    join(store, &fresh)
+                    if wait_until_visible(&store, &mut fresh, self.opts.store_retry)? {
+                        Ok(fresh)
+                    } else {
+                        join(store, &fresh)
+                    }
                 }
                 Err(e) => Err(e.into()),
             },
@@ -817,18 +821,35 @@ where
     }
 }
 
-/// Waits until trajectory `name`, which another process is creating, can be
-/// seen whole (at once on stores that create it in one transaction).
-fn wait_until_visible(store: &dyn Store, name: &str, limit: Duration) -> Result<(), EnvError> {
+/// Waits until the trajectory `fresh` names, which another process is
+/// creating, can be seen whole (at once on stores that create it in one
+/// transaction). Meanwhile it tries to create it again every second: a store
+/// lets a creation take over one whose creator died (MongoDB, once that
+/// creation's lease ended). True when this call created it.
+fn wait_until_visible(
+    store: &Arc<dyn Store>,
+    fresh: &mut Trajectory,
+    limit: Duration,
+) -> Result<bool, EnvError> {
+    let name = fresh.name().to_string();
     let limit = limit.max(Duration::from_secs(120));
     let start = Instant::now();
     let mut pause = Duration::from_millis(20);
+    let mut tried = Instant::now();
     loop {
-        match store.info(name) {
-            Ok(_) => return Ok(()),
+        match store.info(&name) {
+            Ok(_) => return Ok(false),
             Err(PetError::NoTrajectory(_)) if start.elapsed() < limit => {
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(500));
+                if tried.elapsed() >= Duration::from_secs(1) {
+                    tried = Instant::now();
+                    match fresh.store_to(store.clone()) {
+                        Ok(()) => return Ok(true),
+                        Err(PetError::TrajectoryExists(_)) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
             }
             Err(PetError::NoTrajectory(_)) => {
                 return Err(EnvError::Config(format!(

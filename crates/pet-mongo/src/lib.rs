@@ -20,6 +20,7 @@
 mod append;
 mod blobs;
 mod claims;
+mod creation;
 pub mod document;
 mod error;
 mod node;

@@ -177,7 +177,7 @@ impl MongoStore {
     /// Writes run information: new runs in one insert, changed ones as updates,
     /// unchanged ones not at all. Never touches a run's committed `wid`, and
     /// never a completed run (each update matches only a run not completed).
-    fn put_run_infos(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
+    pub(crate) fn put_run_infos(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
         if runs.is_empty() {
             return Ok(());
         }
@@ -317,40 +317,18 @@ impl Backend for MongoStore {
     }
 
     fn create(&self, info: &TrajectoryInfo) -> Result<()> {
-        self.insert_trajectory(info, false)
+        self.insert_trajectory(info, None)
     }
 
-    /// The trajectory document goes in marked `creating`, which hides it from
-    /// `info` and `list`; the nodes and runs follow; removing the mark makes
-    /// the whole trajectory visible in one single-document write.
+    /// Creates the trajectory whole ([`crate::creation`]): hidden while its
+    /// nodes and runs go in, taken over by the next creator if this one dies.
     fn create_with(
         &self,
         info: &TrajectoryInfo,
         nodes: &[NodeRecord],
         runs: &[RunInfo],
     ) -> Result<()> {
-        self.insert_trajectory(info, true)?;
-        self.remember([info.name.clone()]);
-        let filled = self
-            .put_nodes(&info.name, nodes)
-            .and_then(|()| self.put_run_infos(&info.name, runs))
-            .and_then(|()| {
-                self.colls
-                    .trajs
-                    .update_one(
-                        doc! { "_id": info.name.as_str() },
-                        doc! { "$unset": { "creating": "" } },
-                    )
-                    .run()
-                    .map(|_| ())
-                    .map_err(|e| self.ctx.map(e))
-            });
-        if let Err(e) = filled {
-            // Nothing of a failed creation stays behind, when the server lets us.
-            let _ = self.remove_trajectory(&info.name);
-            return Err(e);
-        }
-        Ok(())
+        self.create_whole(info, nodes, runs)
     }
 
     fn info(&self, traj: &str) -> Result<TrajectoryInfo> {
@@ -367,26 +345,12 @@ impl Backend for MongoStore {
     fn remove_trajectory(&self, traj: &str) -> Result<()> {
         self.forget(traj, "");
         self.check_traj(traj)?;
-        self.forget(traj, "");
-        let m = |e| self.ctx.map(e);
-        self.colls
-            .nodes
-            .delete_many(doc! { "traj": traj })
-            .run()
-            .map_err(m)?;
-        self.colls
-            .runs
-            .delete_many(doc! { "traj": traj })
-            .run()
-            .map_err(m)?;
-        self.colls
-            .bucket
-            .delete_where(&self.ctx, doc! { "metadata.traj": traj })?;
+        self.clear_contents(traj)?;
         self.colls
             .trajs
             .delete_one(doc! { "_id": traj })
             .run()
-            .map_err(m)?;
+            .map_err(|e| self.ctx.map(e))?;
         Ok(())
     }
 
@@ -455,22 +419,24 @@ impl Backend for MongoStore {
 }
 
 impl MongoStore {
-    /// Inserts a trajectory document, hidden while `creating`;
-    /// [`PetError::TrajectoryExists`] when the name is taken.
-    fn insert_trajectory(&self, info: &TrajectoryInfo, creating: bool) -> Result<()> {
-        let mut d = doc! {
-            "_id": info.name.as_str(),
-            "comment": info.comment.as_str(),
-            "created": info.created,
-            "pet_version": info.pet_version.as_str(),
-        };
-        if creating {
-            d.insert("creating", true);
-        }
-        match self.colls.trajs.insert_one(d).run() {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate(&e) => Err(PetError::TrajectoryExists(info.name.clone())),
-            Err(e) => Err(self.ctx.map(e)),
-        }
+    /// Deletes everything stored under trajectory `traj` but its document:
+    /// nodes, runs and payloads.
+    pub(crate) fn clear_contents(&self, traj: &str) -> Result<()> {
+        self.forget(traj, "");
+        let m = |e| self.ctx.map(e);
+        self.colls
+            .nodes
+            .delete_many(doc! { "traj": traj })
+            .run()
+            .map_err(m)?;
+        self.colls
+            .runs
+            .delete_many(doc! { "traj": traj })
+            .run()
+            .map_err(m)?;
+        self.colls
+            .bucket
+            .delete_where(&self.ctx, doc! { "metadata.traj": traj })?;
+        Ok(())
     }
 }

@@ -713,30 +713,32 @@ fn check_store(url: &str, runs: usize, kb: usize) -> std::result::Result<Checked
             traj.len()
         ));
     }
-    // Every result node with its data, in one read.
-    let nodes = store
-        .read_nodes(TRAJ, "results.runs", ReadSpec::DATA)
-        .map_err(|e| format!("reading the result nodes: {e}"))?;
-    let mut by_run: BTreeMap<usize, Vec<(String, Option<LeafData>)>> = BTreeMap::new();
-    for n in nodes {
-        if let Some((i, rest)) = run_of(&n.path) {
-            let rest = rest.to_string();
-            by_run.entry(i).or_default().push((rest, n.node.data));
-        }
-    }
+    // A killed client's last requests may still reach the server while this
+    // check reads (a MongoDB server works through what it received), and no
+    // store offers one snapshot of runs and nodes. So the reads are ordered:
+    // the nodes, then the run table, then the nodes again. Nothing un-completes
+    // a run and a run's nodes become visible with its completion, so a run
+    // pending in the table must have had no visible node in the first read,
+    // and a completed run must have all its nodes in the second.
+    let before = nodes_by_run(store.as_ref())?;
+    let infos = store
+        .read_runs(TRAJ)
+        .map_err(|e| format!("reading the run table: {e}"))?;
+    let mut by_run = nodes_by_run(store.as_ref())?;
     let mut c = Checked::default();
-    for info in traj.run_infos() {
+    for info in &infos {
         let i = info.index;
         let nodes = by_run.remove(&i).unwrap_or_default();
-        let names: Vec<&str> = nodes.iter().map(|(n, _)| n.as_str()).collect();
         if !info.completed {
-            if !nodes.is_empty() {
+            if let Some(seen) = before.get(&i).filter(|n| !n.is_empty()) {
+                let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
                 c.why
                     .insert(i, format!("pending, with result nodes {names:?}"));
                 c.pending_with_nodes.insert(i);
             }
             continue;
         }
+        let names: Vec<&str> = nodes.iter().map(|(n, _)| n.as_str()).collect();
         let names = format!("completed, with result nodes {names:?} (wrong or missing)");
         if results_are_right(i, kb, nodes) {
             c.right.insert(i);
@@ -749,6 +751,26 @@ fn check_store(url: &str, runs: usize, kb: usize) -> std::result::Result<Checked
     c.pending_with_nodes.extend(by_run.into_keys());
     Ok(c)
 }
+
+/// Every result node with its data, in one read, by run.
+fn nodes_by_run(store: &dyn Store) -> std::result::Result<RunNodes, String> {
+    let nodes = store
+        .read_nodes(TRAJ, "results.runs", ReadSpec::DATA)
+        .map_err(|e| format!("reading the result nodes: {e}"))?;
+    let mut by_run = RunNodes::new();
+    for n in nodes {
+        if let Some((i, rest)) = run_of(&n.path) {
+            by_run
+                .entry(i)
+                .or_default()
+                .push((rest.to_string(), n.node.data));
+        }
+    }
+    Ok(by_run)
+}
+
+/// Result nodes by run: the part of the path after the run, and the data.
+type RunNodes = BTreeMap<usize, Vec<(String, Option<LeafData>)>>;
 
 /// `results.runs.run_00000042.data` → `(42, "data")`; the run's group itself
 /// (`(42, "")`) counts as a node of the run.
