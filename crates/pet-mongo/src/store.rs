@@ -320,7 +320,7 @@ impl Backend for MongoStore {
         self.insert_trajectory(info, None)
     }
 
-    /// Creates the trajectory whole ([`crate::creation`]): hidden while its
+    /// Creates the trajectory whole (`creation.rs`): hidden while its
     /// nodes and runs go in, taken over by the next creator if this one dies.
     fn create_with(
         &self,
