@@ -189,12 +189,7 @@ fn a_killed_rank_ends_the_job_and_the_next_launch_runs_only_the_missing_points()
     assert!(!status.success(), "mpirun ends the job when a rank dies");
     // What the killed job stored stays as it is.
     let t = Trajectory::load(store.clone(), "shared", LoadSpec::default()).unwrap();
-    let before: Vec<(usize, f64)> = t
-        .run_infos()
-        .iter()
-        .filter(|r| r.completed)
-        .map(|r| (r.index, r.finished.unwrap()))
-        .collect();
+    let before = pet_core::testkit::crash::finish_times(&t);
     assert!(
         before.len() >= 30 && before.len() < n,
         "{} stored",
@@ -213,13 +208,7 @@ fn a_killed_rank_ends_the_job_and_the_next_launch_runs_only_the_missing_points()
     );
     common::check_store(&url, n);
     let t = Trajectory::load(store, "shared", LoadSpec::default()).unwrap();
-    for (i, finished) in before {
-        assert_eq!(
-            t.run_info(i).unwrap().finished,
-            Some(finished),
-            "run {i} was run again"
-        );
-    }
+    pet_core::testkit::crash::check_not_run_again(&t, &before);
 }
 
 /// `PET_MPI_DIRECT=1`: every rank stores its own runs into the shared SQLite

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context, Result};
 
 use pet_core::location::Location;
+use pet_core::storage::file::with_suffix;
 use pet_core::{Access, PetError, Store, TrajectoryInfo};
 
 use crate::safe_text::clean;
@@ -150,12 +151,6 @@ fn sidecars(temp: &Path) -> Vec<(PathBuf, String)> {
             (!suffix.is_empty()).then(|| (e.path(), suffix))
         })
         .collect()
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 /// Removes those of `dirs` (deepest first) that exist and are empty.

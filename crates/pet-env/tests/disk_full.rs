@@ -113,12 +113,7 @@ fn full_disk(scheme: &str, file: &str) {
     drop(e);
     let store = pet_env::open_store(&url).unwrap();
     let t = Trajectory::load(store, "full", LoadSpec::default()).unwrap();
-    let stored: Vec<(usize, f64)> = t
-        .run_infos()
-        .iter()
-        .filter(|r| r.completed)
-        .map(|r| (r.index, r.finished.unwrap()))
-        .collect();
+    let stored = pet_core::testkit::crash::finish_times(&t);
     assert!(
         !stored.is_empty() && stored.len() < 60,
         "{} stored",
@@ -136,13 +131,7 @@ fn full_disk(scheme: &str, file: &str) {
     let store = pet_env::open_store(&url).unwrap();
     let mut t = Trajectory::load(store, "full", LoadSpec::default()).unwrap();
     assert!(t.pending_runs().is_empty());
-    for (i, finished) in stored {
-        assert_eq!(
-            t.run_info(i).unwrap().finished,
-            Some(finished),
-            "run {i} was run again"
-        );
-    }
+    pet_core::testkit::crash::check_not_run_again(&t, &stored);
     let a: ndarray::ArrayD<f64> = t.get_as("results.runs.run_00000059.data").unwrap();
     assert!(a.iter().all(|&x| x == 59.0));
 }

@@ -4,32 +4,12 @@
 
 mod common;
 
-use common::{grid, multiply};
+use common::{env, grid, multiply, rerun_test, url};
 use std::path::Path;
 use std::sync::Arc;
 
 use pet_core::{vals, LoadSpec, PetError, Store, Trajectory};
 use pet_env::{EnvError, Environment, GitPolicy, Mode};
-
-fn url(dir: &Path) -> String {
-    format!("sqlite://{}", dir.join("sweep.db").display())
-}
-
-fn env(dir: &Path, mode: Mode) -> Environment {
-    Environment::open(&url(dir))
-        .unwrap()
-        .mode(mode)
-        .log_dir(Some(dir.join("logs")))
-        .progress(false)
-        .git(GitPolicy::Off)
-}
-
-/// Arguments that make this test binary run only test `name` (the worker processes' `main`).
-fn rerun_test(name: &str) -> Vec<String> {
-    [name, "--exact", "--nocapture", "--test-threads=1"]
-        .map(String::from)
-        .to_vec()
-}
 
 fn check_stored(dir: &Path) {
     let store: Arc<dyn Store> = pet_env::open_store(&url(dir)).unwrap();

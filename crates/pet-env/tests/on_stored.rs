@@ -8,32 +8,22 @@ mod common;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use common::{grid, multiply};
+use common::{grid, multiply, url};
 use pet_core::{LoadSpec, Store, Trajectory};
-use pet_env::{Environment, GitPolicy, Mode};
-
-fn url(dir: &Path) -> String {
-    format!("sqlite://{}", dir.join("sweep.db").display())
-}
+use pet_env::{Environment, Mode};
 
 /// An Environment on `dir`'s store whose hook appends to `seen` and checks
 /// that every reported run is already completed in the store.
 fn env(dir: &Path, mode: Mode, seen: &Arc<Mutex<Vec<usize>>>) -> Environment {
     let seen = seen.clone();
     let check: Arc<dyn Store> = pet_env::open_store(&url(dir)).unwrap();
-    Environment::open(&url(dir))
-        .unwrap()
-        .mode(mode)
-        .log_dir(Some(dir.join("logs")))
-        .progress(false)
-        .git(GitPolicy::Off)
-        .on_stored(move |runs| {
-            let stored = check.read_runs("mult").unwrap();
-            for &i in runs {
-                assert!(stored[i].completed, "run {i} reported before it was stored");
-            }
-            seen.lock().unwrap().extend_from_slice(runs);
-        })
+    common::env(dir, mode).on_stored(move |runs| {
+        let stored = check.read_runs("mult").unwrap();
+        for &i in runs {
+            assert!(stored[i].completed, "run {i} reported before it was stored");
+        }
+        seen.lock().unwrap().extend_from_slice(runs);
+    })
 }
 
 /// Runs the 12-point grid in `mode` and checks the hook saw each run once;
@@ -72,14 +62,7 @@ fn the_hook_sees_every_run_once_in_sequential_and_threads_mode() {
 #[test]
 fn the_hook_sees_every_run_once_in_processes_mode() {
     pet_env::serve_if_worker(multiply).unwrap();
-    let args = [
-        "the_hook_sees_every_run_once_in_processes_mode",
-        "--exact",
-        "--nocapture",
-        "--test-threads=1",
-    ]
-    .map(String::from)
-    .to_vec();
+    let args = common::rerun_test("the_hook_sees_every_run_once_in_processes_mode");
     every_run_once(Mode::Processes(2), Some(args));
 }
 

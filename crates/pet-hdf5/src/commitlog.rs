@@ -13,6 +13,7 @@ use std::io::{self, BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use pet_core::storage::file::with_suffix;
 use pet_core::{PetError, Result};
 
 use crate::error::{corrupt, io};
@@ -26,9 +27,7 @@ const TRAILER: u64 = 4;
 
 /// The commit log path of an HDF5 file.
 pub fn path_for(h5: &Path) -> PathBuf {
-    let mut s = h5.as_os_str().to_owned();
-    s.push(".commit");
-    PathBuf::from(s)
+    with_suffix(h5, ".commit")
 }
 
 /// Opens (creating) the commit log of a writer.
@@ -105,15 +104,6 @@ fn put_run(file: &File, first: u64, bytes: &[u8], len: u64) -> io::Result<()> {
     }
     let keep = ((len - start) as usize).min(bytes.len());
     file.write_all_at(&bytes[..keep], start)
-}
-
-fn put_page(file: &File, n: u64, page: &[u8], len: u64) -> io::Result<()> {
-    let start = n * PAGE;
-    if start < len {
-        let keep = (len - start).min(PAGE) as usize;
-        file.write_all_at(&page[..keep], start)?;
-    }
-    Ok(())
 }
 
 fn set_len(file: &File, len: u64) -> io::Result<()> {
@@ -214,7 +204,7 @@ pub fn apply(log: &Path, file: &File) -> Result<()> {
     let write_err = |e| io("cannot write a checkpoint into the HDF5 file", e);
     for _ in 0..count {
         r.read_exact(&mut entry).map_err(read_err)?;
-        put_page(file, u64_at(&entry, 0), &entry[8..], len).map_err(write_err)?;
+        put_run(file, u64_at(&entry, 0), &entry[8..], len).map_err(write_err)?;
     }
     set_len(file, len).map_err(write_err)
 }

@@ -159,8 +159,6 @@ pub struct Control {
     pub sync: AtomicBool,
     /// Bytes waiting in the overlay.
     pub waiting: AtomicU64,
-    /// Checkpoints taken.
-    pub commits: AtomicU64,
     /// Set when a checkpoint failed after its log was complete: the next
     /// open must finish it, and no later checkpoint may replace the log.
     pub wedged: AtomicBool,
@@ -240,7 +238,7 @@ fn driver_id() -> Result<Hid, String> {
 }
 
 /// Sets pet's driver, sharing `control`, on the file-access plist `fapl`.
-pub fn use_on(fapl: Hid, control: &Arc<Control>) -> Result<(), String> {
+fn use_on(fapl: Hid, control: &Arc<Control>) -> Result<(), String> {
     let id = driver_id()?;
     let info = Info {
         control: Arc::as_ptr(control),
@@ -581,6 +579,5 @@ fn commit(df: &mut DriverFile) -> Result<(), String> {
     df.overlay.clear(len);
     df.dirty = false;
     c.waiting.store(0, Ordering::Relaxed);
-    c.commits.fetch_add(1, Ordering::Relaxed);
     Ok(())
 }

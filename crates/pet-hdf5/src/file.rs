@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use pet_core::storage::file::with_suffix;
 use pet_core::storage::{LocalClaims, PointAppend, RunInfo, RunRecord, TrajectoryInfo};
 use pet_core::{name, NodeRecord, PetError, Result};
 
@@ -239,10 +240,8 @@ impl Inner {
                 ),
             });
         };
-        let mut aside = path.as_os_str().to_owned();
-        aside.push(".damaged");
-        let mut fresh = path.as_os_str().to_owned();
-        fresh.push(".restoring");
+        let aside = with_suffix(path, ".damaged");
+        let fresh = with_suffix(path, ".restoring");
         std::fs::copy(&backup, &fresh)
             .and_then(|_| std::fs::rename(path, &aside))
             .and_then(|_| std::fs::rename(&fresh, path))
@@ -476,18 +475,15 @@ impl Inner {
                 self.traj_group(traj)?;
                 self.flush_columns()?;
                 let hp = layout::h5_path(traj, path);
-                let mut n = 0;
                 if let Some(slot) = Slot::parse(traj, path) {
-                    n += self.columns.clear(&self.file, &slot)?;
+                    self.columns.clear(&self.file, &slot)?;
                 }
                 if self.tree().exists(&hp)? {
                     self.tree().unlink(&hp)?;
                     self.columns.forget_below(&hp);
-                    n += 1;
                 }
-                if n == 0 {
-                    return Err(PetError::NotFound(path.to_string()));
-                }
+                // Removing what is not there changes nothing: `delete`
+                // reports it before the call is journalled.
                 Ok(())
             }
         }
@@ -557,11 +553,6 @@ impl Inner {
         .len())
     }
 
-    /// True when a node is at `path` (or below it).
-    pub fn holds(&mut self, traj: &str, path: &str) -> Result<bool> {
-        Ok(self.count_below(traj, path)? > 0)
-    }
-
     /// Deletes a node (journalled) and returns how many nodes went.
     pub fn delete(&mut self, traj: &str, path: &str) -> Result<usize> {
         let n = self.count_below(traj, path)?;
@@ -618,9 +609,7 @@ impl Inner {
     /// Replaces `<file>.bak` by a copy of the file as the checkpoint left it.
     fn refresh_backup(&self) -> Result<()> {
         let backup = journal::backup_for(&self.path);
-        let mut fresh = backup.as_os_str().to_owned();
-        fresh.push(".new");
-        let fresh = PathBuf::from(fresh);
+        let fresh = with_suffix(&backup, ".new");
         std::fs::copy(&self.path, &fresh)
             .and_then(|_| {
                 if self.opts.sync_full {

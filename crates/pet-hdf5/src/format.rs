@@ -1,10 +1,11 @@
 //! Opening HDF5 files: access settings, creating a store file, and checking
 //! the format marker and layout version of an existing one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use pet_core::storage::file::with_suffix;
 use pet_core::{PetError, Result};
 
 use crate::attrs;
@@ -119,9 +120,7 @@ pub fn open_file(
 /// `<path>.creating`, checkpointed, then renamed into place, so a crash
 /// while the file is created leaves no half-made store behind.
 pub fn create_file(path: &Path, sync: bool, how: FileDriver) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".creating");
-    let tmp = PathBuf::from(tmp);
+    let tmp = with_suffix(path, ".creating");
     let _ = std::fs::remove_file(crate::commitlog::path_for(&tmp));
     let err = h5("cannot create the HDF5 file");
     let control = Control::new(sync);

@@ -8,6 +8,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use fs4::fs_std::FileExt;
+use pet_core::storage::file::with_suffix;
 use pet_core::{codec, PetError, Result};
 use serde::Serialize;
 
@@ -30,9 +31,7 @@ pub struct Journal {
 
 /// The journal path of an HDF5 file.
 pub fn path_for(h5: &Path) -> PathBuf {
-    let mut s = h5.as_os_str().to_owned();
-    s.push(".journal");
-    PathBuf::from(s)
+    with_suffix(h5, ".journal")
 }
 
 fn busy(h5: &Path) -> PetError {
@@ -53,9 +52,7 @@ pub fn has_records(h5: &Path) -> bool {
 
 /// The last known-good copy kept in `recovery=backup` mode.
 pub fn backup_for(h5: &Path) -> PathBuf {
-    let mut s = h5.as_os_str().to_owned();
-    s.push(".bak");
-    PathBuf::from(s)
+    with_suffix(h5, ".bak")
 }
 
 /// Fails when another process writes `h5` (it holds the journal's lock).

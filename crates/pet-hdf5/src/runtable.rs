@@ -38,10 +38,15 @@ impl RunTable {
         self.runs.len()
     }
 
-    /// Inserts or replaces runs, after [`RunTable::check`].
+    /// Inserts or replaces runs, after [`RunTable::check`]; a run held as
+    /// completed is left as it is (the multi-writer rule, for every caller).
     pub fn put<'a>(&mut self, runs: impl IntoIterator<Item = &'a RunInfo> + Clone) -> Result<()> {
         self.check(runs.clone())?;
         for r in runs {
+            if self.is_completed(r.index) {
+                // No writer undoes another's completed run.
+                continue;
+            }
             // Slots between the old end and a new run must reach the file as "absent".
             let lo = r.index.min(self.runs.len());
             if self.runs.len() <= r.index {

@@ -161,13 +161,7 @@ impl Backend for Hdf5Store {
     fn write_runs(&self, traj: &str, runs: &[RunInfo]) -> Result<()> {
         self.shared.with(|i| {
             i.traj_group(traj)?;
-            let table = i.runs(traj)?;
-            let changed = writers::changeable_infos(runs, |r| table.is_completed(r));
-            if changed.len() == runs.len() {
-                return i.change(OpRef::Runs(traj, runs));
-            }
-            let changed: Vec<RunInfo> = changed.into_iter().cloned().collect();
-            i.change(OpRef::Runs(traj, &changed))
+            i.change(OpRef::Runs(traj, runs))
         })
     }
 
@@ -183,28 +177,16 @@ impl Backend for Hdf5Store {
     fn write_change(&self, traj: &str, change: &Change<'_>) -> Result<()> {
         self.shared.with(|i| {
             i.traj_group(traj)?;
-            let mut removed = Vec::new();
-            for p in change.removed {
-                if i.holds(traj, p)? {
-                    removed.push(p.as_str());
-                }
-            }
-            let table = i.runs(traj)?;
-            let runs: Vec<RunInfo> =
-                writers::changeable_infos(change.runs, |r| table.is_completed(r))
-                    .into_iter()
-                    .cloned()
-                    .collect();
             let mut ops = Vec::new();
             if !change.appends.is_empty() {
                 ops.push(OpRef::Points(traj, change.appends));
             }
-            ops.extend(removed.into_iter().map(|p| OpRef::Delete(traj, p)));
+            ops.extend(change.removed.iter().map(|p| OpRef::Delete(traj, p)));
             if !change.nodes.is_empty() {
                 ops.push(OpRef::Nodes(traj, change.nodes));
             }
-            if !runs.is_empty() {
-                ops.push(OpRef::Runs(traj, &runs));
+            if !change.runs.is_empty() {
+                ops.push(OpRef::Runs(traj, change.runs));
             }
             if ops.is_empty() {
                 return Ok(());

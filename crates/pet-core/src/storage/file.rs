@@ -1,7 +1,8 @@
 //! What every file store shares: the `sync=` option and the steps before a
-//! file is opened (directory checks, read-only detection, parent creation).
+//! file is opened (directory checks, read-only detection, parent creation),
+//! and the names of side files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::location::Location;
 use crate::{PetError, Result};
@@ -68,6 +69,14 @@ pub fn prepare(path: &Path, read_only: bool, example: &str) -> Result<bool> {
             Ok(false)
         }
     }
+}
+
+/// `path` with `suffix` appended to its file name (`a.h5` + `.journal` is
+/// `a.h5.journal`): where a file store keeps its side files.
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
 }
 
 #[cfg(test)]

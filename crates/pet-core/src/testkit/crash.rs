@@ -188,3 +188,25 @@ pub fn check_all_stored(t: &mut Trajectory, n: usize, leaves_per_run: usize, ste
         );
     }
 }
+
+/// The completed runs of `t` with the time each finished: what a resume must
+/// leave as it is ([`check_not_run_again`]).
+pub fn finish_times(t: &Trajectory) -> Vec<(usize, f64)> {
+    t.run_infos()
+        .iter()
+        .filter(|r| r.completed)
+        .map(|r| (r.index, r.finished.unwrap()))
+        .collect()
+}
+
+/// Checks that every run of `before` ([`finish_times`] of an earlier load)
+/// still has its finish time in `t`: none of them ran again.
+pub fn check_not_run_again(t: &Trajectory, before: &[(usize, f64)]) {
+    for &(i, finished) in before {
+        assert_eq!(
+            t.run_info(i).unwrap().finished,
+            Some(finished),
+            "run {i} was run again"
+        );
+    }
+}

@@ -87,12 +87,7 @@ impl Trajectory {
         let Some(points) = stored else {
             return;
         };
-        let have = if self.runs.iter().all(|r| r.index < self.runs.len()) {
-            self.runs.len()
-        } else {
-            return;
-        };
-        for i in have..points {
+        for i in self.runs.len()..points {
             let summary = self.summary(i);
             self.runs.push(RunInfo::pending(i, summary));
             self.runs_changed.insert(i);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use rusqlite::types::Value as Sql;
 
+use pet_core::storage::file::with_suffix;
 use pet_core::Store;
 use pet_hdf5::{Hdf5Options, Hdf5Store};
 use pet_sqlite::SqliteStore;
@@ -17,16 +18,12 @@ use crate::rng::Rng;
 use crate::sample;
 
 fn journal_of(h5: &Path) -> PathBuf {
-    let mut s = h5.as_os_str().to_owned();
-    s.push(".journal");
-    PathBuf::from(s)
+    with_suffix(h5, ".journal")
 }
 
 fn remove_sidecars(db: &Path) {
     for ext in ["-wal", "-shm", "-journal"] {
-        let mut s = db.as_os_str().to_owned();
-        s.push(ext);
-        let _ = std::fs::remove_file(PathBuf::from(s));
+        let _ = std::fs::remove_file(with_suffix(db, ext));
     }
 }
 
@@ -72,12 +69,6 @@ pub fn make_work(dir: &Path) -> anyhow::Result<Work> {
     })
 }
 
-fn with_ext(h5: &Path, ext: &str) -> PathBuf {
-    let mut s = h5.as_os_str().to_owned();
-    s.push(ext);
-    PathBuf::from(s)
-}
-
 /// A store as a checkpoint left it and that checkpoint's commit log, taken
 /// while the writer is open (the log is kept open, marked applied, between
 /// checkpoints) and marked unapplied again: what a kill inside it leaves.
@@ -94,7 +85,8 @@ fn commit_seed(dir: &Path) -> anyhow::Result<(PathBuf, Vec<u8>)> {
     sample::store(store.clone()).context("commit seed")?;
     let base = dir.join("commit_base.h5");
     std::fs::copy(&writer, &base)?;
-    let mut log = std::fs::read(with_ext(&writer, ".commit")).context("the writer's commit log")?;
+    let mut log =
+        std::fs::read(with_suffix(&writer, ".commit")).context("the writer's commit log")?;
     drop(store);
     if log.len() >= 8 {
         log[..8].copy_from_slice(b"PETCMIT1");
@@ -323,7 +315,7 @@ pub const HDF5_COMMIT_LOG: Target = Target {
         let p = w.dir.join("commit.h5");
         std::fs::copy(&w.commit_base, &p).map_err(err)?;
         let _ = std::fs::remove_file(journal_of(&p));
-        std::fs::write(with_ext(&p, ".commit"), input).map_err(err)?;
+        std::fs::write(with_suffix(&p, ".commit"), input).map_err(err)?;
         match Hdf5Store::open(&p) {
             Ok(store) => read_all(Arc::new(store)),
             Err(e) => {
