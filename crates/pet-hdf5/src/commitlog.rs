@@ -24,6 +24,9 @@ const DONE: &[u8; 8] = b"PETCDONE";
 const HEADER: u64 = 24;
 const ENTRY: u64 = 8 + PAGE;
 const TRAILER: u64 = 4;
+/// How far past the file's end a checkpoint may set its length: space HDF5
+/// allocated but had not written yet (its aggregators hand out up to 1 MiB).
+const MAX_GROWTH: u64 = 1 << 30;
 
 /// The commit log path of an HDF5 file.
 pub fn path_for(h5: &Path) -> PathBuf {
@@ -232,7 +235,7 @@ pub fn recover(h5: &Path, sync: bool) -> Result<Recovered> {
     let done = match inspect(&log)? {
         Found::Torn => Recovered::Dropped,
         Found::Done => Recovered::Nothing,
-        Found::Complete { pages, .. } => {
+        Found::Complete { pages, len } => {
             let file = OpenOptions::new()
                 .read(true)
                 .write(true)
@@ -243,6 +246,16 @@ pub fn recover(h5: &Path, sync: bool) -> Result<Recovered> {
                         e,
                     )
                 })?;
+            let have = file
+                .metadata()
+                .map_err(|e| io(&format!("cannot read {}", h5.display()), e))?
+                .len();
+            if len > have.saturating_add(MAX_GROWTH) {
+                return Err(forged(
+                    &log.display().to_string(),
+                    &format!("it sets the file's length to {len} bytes, far past its {have}"),
+                ));
+            }
             apply(&log, &file)?;
             if sync {
                 file.sync_all()
@@ -411,7 +424,13 @@ mod tests {
             past_end[24..32].copy_from_slice(&1000u64.to_le_bytes());
             let mut alien = whole.clone();
             alien[..8].copy_from_slice(b"SOMETHNG");
-            [huge, past_end, alien]
+            // A whole log (its checksum right) that would make the file 8 EiB.
+            let mut far = whole.clone();
+            far[8..16].copy_from_slice(&(1u64 << 63).to_le_bytes());
+            let body = far.len() - 4;
+            let crc = crc32fast::hash(&far[..body]);
+            far[body..].copy_from_slice(&crc.to_le_bytes());
+            [huge, past_end, alien, far]
         };
         for (i, f) in forgeries.iter().enumerate() {
             std::fs::write(&log, f).unwrap();

@@ -225,20 +225,7 @@ impl Inner {
     ) -> Result<Inner> {
         let backup = journal::backup_for(path);
         let Some(journal) = journal.filter(|_| opts.backup && backup.exists()) else {
-            let PetError::Format { .. } = e else {
-                // Not a damaged file (a full disk, say): the error says what failed.
-                return Err(e);
-            };
-            return Err(PetError::Format {
-                location: path.display().to_string(),
-                reason: format!(
-                    "{e}. pet changed neither the file nor its journal {}, which holds the \
-                     changes since the last checkpoint: keep both together (copy them \
-                     somewhere safe), restore a copy of the file if you have one and open it \
-                     again, or run the sweep into a new file",
-                    journal::path_for(path).display()
-                ),
-            });
+            return Err(e);
         };
         let aside = with_suffix(path, ".damaged");
         let fresh = with_suffix(path, ".restoring");

@@ -18,9 +18,22 @@ use crate::options::FileDriver;
 pub fn not_hdf5(path: &Path, e: hdf5::Error) -> PetError {
     let msg = e.to_string();
     if msg.contains("signature") || msg.contains("not an HDF5") {
+        let journal = crate::journal::path_for(path);
+        let kept = if crate::journal::has_records(path) {
+            format!(
+                ". Its journal {} holds a writer's last changes: keep both together, \
+                 restore a copy of the file if you have one, and open it again",
+                journal.display()
+            )
+        } else {
+            String::new()
+        };
         corrupt(
             &path.display().to_string(),
-            "the file is not an HDF5 file (no HDF5 signature); check the path — pet opens or creates .h5 files it wrote, and left this file untouched",
+            format!(
+                "the file is not an HDF5 file (no HDF5 signature); check the path — pet opens \
+                 or creates .h5 files it wrote, and left this file untouched{kept}"
+            ),
         )
     } else if is_lock_failure(&msg) {
         PetError::backend_msg(

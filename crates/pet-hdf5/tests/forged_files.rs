@@ -219,3 +219,41 @@ fn a_forged_journal_frame_is_refused_before_the_file_changes() {
     let store: Arc<dyn Store> = Arc::new(Hdf5Store::open(&p).unwrap());
     assert_eq!(store.read_runs("t").unwrap().len(), 2);
 }
+
+/// A journal frame nested 100 000 calls deep (`All` inside `All` ..., with a
+/// right checksum) and one claiming a 4 GiB - 1 byte string are refused with
+/// a clear error, without a stack overflow or a huge allocation, and change
+/// neither file.
+#[test]
+fn deeply_nested_and_oversized_journal_frames_are_refused() {
+    let mut deep = Vec::new();
+    for _ in 0..100_000 {
+        // {"All": [ ... ]}
+        deep.extend_from_slice(&[0xA1, 0x63, b'A', b'l', b'l', 0x81]);
+    }
+    deep.push(0x80);
+    // {"Remove": <text of 2^32 - 1 bytes>} with only a few bytes present.
+    let mut long = vec![0xA1, 0x66];
+    long.extend_from_slice(b"Remove");
+    long.extend_from_slice(&[0x7A, 0xFF, 0xFF, 0xFF, 0xFF, b'x']);
+    for (what, payload) in [("deep", deep), ("long", long)] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("nest.h5");
+        swept(&p);
+        let mut bytes = b"PETJRNL1".to_vec();
+        bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        std::fs::write(journal(&p), &bytes).unwrap();
+        let before = std::fs::read(&p).unwrap();
+        let e = Hdf5Store::open(&p).err().unwrap();
+        eprintln!("{what}: {e}");
+        format_err(e, &["nest.h5.journal", "frame 0"]);
+        assert_eq!(
+            std::fs::read(&p).unwrap(),
+            before,
+            "{what}: the file changed"
+        );
+        assert_eq!(std::fs::read(journal(&p)).unwrap(), bytes, "{what}");
+    }
+}
