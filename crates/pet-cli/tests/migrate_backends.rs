@@ -82,7 +82,7 @@ fn every_value() -> Vec<(String, Value)> {
         ("str".into(), "ünïcødé".into()),
         (
             "a_bool".into(),
-            Value::Array(Array::Bool(ArrayD::from_elem(shape.clone(), true))),
+            Value::from(Array::Bool(ArrayD::from_elem(shape.clone(), true))),
         ),
         ("a_i8".into(), ArrayD::from_elem(shape.clone(), -1i8).into()),
         (

@@ -100,7 +100,7 @@ pub fn decode(e: &Encoded) -> Result<Value> {
             } else {
                 Array::from_le_bytes(dtype, shape, blob)?
             };
-            Value::Array(a)
+            Value::from(a)
         }
         (None, _, _, Some(blob)) if !matches!(e.kind, Kind::Scalar | Kind::Array) => {
             let v: Value = uncbor(blob)?;

@@ -53,8 +53,8 @@ pub use storage::{
     RunCounts, RunInfo, RunRecord, Store, StoredRuns, TrajectoryInfo,
 };
 pub use time::now;
-pub use trajectory::{cartesian_product, vals, MergeOptions, RunPoint, Trajectory};
-pub use tree::{Annotations, LeafData, LeafRole, Node, NodeKind, NodeRecord};
+pub use trajectory::{cartesian_product, vals, Column, MergeOptions, RunPoint, Trajectory};
+pub use tree::{Annotations, Items, LeafData, LeafRole, Node, NodeKind, NodeRecord};
 pub use typed::Parameters;
 pub use value::{
     Array, DType, FromValue, Kind, Quantity, Scalar, Sparse, SparseFormat, Table, UserType,

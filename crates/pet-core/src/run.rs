@@ -1,8 +1,6 @@
 //! One run's view of a trajectory: the parameter values of its point, and the
 //! results it produces, gathered into a [`RunRecord`] that a store writes atomically.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::name::{self, DERIVED, RESULTS, RUNS};
@@ -139,7 +137,7 @@ impl<'a> Run<'a> {
     ) -> Result<()> {
         let path = self.run_path(RESULTS, name)?;
         let item = name::last(&path).to_string();
-        let items = BTreeMap::from([(item, value.into())]);
+        let items = crate::tree::Items::one(item, value.into());
         self.push(path, LeafRole::Result, LeafData::Result { items }, comment)
     }
 

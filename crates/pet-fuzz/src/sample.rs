@@ -60,7 +60,7 @@ pub fn values() -> Result<Vec<(&'static str, Value)>> {
         ("iarr", Value::from(ndarray::Array1::from(vec![1i32, 2, 3]))),
         (
             "sarr",
-            Value::Array(Array::from_strings(&[2], vec!["p".into(), "q".into()])?),
+            Value::from(Array::from_strings(&[2], vec!["p".into(), "q".into()])?),
         ),
         ("list", Value::List(vec![1.0.into(), 2.0.into()])),
         ("tuple", Value::Tuple(vec!["a".into(), "b".into()])),
@@ -71,14 +71,14 @@ pub fn values() -> Result<Vec<(&'static str, Value)>> {
                 ("l".to_string(), Value::List(vec![Value::from("v")])),
             ])),
         ),
-        ("sparse", Value::Sparse(sparse)),
+        ("sparse", Value::from(sparse)),
         ("table", Value::Table(table)),
         ("q", Value::with_unit(3.0, "mV")),
         (
             "qa",
             Value::with_unit(ndarray::Array1::from(vec![1.0f32, 2.0]), "ms"),
         ),
-        ("user", Value::User(user)),
+        ("user", Value::from(user)),
     ])
 }
 

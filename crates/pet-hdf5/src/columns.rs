@@ -292,7 +292,7 @@ impl Columns {
                     let ds = cg.dataset(n).map_err(h5("cannot open a column"))?;
                     overwrite_array(&ds, a)?;
                 } else {
-                    write_value(&cg, n, &Value::Array(a.clone()), Compression::None)?;
+                    write_value(&cg, n, &Value::from(a.clone()), Compression::None)?;
                 }
             }
             c.dirty = false;
@@ -329,22 +329,54 @@ pub fn read_set(
         if leaf.ends_with(MASK) {
             continue;
         }
-        let mask_name = format!("{leaf}{MASK}");
-        let mask = cg
-            .dataset(&mask_name)
-            .map_err(h5("cannot open a column mask"))
-            .and_then(|d| crate::sizes::read_raw::<u8>(&d, &mask_name))?;
-        if !mask.contains(&1) {
-            continue;
+        for (run, s) in column_of(&cg, set_index, &leaf, only)? {
+            out.push((run, leaf.clone(), s));
         }
-        let ds = cg.dataset(&leaf).map_err(h5("cannot open a column"))?;
-        let arr = read_array(&ds, dtype_of(&ds, &leaf)?, &leaf)?;
-        for (i, &m) in mask.iter().enumerate() {
-            let run = set_index * RUNS_PER_SET + i;
-            if m == 1 && only.is_none_or(|o| o == run) {
-                if let Some(s) = arr.get_flat(i) {
-                    out.push((run, leaf.clone(), s));
-                }
+    }
+    Ok(out)
+}
+
+/// The values of column `leaf` of bucket group `sg`: `(run, value)` for each
+/// run present (only run `only` when given); nothing when there is no such column.
+pub fn read_leaf(
+    sg: &Group,
+    set_index: usize,
+    leaf: &str,
+    only: Option<usize>,
+) -> Result<Vec<(usize, Scalar)>> {
+    if !sg.link_exists(G_COLUMNS) {
+        return Ok(Vec::new());
+    }
+    let cg = sg.group(G_COLUMNS).map_err(h5("cannot open columns"))?;
+    if !cg.link_exists(leaf) || !cg.link_exists(&format!("{leaf}{MASK}")) {
+        return Ok(Vec::new());
+    }
+    column_of(&cg, set_index, leaf, only)
+}
+
+/// One column of columns group `cg` with its mask.
+fn column_of(
+    cg: &Group,
+    set_index: usize,
+    leaf: &str,
+    only: Option<usize>,
+) -> Result<Vec<(usize, Scalar)>> {
+    let mask_name = format!("{leaf}{MASK}");
+    let mask = cg
+        .dataset(&mask_name)
+        .map_err(h5("cannot open a column mask"))
+        .and_then(|d| crate::sizes::read_raw::<u8>(&d, &mask_name))?;
+    let mut out = Vec::new();
+    if !mask.contains(&1) {
+        return Ok(out);
+    }
+    let ds = cg.dataset(leaf).map_err(h5("cannot open a column"))?;
+    let arr = read_array(&ds, dtype_of(&ds, leaf)?, leaf)?;
+    for (i, &m) in mask.iter().enumerate() {
+        let run = set_index * RUNS_PER_SET + i;
+        if m == 1 && only.is_none_or(|o| o == run) {
+            if let Some(s) = arr.get_flat(i) {
+                out.push((run, s));
             }
         }
     }
@@ -380,7 +412,7 @@ pub fn leaf_data(path: &str, role: pet_core::LeafRole, s: Scalar) -> LeafData {
         }
     } else {
         LeafData::Result {
-            items: std::collections::BTreeMap::from([(name::last(path).to_string(), value)]),
+            items: pet_core::Items::one(name::last(path), value),
         }
     }
 }

@@ -166,7 +166,7 @@ fn value(j: JValue) -> Result<Value> {
     match j {
         JValue::Plain(v) => Ok(v),
         JValue::Raw(dtype, shape, Bytes(b)) => {
-            Ok(Value::Array(Array::from_le_bytes(dtype, &shape, &b)?))
+            Ok(Value::from(Array::from_le_bytes(dtype, &shape, &b)?))
         }
     }
 }

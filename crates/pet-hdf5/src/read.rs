@@ -1,11 +1,11 @@
 //! Reading subtrees and leaf data back into node records, including the
 //! run-set column leaves.
 
-use std::collections::BTreeMap;
-
 use hdf5::{File, Group, Location, LocationType};
 use pet_core::storage::ReadSpec;
-use pet_core::{name, LeafData, LeafRole, Node, NodeKind, NodeRecord, PetError, Result, Value};
+use pet_core::{
+    name, Items, LeafData, LeafRole, Node, NodeKind, NodeRecord, PetError, Result, Value,
+};
 
 use crate::columns;
 use crate::error::{corrupt, h5};
@@ -64,7 +64,7 @@ fn implied_type(ds: &hdf5::Dataset, path: &str, role: LeafRole) -> Result<String
         }
     } else {
         LeafData::Result {
-            items: BTreeMap::from([(name::last(path).to_string(), v)]),
+            items: Items::one(name::last(path), v),
         }
     }
     .type_info())
@@ -82,7 +82,7 @@ fn leaf_data(obj: &Obj, path: &str, role: LeafRole) -> Result<Option<LeafData>> 
                 }
             } else {
                 LeafData::Result {
-                    items: BTreeMap::from([(name::last(path).to_string(), v)]),
+                    items: Items::one(name::last(path), v),
                 }
             }))
         }
@@ -97,7 +97,7 @@ fn leaf_data(obj: &Obj, path: &str, role: LeafRole) -> Result<Option<LeafData>> 
             }))
         }
         Obj::Group(g) => {
-            let mut items = BTreeMap::new();
+            let mut items = Items::new();
             for n in g.member_names().map_err(h5("cannot list a group"))? {
                 let ds = g.dataset(&n).map_err(h5("cannot open a dataset"))?;
                 items.insert(n, read_value(&ds, at)?);
@@ -403,6 +403,26 @@ impl Reader<'_> {
 
     /// The data of the leaf at `path`.
     pub fn data(&self, path: &str) -> Result<LeafData> {
+        let role = LeafRole::for_path(path)?;
+        if let Some(d) = self.object_data(path)? {
+            return Ok(d);
+        }
+        if let Some(slot) = columns::Slot::parse(self.traj, path).filter(|s| s.leaf.is_some()) {
+            if let Ok(sg) = self.file.group(&slot.set_path()) {
+                let set_index = slot.run / layout::RUNS_PER_SET;
+                for (_, leaf, v) in columns::read_set(&sg, set_index, Some(slot.run))? {
+                    if slot.leaf.as_deref() == Some(leaf.as_str()) {
+                        return Ok(columns::leaf_data(path, role, v));
+                    }
+                }
+            }
+        }
+        Err(PetError::NotFound(path.to_string()))
+    }
+
+    /// The data of the leaf at `path` when it is an object of its own (a
+    /// dataset or a leaf group, not a column entry).
+    fn object_data(&self, path: &str) -> Result<Option<LeafData>> {
         let hp = layout::h5_path(self.traj, path);
         let (parent, _) = split(&hp);
         let obj = match self.file.group(parent) {
@@ -420,18 +440,65 @@ impl Reader<'_> {
             _ => false,
         };
         if !is_leaf {
-            if let Some(slot) = columns::Slot::parse(self.traj, path).filter(|s| s.leaf.is_some()) {
-                if let Ok(sg) = self.file.group(&slot.set_path()) {
-                    let set_index = slot.run / layout::RUNS_PER_SET;
-                    for (_, leaf, v) in columns::read_set(&sg, set_index, Some(slot.run))? {
-                        if slot.leaf.as_deref() == Some(leaf.as_str()) {
-                            return Ok(columns::leaf_data(path, role, v));
-                        }
-                    }
+            return Ok(None);
+        }
+        leaf_data(&obj, path, role)
+    }
+
+    /// One leaf of every run ([`pet_core::storage::ColumnPath`]): below a
+    /// `runs` group, each bucket's column dataset in one read (runs stored
+    /// as plain scalars), and the leaf of each other run of the bucket that
+    /// has one; elsewhere, the leaf of each run group below the column's group.
+    pub fn column(&self, column: &pet_core::storage::ColumnPath) -> Result<Vec<(usize, LeafData)>> {
+        let role = LeafRole::for_path(&column.group)?;
+        let Ok(g) = self.file.group(&layout::h5_path(self.traj, &column.group)) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        let members = g.member_names().map_err(h5("cannot list a group"))?;
+        if name::last(&column.group) != name::RUNS {
+            for run in members.iter().filter_map(|m| name::run_index(m)) {
+                self.push_leaf(column, run, &mut out)?;
+            }
+            out.sort_by_key(|(i, _)| *i);
+            return Ok(out);
+        }
+        let plain_leaf = !column.leaf.contains('.');
+        for set in members.iter().filter(|m| layout::is_run_set(m)) {
+            let Some(set_index) = set
+                .strip_prefix("run_set_")
+                .and_then(|d| d.parse::<usize>().ok())
+            else {
+                continue;
+            };
+            let sg = g.group(set).map_err(h5("cannot open a run bucket"))?;
+            let mut found = std::collections::BTreeSet::new();
+            if plain_leaf {
+                for (run, v) in columns::read_leaf(&sg, set_index, &column.leaf, None)? {
+                    found.insert(run);
+                    out.push((run, columns::leaf_data(&column.path_of(run), role, v)));
                 }
             }
-            return Err(PetError::NotFound(path.to_string()));
+            for m in sg.member_names().map_err(h5("cannot list a run bucket"))? {
+                if let Some(run) = name::run_index(&m).filter(|r| !found.contains(r)) {
+                    self.push_leaf(column, run, &mut out)?;
+                }
+            }
         }
-        leaf_data(&obj, path, role)?.ok_or_else(|| PetError::NotFound(path.to_string()))
+        out.sort_by_key(|(i, _)| *i);
+        Ok(out)
+    }
+
+    /// Adds run `run`'s leaf of `column` to `out`, if the run has it.
+    fn push_leaf(
+        &self,
+        column: &pet_core::storage::ColumnPath,
+        run: usize,
+        out: &mut Vec<(usize, LeafData)>,
+    ) -> Result<()> {
+        if let Some(d) = self.object_data(&column.path_of(run))? {
+            out.push((run, d));
+        }
+        Ok(())
     }
 }

@@ -253,6 +253,14 @@ impl Backend for Hdf5Store {
         self.reading(traj, |r| r.data(path))
     }
 
+    fn read_column(
+        &self,
+        traj: &str,
+        column: &pet_core::storage::ColumnPath,
+    ) -> Result<Vec<(usize, LeafData)>> {
+        self.reading(traj, |r| r.column(column))
+    }
+
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {
         self.shared.with(|i| Ok(i.runs(traj)?.list()))
     }

@@ -117,7 +117,10 @@ const CBOR_KIND: &str = "cbor";
 pub fn has_nul(v: &Value) -> bool {
     match v {
         Value::Scalar(Scalar::Str(s)) => s.contains('\0'),
-        Value::Array(Array::Str(a)) => a.iter().any(|s| s.contains('\0')),
+        Value::Array(a) => match a.as_ref() {
+            Array::Str(a) => a.iter().any(|s| s.contains('\0')),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -247,10 +250,10 @@ pub fn read_value(ds: &Dataset, at: &str) -> Result<Value> {
                     _ => return Err(corrupt(at, "scalar dataset without one element")),
                 }
             } else {
-                Value::Array(a)
+                Value::from(a)
             }
         }
-        Some(Some(Kind::Array)) => Value::Array(read_array(ds, dtype_of(ds, at)?, at)?),
+        Some(Some(Kind::Array)) => Value::from(read_array(ds, dtype_of(ds, at)?, at)?),
         Some(Some(k)) => {
             let blob = sizes::read_raw::<u8>(ds, at)?;
             let e = codec::Encoded {

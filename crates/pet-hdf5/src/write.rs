@@ -211,7 +211,7 @@ fn write_explored(g: &Group, points: &[Value], comp: Compression) -> Result<()> 
         let dtype = s[0].dtype();
         if s.iter().all(|x| x.dtype() == dtype) {
             let arr = Array::from_scalars(dtype, &s)?;
-            write_value(g, D_EXPLORED, &Value::Array(arr), comp)?;
+            write_value(g, D_EXPLORED, &Value::from(arr), comp)?;
             return Ok(());
         }
     }

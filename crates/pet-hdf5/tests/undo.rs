@@ -3,7 +3,6 @@
 //! its last checkpoint plus the journal, and keeps working.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use pet_core::conformance::{done_run, result};
@@ -20,7 +19,7 @@ fn dataset(path: &str, v: i64) -> NodeRecord {
         node: Node::leaf(
             LeafRole::Result,
             LeafData::Result {
-                items: BTreeMap::from([(item, v.into())]),
+                items: pet_core::Items::one(item, v.into()),
             },
             "",
         ),

@@ -1,7 +1,5 @@
 //! Conversion between pet nodes and node documents of the `nodes` collection.
 
-use std::collections::BTreeMap;
-
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 
 use pet_core::{name, Annotations, LeafData, LeafRole, Node, NodeKind, NodeRecord, Result, Value};
@@ -202,7 +200,7 @@ fn data_from(
         let Ok(items) = d.get_document("items") else {
             return Ok(None);
         };
-        let mut out = BTreeMap::new();
+        let mut out = pet_core::Items::new();
         for (k, v) in items {
             out.insert(k.clone(), sub(v)?);
         }

@@ -137,7 +137,7 @@ pub fn value(loc: &Location, name: &str, at: &str) -> Result<AttrValue> {
                         .map_err(h5("cannot read an attribute"))?,
                 ))
             } else {
-                Value::Array(Array::$a(
+                Value::from(Array::$a(
                     a.read_dyn::<$t>().map_err(h5("cannot read an attribute"))?,
                 ))
             }

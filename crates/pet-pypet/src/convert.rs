@@ -123,7 +123,7 @@ fn widen_int(s: &Scalar) -> Option<i64> {
 /// Python bytes: pet has no byte-string type, so a 1-d `u8` array.
 pub fn bytes_value(b: Vec<u8>) -> Value {
     let n = b.len();
-    Value::Array(Array::U8(
+    Value::from(Array::U8(
         ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[n]), b)
             .unwrap_or_else(|_| ndarray::ArrayD::from_elem(ndarray::IxDyn(&[0]), 0)),
     ))
@@ -154,10 +154,10 @@ pub fn array(ty: &Ty, shape: &[usize], bytes: &[u8], notes: &Notes, at: &str) ->
             })
             .collect::<Result<Vec<_>>>()?;
         return Array::from_strings(shape, strings)
-            .map(Value::Array)
+            .map(Value::from)
             .map_err(|e| bad(at, e.to_string()));
     }
-    stored::numeric_array(ty, shape, bytes, at).map(Value::Array)
+    stored::numeric_array(ty, shape, bytes, at).map(Value::from)
 }
 
 /// A flat sequence of elements as a pypet list or tuple of `scalar` values.

@@ -376,7 +376,7 @@ pub fn read(src: &Source<'_>, g: &Group, class: &str, path: &str, at: &str) -> R
         });
     }
     let pickle_result = class == "PickleResult";
-    let mut items = BTreeMap::new();
+    let mut items = pet_core::Items::new();
     for m in &members {
         if m == "__pckl_prtcl__" {
             continue;

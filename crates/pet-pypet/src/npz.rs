@@ -250,7 +250,7 @@ pub fn sparse(text: &[u8], at: &str) -> Result<Decoded> {
         other => return Ok(Decoded::Other(other.to_string(), zip)),
     };
     let s = Sparse::new(f, shape, major, minor, data).map_err(|e| bad(at, e.to_string()))?;
-    Ok(Decoded::Sparse(Value::Sparse(s)))
+    Ok(Decoded::Sparse(Value::from(s)))
 }
 
 #[cfg(test)]

@@ -98,7 +98,7 @@ pub fn frame(src: &Source<'_>, g: &Group, at: &str, notes: &mut Vec<String>) -> 
             let Value::Array(a) = v else {
                 return Err(bad(at, "a pandas column that is not an array"));
             };
-            cols.insert(it.clone(), Col::Array(a));
+            cols.insert(it.clone(), Col::Array(*a));
         }
     }
     let typed = pickles.is_empty()
@@ -110,7 +110,7 @@ pub fn frame(src: &Source<'_>, g: &Group, at: &str, notes: &mut Vec<String>) -> 
     };
     if typed {
         let mut t = Table::new();
-        t.push("index", index_array)
+        t.push("index", *index_array)
             .map_err(|e| bad(at, e.to_string()))?;
         for c in &columns {
             match cols.remove(c) {
@@ -125,7 +125,7 @@ pub fn frame(src: &Source<'_>, g: &Group, at: &str, notes: &mut Vec<String>) -> 
     for c in &columns {
         match cols.remove(c) {
             Some(Col::Array(a)) => {
-                d.insert(c.clone(), Value::Array(a));
+                d.insert(c.clone(), Value::from(a));
             }
             Some(Col::Pickled(i)) => {
                 if let Some((items, bytes)) = pickles.get(i) {
@@ -172,7 +172,7 @@ pub fn series(src: &Source<'_>, g: &Group, at: &str, notes: &mut Vec<String>) ->
         .flatten()
         .filter(|n| n != "index" && name::validate_part(n).is_ok())
         .unwrap_or_else(|| "values".to_string());
-    let t = Table::from_columns(vec![("index".into(), i), (name, v)])
+    let t = Table::from_columns(vec![("index".into(), *i), (name, *v)])
         .map_err(|e| bad(at, e.to_string()))?;
     Ok(Value::Table(t))
 }

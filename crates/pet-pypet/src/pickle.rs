@@ -44,7 +44,7 @@ pub fn opaque(bytes: Vec<u8>) -> Value {
 
 /// Opaque bytes of type `type_name`, as a user value.
 pub fn user(type_name: &str, bytes: &[u8]) -> Value {
-    Value::User(UserValue {
+    Value::from(UserValue {
         type_name: type_name.to_string(),
         payload: cbor_bytes(bytes),
     })

@@ -180,7 +180,7 @@ impl<'a> Machine<'a> {
         let b = self.take(n)?.to_vec();
         let len = b.len();
         let a = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[len]), b).ok()?;
-        self.atom(Value::Array(Array::U8(a)))
+        self.atom(Value::from(Array::U8(a)))
     }
 
     fn int_atom(&mut self, v: i64) -> Option<()> {

@@ -112,7 +112,7 @@ fn expected(name: &str) -> Option<Value> {
         ]),
         "unicode" => s("grüße \\ line\nbreak \u{2603} \u{1F600}"),
         "bools" => Value::List(vec![b(true), b(false)]),
-        "bytes" => Value::Array(Array::U8(
+        "bytes" => Value::from(Array::U8(
             ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[3]), vec![0, 1, 255]).unwrap(),
         )),
         "shared" => Value::List(vec![

@@ -258,7 +258,7 @@ pub fn assemble(path: &str, role: LeafRole, items: Vec<RawItem>) -> Result<LeafD
             },
         })
     } else {
-        let mut out = BTreeMap::new();
+        let mut out = pet_core::Items::new();
         for (item, _, row) in items {
             out.insert(item, rows::row_to_value(row)?);
         }
@@ -267,4 +267,63 @@ pub fn assemble(path: &str, role: LeafRole, items: Vec<RawItem>) -> Result<LeafD
         }
         Ok(LeafData::Result { items: out })
     }
+}
+
+/// One leaf of every run ([`pet_core::storage::ColumnPath`]) in one query:
+/// the item rows below the column's group whose path ends in its leaf (the
+/// other rows are passed over without reading their data), by run index.
+pub fn column_rows(
+    conn: &Connection,
+    id: i64,
+    column: &pet_core::storage::ColumnPath,
+) -> Result<Vec<(usize, LeafData)>> {
+    let role = LeafRole::for_path(&column.group)?;
+    let (lo, hi) = below(&column.group);
+    let mut st = conn
+        .prepare_cached(
+            "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items \
+             WHERE traj = ?1 AND path >= ?2 AND path < ?3 AND substr(path, -?4) = ?5 \
+             ORDER BY path, item, point",
+        )
+        .map_err(db_err)?;
+    let suffix = format!(".{}", column.leaf);
+    let n = i64::try_from(suffix.chars().count()).unwrap_or(i64::MAX);
+    let rows = st
+        .query_map(rusqlite::params![id, lo, hi, n, suffix], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    ItemRow {
+                        kind: r.get(3)?,
+                        dtype: r.get(4)?,
+                        shape: r.get(5)?,
+                        unit: r.get(6)?,
+                        value: r.get::<_, Sql>(7)?,
+                        data: r.get(8)?,
+                    },
+                ),
+            ))
+        })
+        .map_err(db_err)?;
+    let mut out: Vec<(usize, LeafData)> = Vec::new();
+    let mut current: Option<(String, usize, Vec<RawItem>)> = None;
+    for row in rows {
+        let (path, item) = row.map_err(db_err)?;
+        match &mut current {
+            Some((p, _, items)) if *p == path => items.push(item),
+            _ => {
+                if let Some((p, run, items)) = current.take() {
+                    out.push((run, assemble(&p, role, items)?));
+                }
+                current = column.run_of(&path).map(|run| (path, run, vec![item]));
+            }
+        }
+    }
+    if let Some((p, run, items)) = current {
+        out.push((run, assemble(&p, role, items)?));
+    }
+    out.sort_by_key(|(i, _)| *i);
+    Ok(out)
 }

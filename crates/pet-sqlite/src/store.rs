@@ -16,7 +16,7 @@ use crate::claims;
 use crate::connect::{open_connection, retry_busy};
 use crate::error::db_err;
 use crate::options::{SqliteOptions, DESCRIPTOR};
-use crate::read::{assemble, below, item_rows, query_nodes, traj_id, Filter};
+use crate::read::{assemble, below, column_rows, item_rows, query_nodes, traj_id, Filter};
 use crate::schema;
 use crate::write::{append_points, put_nodes, put_runs};
 
@@ -288,6 +288,17 @@ impl Backend for SqliteStore {
                 .map(|(_, it)| it)
                 .collect();
             assemble(path, role, items)
+        })
+    }
+
+    fn read_column(
+        &self,
+        traj: &str,
+        column: &pet_core::storage::ColumnPath,
+    ) -> Result<Vec<(usize, LeafData)>> {
+        self.reading(|c| {
+            let id = traj_id(c, traj)?;
+            column_rows(c, id, column)
         })
     }
 

@@ -6,6 +6,7 @@
 //! so persistence is tested, not just caching.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+pub mod analysis;
 pub mod checks;
 pub mod copy;
 pub mod expand;
@@ -55,6 +56,7 @@ pub const GROUPS: &[(&str, &[(&str, Case)])] = &[
     ("hostile", hostile::CASES),
     ("expand", expand::CASES),
     ("sharing", sharing::CASES),
+    ("analysis", analysis::CASES),
 ];
 
 /// Runs every case of `group`, each on a fresh fixture from `fresh`; every
@@ -109,7 +111,7 @@ impl Fixture for MemoryFixture {
 
 /// A result leaf at `path` with one item `v`, as a record a store writes.
 pub fn result(path: &str, v: crate::Value) -> crate::tree::NodeRecord {
-    let items = std::collections::BTreeMap::from([("v".to_string(), v)]);
+    let items = crate::tree::Items::one("v", v);
     crate::tree::NodeRecord {
         path: path.into(),
         node: crate::tree::Node::leaf(
@@ -141,7 +143,7 @@ pub fn reload(fx: &dyn Fixture, name: &str) -> Trajectory {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fixture:expr) => {
-        $crate::__conformance_groups!($fixture; values, tree, runs, faults, checks, copy, hostile, expand, sharing);
+        $crate::__conformance_groups!($fixture; values, tree, runs, faults, checks, copy, hostile, expand, sharing, analysis);
     };
 }
 
@@ -185,6 +187,7 @@ mod tests {
             ("hostile", include_str!("hostile.rs")),
             ("expand", include_str!("expand.rs")),
             ("sharing", include_str!("sharing.rs")),
+            ("analysis", include_str!("analysis.rs")),
         ];
         assert_eq!(sources.len(), GROUPS.len());
         for (group, src) in sources {

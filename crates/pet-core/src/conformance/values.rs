@@ -79,7 +79,7 @@ fn arrays_of_every_dtype() -> Vec<(String, Value)> {
     let mut out: Vec<(String, Value)> = vec![
         (
             "bool".into(),
-            Value::Array(Array::Bool(ArrayD::from_shape_fn(shape.clone(), |i| {
+            Value::from(Array::Bool(ArrayD::from_shape_fn(shape.clone(), |i| {
                 i[0] == i[2]
             }))),
         ),
@@ -352,7 +352,7 @@ pub fn sparse_table_unit_user_round_trip(fx: &dyn Fixture) {
     .unwrap();
     t.store().unwrap();
     let mut back = reload(fx, "rich_params");
-    assert_eq!(back.get("w").unwrap(), Value::Sparse(csr));
+    assert_eq!(back.get("w").unwrap(), Value::from(csr));
     back.set_run(1).unwrap();
     assert_eq!(back.get("v").unwrap(), Value::with_unit(-55.0, "mV"));
 }

@@ -5,8 +5,8 @@ use crate::tree::{LeafData, NodeRecord};
 use crate::Result;
 
 use super::{
-    ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts, RunInfo, RunRecord, StoredRuns,
-    TrajectoryInfo,
+    ClaimRequest, Claimed, ColumnPath, PointAppend, ReadSpec, RunCounts, RunInfo, RunRecord,
+    StoredRuns, TrajectoryInfo,
 };
 
 /// What a storage backend implements. Every type that implements it is a
@@ -143,6 +143,14 @@ pub trait Backend: Send + Sync {
 
     /// The data of one leaf.
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData>;
+
+    /// The data of `column`'s leaf in every run that holds it, by increasing
+    /// run index (runs without it left out). This default reads each run's
+    /// leaf on its own ([`column::read_each`](super::column::read_each)); a
+    /// backend overrides it with one query.
+    fn read_column(&self, traj: &str, column: &ColumnPath) -> Result<Vec<(usize, LeafData)>> {
+        super::column::read_each(self, traj, column)
+    }
 
     /// Run information, sorted by index.
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>>;

@@ -335,6 +335,24 @@ impl Backend for MemoryStore {
         })
     }
 
+    fn read_column(
+        &self,
+        traj: &str,
+        column: &super::ColumnPath,
+    ) -> Result<Vec<(usize, LeafData)>> {
+        self.with(traj, |t| {
+            let prefix = format!("{}.", column.group);
+            let mut rows: Vec<(usize, LeafData)> = t
+                .nodes
+                .range(prefix.clone()..)
+                .take_while(|(p, _)| p.starts_with(&prefix))
+                .filter_map(|(p, n)| Some((column.run_of(p)?, n.data.clone()?)))
+                .collect();
+            rows.sort_by_key(|(i, _)| *i);
+            Ok(rows)
+        })
+    }
+
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {
         self.with(traj, |t| Ok(t.runs.values().cloned().collect()))
     }

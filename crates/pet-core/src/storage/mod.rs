@@ -6,6 +6,7 @@ pub mod append;
 pub mod backend;
 pub mod change;
 pub mod claims;
+pub mod column;
 pub mod descriptor;
 pub mod file;
 pub mod memory;
@@ -16,6 +17,7 @@ pub use append::PointAppend;
 pub use backend::Backend;
 pub use change::Change;
 pub use claims::{ClaimRequest, Claimed, LocalClaims, RunCounts, StoredRuns};
+pub use column::ColumnPath;
 pub use descriptor::{Access, Descriptor, OpenFn};
 pub use memory::MemoryStore;
 pub use records::{LoadLevel, LoadSpec, ReadSpec, RunInfo, RunRecord, TrajectoryInfo};
@@ -107,6 +109,11 @@ pub trait Store: Send + Sync {
 
     /// The data of one leaf.
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData>;
+
+    /// The data of `column`'s leaf in every run that holds it (`(run, data)`
+    /// by increasing run index), in one query where the backend can: what
+    /// [`Trajectory::column`](crate::Trajectory::column) reads.
+    fn read_column(&self, traj: &str, column: &ColumnPath) -> Result<Vec<(usize, LeafData)>>;
 
     /// Run information, sorted by index.
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>>;
@@ -304,6 +311,20 @@ impl<B: Backend + ?Sized> Store for B {
         data.validate(path, role)
             .map_err(|e| stored(self, path, e))?;
         Ok(data)
+    }
+
+    fn read_column(&self, traj: &str, column: &ColumnPath) -> Result<Vec<(usize, LeafData)>> {
+        trajectory_name(traj)?;
+        name::validate_path(&column.path_of(0))?;
+        let at = column.pattern();
+        let rows = Backend::read_column(self, traj, column).map_err(|e| located(self, &at, e))?;
+        column::check_read(&rows).map_err(|e| stored(self, &at, e))?;
+        let role = LeafRole::for_path(&column.group)?;
+        for (i, d) in &rows {
+            d.validate(&column.path_of(*i), role)
+                .map_err(|e| stored(self, &column.path_of(*i), e))?;
+        }
+        Ok(rows)
     }
 
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {

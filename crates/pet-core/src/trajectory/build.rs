@@ -1,8 +1,6 @@
 //! Adding and removing nodes: parameters, config items, derived parameters,
 //! results, groups, links, comments and annotations.
 
-use std::collections::BTreeMap;
-
 use super::Trajectory;
 use crate::name::{self, BRANCHES, CONFIG, DERIVED, PARAMETERS, RESULTS};
 use crate::tree::{LeafData, LeafRole, Node, NodeKind};
@@ -107,8 +105,7 @@ impl Trajectory {
         comment: &str,
     ) -> Result<()> {
         let path = self.full_name(RESULTS, name)?;
-        let items: BTreeMap<String, Value> =
-            items.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        let items: crate::tree::Items = items.into_iter().map(|(k, v)| (k.into(), v)).collect();
         self.add_leaf(path, LeafRole::Result, LeafData::Result { items }, comment)
     }
 
@@ -177,15 +174,23 @@ impl Trajectory {
         Ok(())
     }
 
-    /// Removes a node and everything below it. Explored parameters and the
-    /// top-level branches cannot be removed.
+    /// Removes a node and everything below it, from memory now and from the
+    /// store at the next [`Trajectory::store`]. Explored parameters, the
+    /// top-level branches and what a completed run stored cannot be removed
+    /// (free memory with [`Trajectory::unload`] instead, which keeps it stored).
     pub fn remove(&mut self, name: &str) -> Result<usize> {
+        let full = self.expand_crun(name)?;
+        if BRANCHES.contains(&crate::name::split_branch(&full).0) {
+            // Said even when the run's nodes are not in memory.
+            self.check_removable(&full)?;
+        }
         let path = self.resolve(name)?;
         if BRANCHES.contains(&path.as_str()) {
             return Err(PetError::invalid(format!(
                 "the branch '{path}' cannot be removed"
             )));
         }
+        self.check_removable(&path)?;
         let doomed = self.leaves_and_groups_under(&path);
         if let Some(p) = doomed.iter().find(|p| self.explored.contains(p)) {
             return Err(PetError::invalid(format!(
@@ -201,7 +206,7 @@ impl Trajectory {
         Ok(doomed.len())
     }
 
-    fn leaves_and_groups_under(&self, path: &str) -> Vec<String> {
+    pub(crate) fn leaves_and_groups_under(&self, path: &str) -> Vec<String> {
         self.nodes
             .range(path.to_string()..)
             .take_while(|(p, _)| p.starts_with(path))

@@ -4,15 +4,18 @@
 
 mod access;
 mod build;
+mod column;
 mod explore;
 mod merge;
 mod persist;
 mod runs;
+mod unload;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 pub(crate) use access::PARAM_BRANCHES;
+pub use column::Column;
 pub use explore::{cartesian_product, vals};
 pub use merge::MergeOptions;
 pub use runs::RunPoint;

@@ -1,5 +1,8 @@
-//! The tree's building blocks: nodes (groups, leaves, links), leaf roles and leaf data.
+//! The tree's building blocks: nodes (groups, leaves, links), leaf roles,
+//! leaf data and a result's items.
 
+pub mod items;
 pub mod node;
 
+pub use items::Items;
 pub use node::{Annotations, LeafData, LeafRole, Node, NodeKind, NodeRecord};

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Items;
 use crate::name::{self, CONFIG, DERIVED, PARAMETERS, RESULTS};
 use crate::value::Value;
 use crate::{PetError, Result};
@@ -83,7 +84,7 @@ pub enum LeafData {
     /// A result: one or more named items.
     Result {
         /// Items by name.
-        items: BTreeMap<String, Value>,
+        items: Items,
     },
 }
 

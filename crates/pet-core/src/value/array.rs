@@ -210,6 +210,14 @@ impl Array {
         Ok(Array::Str(shaped(shape, items)?))
     }
 
+    /// Approximate payload size in bytes.
+    pub fn approx_bytes(&self) -> usize {
+        match self {
+            Array::Str(x) => x.iter().map(|s| s.len() + 8).sum(),
+            other => other.len() * other.dtype().width().unwrap_or(8),
+        }
+    }
+
     /// A one-line description such as `array<f64>[3, 4]`.
     pub fn type_info(&self) -> String {
         format!("array<{}>{:?}", self.dtype(), self.shape())

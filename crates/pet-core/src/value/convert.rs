@@ -1,8 +1,8 @@
 //! Conversions between Rust types and [`Value`]: `From` into values, [`FromValue`] out of them.
 
-use ndarray::{ArrayBase, ArrayD, Dimension, OwnedRepr};
+use ndarray::{Array1, Array2, ArrayBase, ArrayD, ArrayView1, ArrayView2, Dimension, OwnedRepr};
 
-use super::{Array, Quantity, Scalar, Sparse, Table, UserValue, Value};
+use super::{Array, FromValueRef, Quantity, Scalar, Sparse, Table, UserValue, Value};
 use crate::{PetError, Result};
 
 /// Strict extraction of a Rust value from a [`Value`]: no numeric coercion, so an
@@ -27,7 +27,7 @@ macro_rules! scalar_conv {
             fn from(x: $t) -> Scalar { Scalar::$v(x) }
         }
         impl<D: Dimension> From<ArrayBase<OwnedRepr<$t>, D>> for Value {
-            fn from(a: ArrayBase<OwnedRepr<$t>, D>) -> Value { Value::Array(Array::$v(a.into_dyn())) }
+            fn from(a: ArrayBase<OwnedRepr<$t>, D>) -> Value { Value::from(Array::$v(a.into_dyn())) }
         }
         impl FromValue for $t {
             fn expected() -> String { $n.to_string() }
@@ -38,11 +38,19 @@ macro_rules! scalar_conv {
         impl FromValue for ArrayD<$t> {
             fn expected() -> String { format!("array<{}>", $n) }
             fn from_value(v: &Value) -> Option<Self> {
-                match v {
-                    Value::Array(Array::$v(a)) => Some(a.clone()),
-                    Value::Quantity(q) => Self::from_value(&q.value),
-                    _ => None,
-                }
+                <&ArrayD<$t>>::from_ref(v).cloned()
+            }
+        }
+        impl FromValue for Array1<$t> {
+            fn expected() -> String { format!("array<{},1>", $n) }
+            fn from_value(v: &Value) -> Option<Self> {
+                ArrayView1::<$t>::from_ref(v).map(|a| a.to_owned())
+            }
+        }
+        impl FromValue for Array2<$t> {
+            fn expected() -> String { format!("array<{},2>", $n) }
+            fn from_value(v: &Value) -> Option<Self> {
+                ArrayView2::<$t>::from_ref(v).map(|a| a.to_owned())
             }
         }
     )*};
@@ -61,7 +69,7 @@ impl From<&str> for Value {
 }
 impl<D: Dimension> From<ArrayBase<OwnedRepr<String>, D>> for Value {
     fn from(a: ArrayBase<OwnedRepr<String>, D>) -> Value {
-        Value::Array(Array::Str(a.into_dyn()))
+        Value::from(Array::Str(a.into_dyn()))
     }
 }
 impl From<Scalar> for Value {
@@ -71,12 +79,12 @@ impl From<Scalar> for Value {
 }
 impl From<Array> for Value {
     fn from(a: Array) -> Value {
-        Value::Array(a)
+        Value::Array(Box::new(a))
     }
 }
 impl From<Sparse> for Value {
     fn from(s: Sparse) -> Value {
-        Value::Sparse(s)
+        Value::Sparse(Box::new(s))
     }
 }
 impl From<Table> for Value {
@@ -91,7 +99,7 @@ impl From<Quantity> for Value {
 }
 impl From<UserValue> for Value {
     fn from(u: UserValue) -> Value {
-        Value::User(u)
+        Value::User(Box::new(u))
     }
 }
 impl<T: Into<Value>> From<Vec<T>> for Value {
@@ -117,10 +125,7 @@ impl FromValue for ArrayD<String> {
         "array<str>".into()
     }
     fn from_value(v: &Value) -> Option<Self> {
-        match v {
-            Value::Array(Array::Str(a)) => Some(a.clone()),
-            _ => None,
-        }
+        <&ArrayD<String>>::from_ref(v).cloned()
     }
 }
 
@@ -128,9 +133,17 @@ impl<T: FromValue> FromValue for Vec<T> {
     fn expected() -> String {
         format!("list<{}>", T::expected())
     }
+    /// A list or tuple element by element, or a one-dimensional array (or
+    /// quantity of one) element by element.
     fn from_value(v: &Value) -> Option<Self> {
         match v {
             Value::List(items) | Value::Tuple(items) => items.iter().map(T::from_value).collect(),
+            Value::Array(a) if a.shape().len() == 1 => (0..a.len())
+                .map(|i| T::from_value(&Value::Scalar(a.get_flat(i)?)))
+                .collect(),
+            Value::Quantity(q) if matches!(q.value.as_ref(), Value::Array(_)) => {
+                Self::from_value(&q.value)
+            }
             _ => None,
         }
     }
@@ -151,7 +164,7 @@ impl FromValue for Sparse {
     }
     fn from_value(v: &Value) -> Option<Self> {
         match v {
-            Value::Sparse(s) => Some(s.clone()),
+            Value::Sparse(s) => Some(s.as_ref().clone()),
             _ => None,
         }
     }

@@ -2,6 +2,7 @@
 //! information (dtype, shape, kind) for every backend to store it natively.
 
 pub mod array;
+pub mod borrow;
 pub mod convert;
 pub mod dtype;
 pub mod sparse;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use array::Array;
+pub use borrow::FromValueRef;
 pub use convert::FromValue;
 pub use dtype::{DType, Scalar};
 pub use sparse::{Sparse, SparseFormat};
@@ -35,8 +37,9 @@ pub struct Quantity {
 pub enum Value {
     /// One typed scalar.
     Scalar(Scalar),
-    /// An n-d array.
-    Array(Array),
+    /// An n-d array (boxed, so that a value is as small as a scalar: a
+    /// result item or explored point costs 40 bytes plus its payload).
+    Array(Box<Array>),
     /// A homogeneous list (every element has the same type signature).
     List(Vec<Value>),
     /// A homogeneous tuple.
@@ -44,13 +47,13 @@ pub enum Value {
     /// String-keyed map (results and annotations only).
     Dict(BTreeMap<String, Value>),
     /// A sparse matrix.
-    Sparse(Sparse),
+    Sparse(Box<Sparse>),
     /// A table of named columns.
     Table(Table),
     /// A value with a unit.
     Quantity(Quantity),
     /// A user-defined type.
-    User(UserValue),
+    User(Box<UserValue>),
 }
 
 /// The broad kind of a value, used for strict type checks and by backends.
@@ -273,10 +276,7 @@ impl Value {
         match self {
             Value::Scalar(Scalar::Str(s)) => s.len() + 8,
             Value::Scalar(_) => 16,
-            Value::Array(a) => match a {
-                Array::Str(x) => x.iter().map(|s| s.len() + 8).sum(),
-                other => other.len() * other.dtype().width().unwrap_or(8),
-            },
+            Value::Array(a) => a.approx_bytes(),
             Value::List(v) | Value::Tuple(v) => {
                 v.iter().map(Value::approx_bytes).sum::<usize>() + 8
             }
@@ -286,13 +286,11 @@ impl Value {
                     .sum::<usize>()
                     + 8
             }
-            Value::Sparse(s) => {
-                (s.major.len() + s.minor.len()) * 8 + Value::Array(s.data.clone()).approx_bytes()
-            }
+            Value::Sparse(s) => (s.major.len() + s.minor.len()) * 8 + s.data.approx_bytes(),
             Value::Table(t) => t
                 .columns()
                 .iter()
-                .map(|(n, c)| n.len() + Value::Array(c.clone()).approx_bytes())
+                .map(|(n, c)| n.len() + c.approx_bytes())
                 .sum(),
             Value::Quantity(q) => q.value.approx_bytes() + q.unit.len(),
             Value::User(u) => u.payload.len() + u.type_name.len(),

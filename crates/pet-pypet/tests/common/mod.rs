@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use num_complex::{Complex32, Complex64};
 use pet_core::storage::ReadSpec;
-use pet_core::value::{Array, DType, Scalar, Sparse, SparseFormat, Table};
+use pet_core::value::{Array, DType, FromValueRef, Scalar, Sparse, SparseFormat, Table};
 use pet_core::{LeafData, NodeKind, Store, Value};
 use pet_pypet::PypetStore;
 use serde_json::Value as J;
@@ -60,7 +60,7 @@ fn hex(s: &str) -> Vec<u8> {
 
 fn bytes_value(b: Vec<u8>) -> Value {
     let n = b.len();
-    Value::Array(Array::U8(
+    Value::from(Array::U8(
         ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[n]), b).unwrap(),
     ))
 }
@@ -86,7 +86,7 @@ fn array_of(j: &J) -> Value {
             .iter()
             .map(|x| x.as_str().unwrap().to_string())
             .collect();
-        return Value::Array(Array::from_strings(&shape, s).unwrap());
+        return Value::from(Array::from_strings(&shape, s).unwrap());
     }
     let d = DType::from_name(dtype).unwrap();
     let scalars: Vec<Scalar> = data.iter().map(|x| scalar_of(dtype, x)).collect();
@@ -94,7 +94,7 @@ fn array_of(j: &J) -> Value {
     for s in &scalars {
         bytes.extend(s.to_le_bytes());
     }
-    Value::Array(Array::from_le_bytes(d, &shape, &bytes).unwrap())
+    Value::from(Array::from_le_bytes(d, &shape, &bytes).unwrap())
 }
 
 fn indices(j: &J) -> Vec<u64> {
@@ -163,7 +163,7 @@ pub fn expected(j: &J) -> Value {
                 SparseFormat::Coo => (indices(&j["row"]), indices(&j["col"])),
                 _ => (indices(&j["indptr"]), indices(&j["indices"])),
             };
-            Value::Sparse(Sparse::new(fmt, shape, major, minor, arr(expected(&j["data"]))).unwrap())
+            Value::from(Sparse::new(fmt, shape, major, minor, arr(expected(&j["data"]))).unwrap())
         }
         other => panic!("no expected pet value for dumped type {other}: {j}"),
     }
@@ -171,7 +171,7 @@ pub fn expected(j: &J) -> Value {
 
 fn arr(v: Value) -> Array {
     match v {
-        Value::Array(a) => a,
+        Value::Array(a) => *a,
         other => panic!("not an array: {other:?}"),
     }
 }
@@ -322,11 +322,9 @@ pub fn compare(store: &PypetStore, t: &J) -> Checked {
                             let n = jn["range"].as_array().map(Vec::len);
                             assert_eq!(explored.as_ref().map(Vec::len), n, "{path} range");
                             for v in explored.iter().flatten() {
-                                let b = match v {
-                                    Value::Array(Array::U8(a)) => {
-                                        a.iter().copied().collect::<Vec<u8>>()
-                                    }
-                                    other => panic!("{path}: {other:?}"),
+                                let b = match <&ndarray::ArrayD<u8>>::from_ref(v) {
+                                    Some(a) => a.iter().copied().collect::<Vec<u8>>(),
+                                    None => panic!("{path}: {v:?}"),
                                 };
                                 let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
                                 assert!(
@@ -365,7 +363,7 @@ pub fn compare(store: &PypetStore, t: &J) -> Checked {
                             "{path} items"
                         );
                         for (k, w) in want_items {
-                            let got = &items[k];
+                            let got = items.get(k).unwrap();
                             if let Some(p) = pickles {
                                 check_pickle(path, got, p[k].as_str().unwrap(), &mut checked);
                                 continue;
