@@ -253,6 +253,10 @@ impl Backend for Hdf5Store {
         self.reading(traj, |r| r.data(path))
     }
 
+    fn close(&self) -> Result<()> {
+        self.checkpoint()
+    }
+
     fn read_column(
         &self,
         traj: &str,

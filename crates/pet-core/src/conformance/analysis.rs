@@ -1,5 +1,6 @@
 //! Conformance cases: analysis of stored runs: a column of one leaf across
-//! runs in one read, and freeing memory without deleting what is stored.
+//! runs in one read, freeing memory without deleting what is stored, and
+//! closing stores and trajectories.
 
 use super::Fixture;
 use crate::storage::{ColumnPath, LoadSpec};
@@ -109,7 +110,34 @@ pub fn unloading_keeps_what_removing_deletes(fx: &dyn Fixture) {
     assert!(matches!(fresh.unload("r"), Err(PetError::NoStore(_))));
 }
 
+/// `close` stores what changed and flushes the store, can be called again,
+/// leaves the handle usable, and does nothing harmful on a read-only store.
+pub fn closing_stores_changes_and_repeats(fx: &dyn Fixture) {
+    let mut t = sweep(fx);
+    t.add_result("summary.best", 8.0, "").unwrap();
+    assert!(t.has_changes());
+    t.close().unwrap();
+    assert!(!t.has_changes());
+    t.close().unwrap();
+    let store = t.store_handle().unwrap().clone();
+    store.close().unwrap();
+    store.close().unwrap();
+    let mut run = t.run(4).unwrap();
+    run.add_result("z", 10.0).unwrap();
+    let rec = run.finish();
+    t.store_run(&rec).unwrap();
+    drop(t);
+    drop(store);
+    let ro = fx.open_read_only();
+    ro.close().unwrap();
+    let mut back = Trajectory::load(ro, "cols", LoadSpec::default()).unwrap();
+    assert_eq!(back.get_as::<f64>("results.summary.best").unwrap(), 8.0);
+    assert_eq!(back.column::<f64>("z").unwrap().count(), 4);
+    back.close().unwrap();
+}
+
 super::register![
+    closing_stores_changes_and_repeats,
     a_column_reads_one_leaf_of_every_run,
     unloading_keeps_what_removing_deletes,
 ];

@@ -157,4 +157,12 @@ pub trait Backend: Send + Sync {
 
     /// Deletes the node at `path` and everything below it; returns how many nodes went.
     fn delete(&self, traj: &str, path: &str) -> Result<usize>;
+
+    /// Puts everything written so far into the store's own files (a
+    /// checkpoint of a journal or write-ahead log), reporting what fails;
+    /// the handle stays usable and a second call costs nothing. This default
+    /// has nothing to flush.
+    fn close(&self) -> Result<()> {
+        Ok(())
+    }
 }

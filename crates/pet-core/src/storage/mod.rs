@@ -120,6 +120,11 @@ pub trait Store: Send + Sync {
 
     /// Deletes the node at `path` and everything below it; returns how many nodes went.
     fn delete(&self, traj: &str, path: &str) -> Result<usize>;
+
+    /// Flushes everything written into the store's files and reports what
+    /// fails (dropping the last handle flushes too, silently); idempotent,
+    /// and the handle stays usable.
+    fn close(&self) -> Result<()>;
 }
 
 impl<B: Backend + ?Sized> Store for B {
@@ -341,6 +346,13 @@ impl<B: Backend + ?Sized> Store for B {
         name::validate_path(path)?;
         writable(self)?;
         Backend::delete(self, traj, path)
+    }
+
+    fn close(&self) -> Result<()> {
+        if Backend::is_read_only(self) {
+            return Ok(());
+        }
+        Backend::close(self).map_err(|e| located(self, "", e))
     }
 }
 

@@ -4,7 +4,7 @@
 use super::Trajectory;
 use crate::name::{self, BRANCHES, CONFIG, DERIVED, PARAMETERS};
 use crate::tree::{LeafData, Node};
-use crate::value::{FromValue, Value};
+use crate::value::{FromValue, FromValueRef, Value};
 use crate::{PetError, Result};
 
 /// Branches whose leaves hold parameter-like data.
@@ -63,48 +63,63 @@ impl Trajectory {
     /// The value of a leaf: a parameter's value for the current run (locking the
     /// parameter), or a result's single item (or the item named like the result).
     pub fn get(&mut self, name: &str) -> Result<Value> {
+        self.get_ref::<&Value>(name).cloned()
+    }
+
+    /// Like [`Trajectory::get`], converted strictly to `T` (one copy).
+    pub fn get_as<T: FromValue>(&mut self, name: &str) -> Result<T> {
         let path = self.resolve_loading(name)?;
         self.ensure_data(&path)?;
-        let current = self.current;
+        T::from_value_at(self.value_ref(&path)?, name)
+    }
+
+    /// Like [`Trajectory::get`], borrowed from memory instead of copied:
+    /// `&ArrayD<f64>`, `ArrayView2<f64>`, `&[f64]`, `&str`, `&Value`… (see
+    /// [`FromValueRef`]); auto-loads as `get` does.
+    ///
+    /// ```
+    /// use ndarray::{array, ArrayView2};
+    /// let mut t = pet_core::Trajectory::new("borrow")?;
+    /// t.add_result("m", array![[1.0, 2.0], [3.0, 4.0]], "")?;
+    /// let m: ArrayView2<f64> = t.get_ref("m")?;
+    /// assert_eq!(m[[1, 0]], 3.0);
+    /// # Ok::<(), pet_core::PetError>(())
+    /// ```
+    pub fn get_ref<'a, T: FromValueRef<'a>>(&'a mut self, name: &str) -> Result<T> {
+        let path = self.resolve_loading(name)?;
+        self.ensure_data(&path)?;
+        T::from_ref_at(self.value_ref(&path)?, name)
+    }
+
+    /// The value [`Trajectory::get`] gives for the leaf at full path `path`
+    /// (its data in memory), locking a parameter.
+    fn value_ref(&self, path: &str) -> Result<&Value> {
         let node = self
             .nodes
-            .get(&path)
-            .ok_or_else(|| PetError::NotFound(path.clone()))?;
+            .get(path)
+            .ok_or_else(|| PetError::NotFound(path.to_string()))?;
         match &node.data {
             Some(LeafData::Param { value, explored }) => {
-                let v = match (explored, current) {
-                    (Some(list), Some(i)) => list.get(i).cloned().ok_or(PetError::NoSuchRun {
+                let v = match (explored, self.current) {
+                    (Some(list), Some(i)) => list.get(i).ok_or(PetError::NoSuchRun {
                         index: i,
                         len: list.len(),
                     })?,
-                    _ => value.clone(),
+                    _ => value,
                 };
-                self.lock_path(&path);
+                self.lock_path(path);
                 Ok(v)
             }
-            Some(LeafData::Result { items }) => {
-                if items.len() == 1 {
-                    if let Some(v) = items.values().next() {
-                        return Ok(v.clone());
-                    }
-                }
-                items.get(name::last(&path)).cloned().ok_or_else(|| {
-                    PetError::invalid(format!(
-                        "result '{path}' has items {}; use get_item to pick one",
-                        items.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ))
-                })
-            }
+            Some(d @ LeafData::Result { items }) => d.value_at(path).ok_or_else(|| {
+                PetError::invalid(format!(
+                    "result '{path}' has items {}; use get_item to pick one",
+                    items.keys().cloned().collect::<Vec<_>>().join(", ")
+                ))
+            }),
             None => Err(PetError::invalid(format!(
                 "'{path}' is a group, not a leaf"
             ))),
         }
-    }
-
-    /// Like [`Trajectory::get`], converted strictly to `T`.
-    pub fn get_as<T: FromValue>(&mut self, name: &str) -> Result<T> {
-        let v = self.get(name)?;
-        T::from_value_at(&v, name)
     }
 
     /// One named item of a result.

@@ -8,7 +8,7 @@ use super::Trajectory;
 use crate::name;
 use crate::storage::ColumnPath;
 use crate::tree::LeafData;
-use crate::value::{FromValue, Value};
+use crate::value::FromValue;
 use crate::{PetError, Result};
 
 /// One value per run, by run index; `None` where a run lacks it (pending,
@@ -102,16 +102,6 @@ impl<T: Clone> Column<T> {
     }
 }
 
-/// The value a column takes from a leaf's data: a parameter's value, or a
-/// result's single item (or the item named like the leaf).
-fn value_of<'a>(data: &'a LeafData, path: &str) -> Option<&'a Value> {
-    match data {
-        LeafData::Param { value, .. } => Some(value),
-        LeafData::Result { items } if items.len() == 1 => items.values().next(),
-        LeafData::Result { items } => items.get(name::last(path)),
-    }
-}
-
 impl Trajectory {
     /// One leaf of every run, strictly typed, in one read: `column::<f64>("z")`
     /// gives `results.runs.run_N.z` of each run N (a bare name that no run
@@ -160,7 +150,7 @@ impl Trajectory {
                 continue;
             };
             let path = used.path_of(i);
-            let v = value_of(&data, &path).ok_or_else(|| {
+            let v = data.value_at(&path).ok_or_else(|| {
                 PetError::invalid(format!(
                     "result '{path}' has several items; name the leaf of one"
                 ))

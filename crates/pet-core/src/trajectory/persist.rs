@@ -240,6 +240,30 @@ impl Trajectory {
         Ok(())
     }
 
+    /// True when memory holds changes the store does not have yet (what
+    /// [`Trajectory::store`] would write).
+    pub fn has_changes(&self) -> bool {
+        !self.dirty.is_empty()
+            || !self.removed.is_empty()
+            || !self.appended.is_empty()
+            || !self.runs_changed.is_empty()
+            || self.runs_dirty
+    }
+
+    /// Stores what changed (if anything did) and flushes the store
+    /// ([`Store::close`]), reporting every error; dropping the trajectory
+    /// instead keeps changes in memory only. Idempotent; without a store it
+    /// does nothing.
+    pub fn close(&mut self) -> Result<()> {
+        let Some(store) = self.store.clone() else {
+            return Ok(());
+        };
+        if self.has_changes() {
+            self.store()?;
+        }
+        store.close()
+    }
+
     /// Parameter-like nodes (config, parameters, derived parameters; not those of
     /// single runs) with their data, as records: what a run needs to execute.
     pub fn param_records(&self) -> Vec<NodeRecord> {

@@ -10,13 +10,15 @@ use crate::tree::LeafData;
 use crate::value::{FromValue, Value};
 use crate::{PetError, Result};
 
-/// The parameter values of one run, handed to [`Trajectory::find_runs`] predicates.
+/// One run of a trajectory: its index, information, parameter values and
+/// (read when asked, never kept) results. [`Trajectory::runs`] iterates
+/// them; [`Trajectory::find_runs`] hands them to predicates.
 pub struct RunPoint<'a> {
     traj: &'a Trajectory,
     index: usize,
 }
 
-impl RunPoint<'_> {
+impl<'a> RunPoint<'a> {
     /// The run index.
     pub fn index(&self) -> usize {
         self.index
@@ -32,6 +34,71 @@ impl RunPoint<'_> {
         T::from_value_at(self.value(name)?, name)
     }
 
+    /// The run's information (completed, times, summary).
+    pub fn info(&self) -> &'a RunInfo {
+        &self.traj.runs[self.index]
+    }
+
+    /// The full path of the run's leaf `name`: `z` is
+    /// `results.runs.run_N.z`; a full path may say `crun` for the run.
+    pub fn path_of(&self, name: &str) -> String {
+        if name::has_crun(name) {
+            name::replace_crun(name, self.index)
+        } else if name::BRANCHES.contains(&name::split_branch(name).0) {
+            name.to_string()
+        } else {
+            format!("{}.{name}", Trajectory::run_results_path(self.index))
+        }
+    }
+
+    /// A result (or derived parameter) of this run, strictly typed: from
+    /// memory when loaded, else read from the store (and not kept, so
+    /// iterating a million runs keeps memory flat).
+    pub fn result<T: FromValue>(&self, name: &str) -> Result<T> {
+        let path = self.path_of(name);
+        let read;
+        let data = match self.traj.nodes.get(&path).and_then(|n| n.data.as_ref()) {
+            Some(d) => d,
+            None => {
+                let store = self
+                    .traj
+                    .store
+                    .as_ref()
+                    .ok_or_else(|| PetError::NotFound(path.clone()))?;
+                read = store.read_data(&self.traj.info.name, &path)?;
+                &read
+            }
+        };
+        let v = data.value_at(&path).ok_or_else(|| {
+            PetError::invalid(format!(
+                "result '{path}' has several items; name the leaf of one"
+            ))
+        })?;
+        T::from_value_at(v, &path)
+    }
+
+    /// Every node the run stored, with its data, read from the store (or
+    /// from memory without one); not kept in memory.
+    pub fn results(&self) -> Result<Vec<crate::tree::NodeRecord>> {
+        match &self.traj.store {
+            Some(store) => store.read_run_nodes(
+                &self.traj.info.name,
+                self.index,
+                crate::storage::ReadSpec::DATA,
+            ),
+            None => Ok(self
+                .traj
+                .nodes
+                .iter()
+                .filter(|(p, _)| name::run_of_path(p) == Some(self.index))
+                .map(|(p, n)| crate::tree::NodeRecord {
+                    path: p.clone(),
+                    node: n.clone(),
+                })
+                .collect()),
+        }
+    }
+
     /// A numeric parameter as f64 (any integer or float type).
     pub fn f64(&self, name: &str) -> Result<f64> {
         let v = self.value(name)?;
@@ -42,6 +109,22 @@ impl RunPoint<'_> {
 }
 
 impl Trajectory {
+    /// Every run in index order, each with its parameter values and its
+    /// results read on demand (nothing is loaded into the trajectory).
+    ///
+    /// ```
+    /// use pet_core::{vals, Trajectory};
+    /// let mut t = Trajectory::new("iter")?;
+    /// t.add_parameter("x", 0i64, "")?;
+    /// t.explore([("x", vals([1i64, 2, 3]))])?;
+    /// let sum: i64 = t.runs().map(|r| r.get::<i64>("x")).sum::<Result<i64, _>>()?;
+    /// assert_eq!(sum, 6);
+    /// # Ok::<(), pet_core::PetError>(())
+    /// ```
+    pub fn runs(&self) -> impl ExactSizeIterator<Item = RunPoint<'_>> {
+        (0..self.runs.len()).map(move |index| RunPoint { traj: self, index })
+    }
+
     /// Number of runs (1 when nothing is explored).
     pub fn len(&self) -> usize {
         self.runs.len()

@@ -119,6 +119,17 @@ impl LeafData {
         format!("{} explored len={len}", value.type_info())
     }
 
+    /// The value the leaf at `path` stands for: a parameter's default, or a
+    /// result's single item (or its item named like the leaf, `z` of
+    /// `results.z`); `None` for a result of several other items.
+    pub fn value_at(&self, path: &str) -> Option<&Value> {
+        match self {
+            LeafData::Param { value, .. } => Some(value),
+            LeafData::Result { items } if items.len() == 1 => items.values().next(),
+            LeafData::Result { items } => items.get(name::last(path)),
+        }
+    }
+
     /// True for a parameter with an explored range.
     pub fn is_explored(&self) -> bool {
         matches!(
