@@ -16,7 +16,7 @@ use pet_core::{ClaimRequest, Claimed, LoadSpec, PetError, Run, RunRecord, Store,
 use crate::error::{EnvError, RunResult};
 use crate::execute::Outcome;
 use crate::executor::{with_executor, Executor};
-use crate::logging::{self, RunLog};
+use crate::logging::{self, LogLevel, RunLog};
 use crate::open::open_store;
 use crate::options::{EnvOptions, GitPolicy, Mode};
 use crate::provenance;
@@ -125,6 +125,15 @@ impl Environment {
         self
     }
 
+    /// How much goes into the log files and, unless `RUST_LOG` says
+    /// otherwise, the console: [`LogLevel::Info`] (the default) logs each
+    /// sweep's start, summary and errors; [`LogLevel::Debug`] adds one line
+    /// per finished run.
+    pub fn log_level(mut self, level: LogLevel) -> Self {
+        self.opts.log_level = level;
+        self
+    }
+
     /// Git policy (default: record the commit if in a repository).
     pub fn git(mut self, policy: GitPolicy) -> Self {
         self.opts.git = policy;
@@ -215,6 +224,31 @@ impl Environment {
         self.run_with(traj, f, |_, _| Ok(()))
     }
 
+    /// Runs `f` at every pending point of `traj`, one run after another: `f`
+    /// may change what it captures (`FnMut`: a seeded random generator, a
+    /// counter, a buffer reused between runs). Only [`Mode::Sequential`]
+    /// runs this way; other modes run several runs at once and need
+    /// [`Environment::run`]'s `Fn + Sync`.
+    pub fn run_mut<T, F>(&mut self, traj: &mut Trajectory, f: F) -> Result<RunReport<T>, EnvError>
+    where
+        T: Serialize + DeserializeOwned + Send,
+        F: FnMut(&mut Run) -> RunResult<T> + Send,
+    {
+        if self.opts.mode != Mode::Sequential {
+            return Err(EnvError::Config(format!(
+                "run_mut runs one run at a time, in Mode::Sequential; {:?} runs several at once: \
+                 pass a function without mutable state (Fn + Sync) to Environment::run",
+                self.opts.mode
+            )));
+        }
+        // Runs execute on this thread one after another: the lock is never contended.
+        let f = std::sync::Mutex::new(f);
+        self.run(traj, move |run| {
+            let mut f = f.lock().unwrap_or_else(|p| p.into_inner());
+            (*f)(run)
+        })
+    }
+
     /// Runs `f` at every pending point of `traj` and calls `post` with each batch
     /// of finished runs while the others continue; `post` may expand the
     /// trajectory, and the new points are run too (adaptive exploration).
@@ -231,8 +265,12 @@ impl Environment {
     {
         refuse_in_worker()?;
         crate::executor::check(&self.opts.mode)?;
-        logging::init_console();
-        let log = RunLog::open(self.opts.log_dir.as_deref(), traj.name())?;
+        logging::init_console(self.opts.log_level);
+        let log = RunLog::open(
+            self.opts.log_dir.as_deref(),
+            traj.name(),
+            self.opts.log_level,
+        )?;
         let dir = match &self.opts.git_dir {
             Some(d) => d.clone(),
             None => std::env::current_dir().map_err(|e| EnvError::io("no working directory", e))?,
@@ -639,12 +677,14 @@ where
                     record,
                     value,
                 } => {
-                    self.log.info(&format!(
-                        "{} finished in {:.3} s ({})",
-                        record.info.name,
-                        record.info.runtime().unwrap_or(0.0),
-                        record.info.summary
-                    ));
+                    if self.log.enabled(LogLevel::Debug) {
+                        self.log.debug(&format!(
+                            "{} finished in {:.3} s ({})",
+                            record.info.name,
+                            record.info.runtime().unwrap_or(0.0),
+                            record.info.summary
+                        ));
+                    }
                     if let Some(c) = self.claims.as_mut() {
                         c.learn(record.info.runtime());
                     }

@@ -51,6 +51,7 @@ mod worker;
 
 pub use environment::{Environment, FailedRun, RunReport};
 pub use error::{BoxError, EnvError, RunResult};
+pub use logging::LogLevel;
 
 pub use open::{open_store, store_url, url_from_config, CONFIG_FILE, STORE_ENV};
 pub use options::{EnvOptions, GitPolicy, Mode, OnStored};

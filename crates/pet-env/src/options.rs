@@ -47,6 +47,9 @@ pub struct EnvOptions {
     pub progress: bool,
     /// Directory for `<trajectory>.log` and `<trajectory>.errors.log`; `None` for no files.
     pub log_dir: Option<PathBuf>,
+    /// What the log files (and, without `RUST_LOG`, the console) receive:
+    /// per-run lines at [`LogLevel::Debug`], summaries at info (the default).
+    pub log_level: crate::logging::LogLevel,
     /// Git handling.
     pub git: GitPolicy,
     /// Directory inside the git repository to record (default: working directory).
@@ -111,6 +114,7 @@ impl Default for EnvOptions {
             stop_on_error: false,
             progress: true,
             log_dir: Some(PathBuf::from("logs")),
+            log_level: crate::logging::LogLevel::Info,
             git: GitPolicy::Record,
             git_dir: None,
             worker_args: None,

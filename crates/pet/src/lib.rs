@@ -36,8 +36,8 @@ pub use pet_env::*;
 /// The names most programs need, in one import.
 pub mod prelude {
     pub use pet_core::{
-        cartesian_product, parameters, vals, LoadLevel, LoadSpec, Parameters, PetError, Run, Store,
-        Trajectory, Value,
+        cartesian_product, parameters, vals, Column, LoadLevel, LoadSpec, Parameters, PetError,
+        Run, Store, Trajectory, Value,
     };
-    pub use pet_env::{EnvError, Environment, GitPolicy, Mode, RunResult};
+    pub use pet_env::{EnvError, Environment, GitPolicy, LogLevel, Mode, RunResult};
 }
