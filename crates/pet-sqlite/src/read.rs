@@ -1,8 +1,6 @@
 //! Reading rows back: which nodes a read selects (as index range scans),
 //! and assembling nodes and leaf data from rows.
 
-use std::collections::BTreeMap;
-
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension};
 
@@ -125,8 +123,30 @@ impl Filter<'_> {
     }
 }
 
-/// Runs `select` once per query of `filter` and collects the mapped rows, in
-/// order (the exact path sorts before its subtree, ranges are in order).
+/// Runs `select` once per query of `filter` and hands each row to `each`,
+/// in order (the exact path sorts before its subtree, ranges are in order).
+fn select_each(
+    conn: &Connection,
+    select: &str,
+    order: &str,
+    id: i64,
+    filter: &Filter,
+    mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
+) -> Result<()> {
+    for (clause, params) in filter.queries(id) {
+        let sql = format!("{select} WHERE {clause} ORDER BY {order}");
+        let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
+        let mut rows = st
+            .query(rusqlite::params_from_iter(params))
+            .map_err(db_err)?;
+        while let Some(row) = rows.next().map_err(db_err)? {
+            each(row)?;
+        }
+    }
+    Ok(())
+}
+
+/// [`select_each`], collecting the mapped rows.
 fn select_all<T>(
     conn: &Connection,
     select: &str,
@@ -136,45 +156,40 @@ fn select_all<T>(
     map: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>> {
     let mut out = Vec::new();
-    for (clause, params) in filter.queries(id) {
-        let sql = format!("{select} WHERE {clause} ORDER BY {order}");
-        let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
-        let rows = st
-            .query_map(rusqlite::params_from_iter(params), &map)
-            .map_err(db_err)?;
-        for row in rows {
-            out.push(row.map_err(db_err)?);
-        }
-    }
+    select_each(conn, select, order, id, filter, |r| {
+        out.push(map(r).map_err(db_err)?);
+        Ok(())
+    })?;
     Ok(out)
 }
 
+/// One item row as read by the item queries (`path, item, point, kind,
+/// dtype, shape, unit, value, data`).
+fn item_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, RawItem)> {
+    Ok((
+        r.get::<_, String>(0)?,
+        (
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            ItemRow {
+                kind: r.get(3)?,
+                dtype: r.get(4)?,
+                shape: r.get(5)?,
+                unit: r.get(6)?,
+                value: r.get::<_, Sql>(7)?,
+                data: r.get(8)?,
+            },
+        ),
+    ))
+}
+
+/// The columns [`item_of`] reads.
+const ITEM_COLUMNS: &str =
+    "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items";
+
 /// The item rows `filter` selects, with their paths.
 pub fn item_rows(conn: &Connection, id: i64, filter: &Filter) -> Result<Vec<(String, RawItem)>> {
-    select_all(
-        conn,
-        "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items",
-        "path, item, point",
-        id,
-        filter,
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                (
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    ItemRow {
-                        kind: r.get(3)?,
-                        dtype: r.get(4)?,
-                        shape: r.get(5)?,
-                        unit: r.get(6)?,
-                        value: r.get::<_, Sql>(7)?,
-                        data: r.get(8)?,
-                    },
-                ),
-            ))
-        },
-    )
+    select_all(conn, ITEM_COLUMNS, "path, item, point", id, filter, item_of)
 }
 
 /// The nodes `filter` selects, with their data when `with_data`.
@@ -184,51 +199,66 @@ pub fn query_nodes(
     filter: &Filter,
     with_data: bool,
 ) -> Result<Vec<NodeRecord>> {
-    let raw = select_all(
+    // Nodes and items stream in the same path order: each leaf's items are
+    // assembled as they arrive, so a read holds its records and one leaf's
+    // rows, never every row at once.
+    let mut records: Vec<NodeRecord> = Vec::new();
+    select_each(
         c,
         "SELECT path, kind, role, type_info, explored, target, comment, annotations FROM nodes",
         "path",
         id,
         filter,
         |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, bool>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, Option<Vec<u8>>>(7)?,
-            ))
+            let path: String = r.get(0).map_err(db_err)?;
+            let kind = rows::node_kind_from(
+                &r.get::<_, String>(1).map_err(db_err)?,
+                r.get(2).map_err(db_err)?,
+                r.get(3).map_err(db_err)?,
+                r.get(4).map_err(db_err)?,
+                r.get(5).map_err(db_err)?,
+            )?;
+            records.push(NodeRecord {
+                node: Node {
+                    kind,
+                    comment: r.get(6).map_err(db_err)?,
+                    annotations: rows::annotations_from(r.get(7).map_err(db_err)?)?,
+                    data: None,
+                },
+                path,
+            });
+            Ok(())
         },
     )?;
-    let mut items: BTreeMap<String, Vec<RawItem>> = BTreeMap::new();
-    if with_data {
-        for (path, item) in item_rows(c, id, filter)? {
-            items.entry(path).or_default().push(item);
-        }
+    if !with_data {
+        return Ok(records);
     }
-    raw.into_iter()
-        .map(
-            |(path, kind, role, type_info, explored, target, comment, ann)| {
-                let kind = rows::node_kind_from(&kind, role, type_info, explored, target)?;
-                let data = match (&kind, items.remove(&path)) {
-                    (NodeKind::Leaf { role, .. }, Some(it)) => Some(assemble(&path, *role, it)?),
-                    _ => None,
-                };
-                Ok(NodeRecord {
-                    node: Node {
-                        kind,
-                        comment,
-                        annotations: rows::annotations_from(ann)?,
-                        data,
-                    },
-                    path,
-                })
-            },
-        )
-        .collect()
+    let mut leaf: Option<(String, Vec<RawItem>)> = None;
+    let attach = |records: &mut Vec<NodeRecord>, path: String, items: Vec<RawItem>| {
+        let Ok(i) = records.binary_search_by(|r| r.path.as_str().cmp(&path)) else {
+            return Ok(());
+        };
+        if let NodeKind::Leaf { role, .. } = records[i].node.kind {
+            records[i].node.data = Some(assemble(&path, role, items)?);
+        }
+        Ok::<(), PetError>(())
+    };
+    select_each(c, ITEM_COLUMNS, "path, item, point", id, filter, |r| {
+        let (path, item) = item_of(r).map_err(db_err)?;
+        match &mut leaf {
+            Some((p, items)) if *p == path => items.push(item),
+            _ => {
+                if let Some((p, items)) = leaf.replace((path, vec![item])) {
+                    attach(&mut records, p, items)?;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if let Some((p, items)) = leaf {
+        attach(&mut records, p, items)?;
+    }
+    Ok(records)
 }
 
 /// A leaf's data from its item rows.
@@ -280,32 +310,15 @@ pub fn column_rows(
     let role = LeafRole::for_path(&column.group)?;
     let (lo, hi) = below(&column.group);
     let mut st = conn
-        .prepare_cached(
-            "SELECT path, item, point, kind, dtype, shape, unit, value, data FROM items \
-             WHERE traj = ?1 AND path >= ?2 AND path < ?3 AND substr(path, -?4) = ?5 \
-             ORDER BY path, item, point",
-        )
+        .prepare_cached(&format!(
+            "{ITEM_COLUMNS} WHERE traj = ?1 AND path >= ?2 AND path < ?3 \
+             AND substr(path, -?4) = ?5 ORDER BY path, item, point"
+        ))
         .map_err(db_err)?;
     let suffix = format!(".{}", column.leaf);
     let n = i64::try_from(suffix.chars().count()).unwrap_or(i64::MAX);
     let rows = st
-        .query_map(rusqlite::params![id, lo, hi, n, suffix], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                (
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    ItemRow {
-                        kind: r.get(3)?,
-                        dtype: r.get(4)?,
-                        shape: r.get(5)?,
-                        unit: r.get(6)?,
-                        value: r.get::<_, Sql>(7)?,
-                        data: r.get(8)?,
-                    },
-                ),
-            ))
-        })
+        .query_map(rusqlite::params![id, lo, hi, n, suffix], item_of)
         .map_err(db_err)?;
     let mut out: Vec<(usize, LeafData)> = Vec::new();
     let mut current: Option<(String, usize, Vec<RawItem>)> = None;

@@ -198,10 +198,9 @@ impl Trajectory {
             )));
         }
         for p in &doomed {
-            self.nodes.remove(p);
-            self.index_remove(p);
             self.dirty.remove(p);
         }
+        self.forget_nodes(&doomed);
         self.removed.insert(path);
         Ok(doomed.len())
     }

@@ -7,11 +7,12 @@ mod build;
 mod column;
 mod explore;
 mod merge;
+mod names;
 mod persist;
 mod runs;
 mod unload;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 pub(crate) use access::PARAM_BRANCHES;
@@ -29,7 +30,7 @@ use crate::{PetError, Result};
 pub struct Trajectory {
     info: TrajectoryInfo,
     nodes: BTreeMap<String, Node>,
-    by_name: HashMap<String, BTreeSet<String>>,
+    by_name: names::NameIndex,
     runs: Vec<RunInfo>,
     explored: Vec<String>,
     current: Option<usize>,
@@ -71,7 +72,7 @@ impl Trajectory {
         let mut t = Trajectory {
             info,
             nodes: BTreeMap::new(),
-            by_name: HashMap::new(),
+            by_name: names::NameIndex::default(),
             runs: vec![RunInfo::pending(0, String::new())],
             explored: Vec::new(),
             current: None,
@@ -146,9 +147,8 @@ impl Trajectory {
         let suffix = format!(".{name}");
         let mut found: Vec<&String> = self
             .by_name
-            .get(name::last(&name))
-            .into_iter()
-            .flatten()
+            .paths(name::last(&name))
+            .iter()
             .filter(|p| p.ends_with(&suffix))
             .filter(|p| branches.contains(&name::split_branch(p).0))
             .collect();
@@ -248,15 +248,14 @@ impl Trajectory {
     }
 
     fn index_add(&mut self, path: &str) {
-        self.by_name
-            .entry(name::last(path).to_string())
-            .or_default()
-            .insert(path.to_string());
+        self.by_name.add(path);
     }
 
-    fn index_remove(&mut self, path: &str) {
-        if let Some(set) = self.by_name.get_mut(name::last(path)) {
-            set.remove(path);
+    /// Takes `paths` out of memory (nodes and name index).
+    fn forget_nodes(&mut self, paths: &[String]) {
+        for p in paths {
+            self.nodes.remove(p);
         }
+        self.by_name.remove_all(paths);
     }
 }

@@ -36,10 +36,7 @@ impl Trajectory {
                 "'{p}' is explored and stays in memory (runs need its points)"
             )));
         }
-        for p in &doomed {
-            self.nodes.remove(p);
-            self.index_remove(p);
-        }
+        self.forget_nodes(&doomed);
         Ok(doomed.len())
     }
 
