@@ -100,3 +100,44 @@ fn runs_another_copy_stored_first_are_not_reported() {
     .unwrap();
     assert!(t.pending_runs().is_empty());
 }
+
+/// Short sequential runs are stored in batches (one store call for many
+/// runs), each batch reported once it is stored, a slow run among them too.
+#[test]
+fn short_sequential_runs_are_stored_in_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = Arc::new(Mutex::new(Vec::<usize>::new()));
+    let seen = calls.clone();
+    let mut e = common::env(dir.path(), Mode::Sequential).on_stored(move |runs| {
+        seen.lock().unwrap().push(runs.len());
+    });
+    let mut traj = e
+        .trajectory("batches", "", |t| {
+            t.add_parameter("x", 0i64, "")?;
+            t.explore([("x", pet_core::vals(0..2000i64))])
+        })
+        .unwrap();
+    e.run(&mut traj, |run| {
+        let x: i64 = run.param("x")?;
+        if x == 1000 {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+        run.add_result("z", x)?;
+        Ok(())
+    })
+    .unwrap();
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(calls.iter().sum::<usize>(), 2000);
+    assert!(
+        calls.len() < 200,
+        "2000 0-ms runs took {} store calls",
+        calls.len()
+    );
+    let back = Trajectory::load(
+        pet_env::open_store(&url(dir.path())).unwrap(),
+        "batches",
+        LoadSpec::default(),
+    )
+    .unwrap();
+    assert!(back.pending_runs().is_empty());
+}
