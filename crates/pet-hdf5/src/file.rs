@@ -476,6 +476,18 @@ impl Inner {
         }
     }
 
+    /// The data of run leaf `path` when it is a column entry, through the
+    /// column buffers (a bucket's column is read once for all its runs).
+    pub fn column_data(&mut self, traj: &str, path: &str) -> Result<Option<pet_core::LeafData>> {
+        let Some(slot) = Slot::parse(traj, path).filter(|s| s.leaf.is_some()) else {
+            return Ok(None);
+        };
+        let value = self.columns.get(&self.file, &slot)?;
+        self.columns.trim();
+        let role = pet_core::LeafRole::for_path(path)?;
+        Ok(value.map(|s| crate::columns::leaf_data(path, role, s)))
+    }
+
     /// Writes buffered run-set columns into the file (before reads and at checkpoints).
     pub fn flush_columns(&mut self) -> Result<()> {
         if !self.columns.is_dirty() {

@@ -250,7 +250,16 @@ impl Backend for Hdf5Store {
     }
 
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData> {
-        self.reading(traj, |r| r.data(path))
+        // A run's plain scalar lives in its bucket's column: read through
+        // the column buffers, so reading every run's leaf reads each column once.
+        let cached = self.shared.with(|i| {
+            i.traj_group(traj)?;
+            i.column_data(traj, path)
+        })?;
+        match cached {
+            Some(d) => Ok(d),
+            None => self.reading(traj, |r| r.data(path)),
+        }
     }
 
     fn close(&self) -> Result<()> {
