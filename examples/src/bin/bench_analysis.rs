@@ -66,6 +66,12 @@ fn write_env(url: &str, name: &str, runs: usize) -> Result<(f64, f64)> {
         t.add_parameter("x", 0i64, "")?;
         t.explore([("x", vals(0..runs as i64))])
     })?;
+    if std::env::var_os("BENCH_VERBOSE").is_some() {
+        eprintln!(
+            "trajectory set up and stored in {:.2} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
     let first = std::sync::OnceLock::new();
     env.run(&mut traj, |run| {
         first.get_or_init(Instant::now);
@@ -149,6 +155,13 @@ fn main() -> Result<()> {
         let (Some(what), Some(url)) = (args.get(2), args.get(3)) else {
             bail!("--child WHAT URL");
         };
+        if what == "env" {
+            // The Environment's part alone (for a profiler): --child env URL --runs N.
+            let runs: usize = pet_examples::number_flag("--runs", 100_000)?;
+            let (setup, per_run) = write_env(url, "env", runs)?;
+            println!("setup {setup:.2} s, {:.1} µs/run", per_run * 1e6);
+            return Ok(());
+        }
         return child(what, url);
     }
     let runs: usize = pet_examples::number_flag("--runs", 100_000)?;

@@ -145,17 +145,23 @@ impl Trajectory {
         }
         let mut values: Vec<Option<T>> = Vec::new();
         values.resize_with(self.len(), || None);
+        // The pattern ends in the leaf's name, as every run's path does: the
+        // run's own path is made only for an error.
+        let pattern = used.pattern();
         for (i, data) in rows {
             let Some(slot) = values.get_mut(i) else {
                 continue;
             };
-            let path = used.path_of(i);
-            let v = data.value_at(&path).ok_or_else(|| {
+            let v = data.value_at(&pattern).ok_or_else(|| {
                 PetError::invalid(format!(
-                    "result '{path}' has several items; name the leaf of one"
+                    "result '{}' has several items; name the leaf of one",
+                    used.path_of(i)
                 ))
             })?;
-            *slot = Some(T::from_value_at(v, &path)?);
+            *slot = Some(match T::from_value(v) {
+                Some(t) => t,
+                None => T::from_value_at(v, &used.path_of(i))?,
+            });
         }
         Ok(Column {
             pattern: used.pattern(),
