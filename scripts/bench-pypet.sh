@@ -16,34 +16,14 @@ blue_max="${3:-1000}"
 python="$(bash "$root/scripts/pypet-venv.sh" 0.7.0)"
 cd "$root"
 cargo build --release -q -p pet-examples --features hdf5 --bin fig5
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+# Both sides' rows are kept in results/bench-pypet/ (pypet runs in a scratch
+# directory there: it writes ./logs).
+out="$root/results/bench-pypet"
+mkdir -p "$out/scratch"
+echo "pypet 0.7.0: N = 10^3 ... $pypet_max (blue up to $blue_max)" >&2
+(cd "$out/scratch" && "$python" "$root/scripts/fig5_pypet.py" "$pypet_max" "$blue_max") >"$out/pypet.tsv"
+# pypet's last files are still being written back: let that end before pet is timed.
+sync
 echo "pet: N = 10^3 ... $pet_max (blue up to $blue_max)" >&2
 target/release/fig5 --max "$pet_max" --blue-max "$blue_max" --tsv >"$out/pet.tsv"
-echo "pypet 0.7.0: N = 10^3 ... $pypet_max (blue up to $blue_max)" >&2
-(cd "$out" && "$python" "$root/scripts/fig5_pypet.py" "$pypet_max" "$blue_max") >"$out/pypet.tsv"
-python3 - "$out/pet.tsv" "$out/pypet.tsv" <<'PY'
-import sys
-
-rows = {}
-for path in sys.argv[1:]:
-    for line in open(path):
-        cell, runs, store, *figs = line.split("\t")
-        rows.setdefault((cell, int(runs)), {})[store] = [float(f) for f in figs]
-
-def show(v, ref):
-    if v is None:
-        return "—"
-    if ref is None or v <= 0:
-        return "%.3g" % v
-    return "%.3g (%.0f×)" % (v, ref / v) if ref / v >= 10 else "%.3g (%.1f×)" % (v, ref / v)
-
-print("| cell | runs | measure | pypet 0.7.0 | pet SQLite (pypet ÷ pet) | pet HDF5 (pypet ÷ pet) |")
-print("|---|---|---|---|---|---|")
-order = {"red": 0, "green": 1, "blue": 2}
-for (cell, runs), by in sorted(rows.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
-    for i, measure in enumerate(["run: s", "file: MB", "load all: s", "load iteratively: s"]):
-        ref = by.get("pypet", [None] * 4)[i]
-        cells = [show(by.get(s, [None] * 4)[i], ref) for s in ["SQLite", "HDF5"]]
-        print("| %s | %d | %s | %s | %s | %s |" % (cell, runs, measure, "—" if ref is None else "%.3g" % ref, *cells))
-PY
+python3 "$root/scripts/fig5_table.py" "$out/pet.tsv" "$out/pypet.tsv"

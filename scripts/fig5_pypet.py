@@ -83,11 +83,11 @@ def cell(name, runs, path):
     t.f_load(name="fig5", load_parameters=2, load_results=1)
     t.v_auto_load = True
     if name == "red":
-        iter_seen = len(t.f_get("results.all").f_get())
+        iter_seen = len(t.f_get("results.all", auto_load=True).f_get())
     else:
         iter_seen = 0
         for r in t.f_get_run_names():
-            item = t.f_get("results.runs.%s.x" % r)
+            item = t.f_get("results.runs.%s.x" % r, auto_load=True)
             value = item.f_get()
             iter_seen += int(np.size(value) in (1, 125000))
             item.f_empty()
@@ -102,8 +102,9 @@ def main():
     blue_most = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     work = tempfile.mkdtemp(prefix="pypet-fig5-")
     os.chdir(work)
+    start = int(os.environ.get("FIG5_START", "1000"))
     for name in ["red", "green", "blue"]:
-        n = 1000
+        n = start
         while n <= most and (name != "blue" or n <= blue_most):
             path = os.path.join(work, "%s-%d.hdf5" % (name, n))
             r = cell(name, n, path)

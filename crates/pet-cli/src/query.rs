@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Map, Value as Json};
 
-use pet_core::storage::ReadSpec;
+use pet_core::storage::{ColumnPath, ReadSpec};
 use pet_core::{name, LeafData, LoadSpec, Scalar, Value};
 
 use crate::expr::{self, Val};
@@ -150,7 +150,6 @@ pub fn export(
     columns.extend(params.iter().map(|(_, c)| c.clone()));
     let fixed = columns.len();
     let mut rows: Vec<BTreeMap<String, Json>> = Vec::with_capacity(t.len());
-    let bar = indicatif::ProgressBar::new(t.len() as u64);
     for i in 0..t.len() {
         let info = t.run_info(i)?;
         let mut row = BTreeMap::new();
@@ -162,18 +161,28 @@ pub fn export(
                 row.insert(c.clone(), j);
             }
         }
-        for rec in store.read_run_nodes(t.name(), i, ReadSpec::DATA)? {
-            let cells: Vec<(String, Json)> = match &rec.node.data {
-                Some(LeafData::Result { items }) => items
+        rows.push(row);
+    }
+    // Every leaf runs stored, as columns: the names from one skeleton read,
+    // then each column in one query (not every run's nodes one by one).
+    let leaves = run_leaves(store.as_ref(), t.name())?;
+    let bar = indicatif::ProgressBar::new(leaves.len() as u64);
+    for pattern in leaves {
+        for (i, data) in store.read_column(t.name(), &pattern)? {
+            let path = pattern.path_of(i);
+            let cells: Vec<(String, Json)> = match &data {
+                LeafData::Result { items } => items
                     .iter()
                     .filter_map(|(k, v)| {
-                        Some((column(&rec.path, k, items.len() == 1), scalar_json(v)?))
+                        Some((column(&path, k, items.len() == 1), scalar_json(v)?))
                     })
                     .collect(),
-                Some(LeafData::Param { value, .. }) => scalar_json(value)
-                    .map(|j| vec![(column(&rec.path, name::last(&rec.path), true), j)])
+                LeafData::Param { value, .. } => scalar_json(value)
+                    .map(|j| vec![(column(&path, name::last(&path), true), j)])
                     .unwrap_or_default(),
-                None => vec![],
+            };
+            let Some(row) = rows.get_mut(i) else {
+                continue;
             };
             for (c, j) in cells {
                 if !columns[fixed..].contains(&c) {
@@ -182,7 +191,6 @@ pub fn export(
                 row.insert(c, j);
             }
         }
-        rows.push(row);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -241,6 +249,41 @@ pub fn export(
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
     Ok(())
+}
+
+/// The leaves runs stored, each as the column of all runs that reads it
+/// (`results.runs.crun.z`), from a skeleton read of the two branches runs add to.
+fn run_leaves(
+    store: &dyn pet_core::Store,
+    traj: &str,
+) -> Result<std::collections::BTreeSet<ColumnPath>> {
+    let mut out = std::collections::BTreeSet::new();
+    for branch in [name::RESULTS, name::DERIVED] {
+        let nodes = match store.read_nodes(traj, branch, ReadSpec::SKELETON) {
+            Err(pet_core::PetError::NotFound(_)) => continue,
+            other => other?,
+        };
+        for rec in nodes.iter().filter(|r| r.node.is_leaf()) {
+            if name::run_of_path(&rec.path).is_none() {
+                continue;
+            }
+            let pattern: Vec<&str> = rec
+                .path
+                .split('.')
+                .map(|p| {
+                    if name::run_index(p).is_some() {
+                        "crun"
+                    } else {
+                        p
+                    }
+                })
+                .collect();
+            if let Ok(c) = ColumnPath::parse(&pattern.join(".")) {
+                out.insert(c);
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn csv_cell(s: &str) -> String {

@@ -5,7 +5,7 @@ use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension};
 
 use pet_core::storage::ReadSpec;
-use pet_core::{name, LeafData, LeafRole, Node, NodeKind, NodeRecord, PetError, Result};
+use pet_core::{name, LeafData, LeafRole, Node, NodeKind, NodeRecord, PetError, Result, Value};
 
 use crate::error::db_err;
 use crate::rows::{self, ItemRow};
@@ -233,70 +233,109 @@ pub fn query_nodes(
     if !with_data {
         return Ok(records);
     }
-    let mut leaf: Option<(String, Vec<RawItem>)> = None;
-    let attach = |records: &mut Vec<NodeRecord>, path: String, items: Vec<RawItem>| {
-        let Ok(i) = records.binary_search_by(|r| r.path.as_str().cmp(&path)) else {
-            return Ok(());
-        };
-        if let NodeKind::Leaf { role, .. } = records[i].node.kind {
-            records[i].node.data = Some(assemble(&path, role, items)?);
+    // The leaf being read: its record's index and its data so far (none
+    // for rows of a path that is not a leaf record).
+    let mut leaf: Option<(String, Option<(usize, LeafBuilder)>)> = None;
+    let finish = |records: &mut Vec<NodeRecord>, built: Option<(usize, LeafBuilder)>| {
+        if let Some((i, b)) = built {
+            if let Some(r) = records.get_mut(i) {
+                r.node.data = Some(b.finish()?);
+            }
         }
         Ok::<(), PetError>(())
     };
     select_each(c, ITEM_COLUMNS, "path, item, point", id, filter, |r| {
-        let (path, item) = item_of(r).map_err(db_err)?;
-        match &mut leaf {
-            Some((p, items)) if *p == path => items.push(item),
-            _ => {
-                if let Some((p, items)) = leaf.replace((path, vec![item])) {
-                    attach(&mut records, p, items)?;
-                }
+        let (path, (item, point, row)) = item_of(r).map_err(db_err)?;
+        if leaf.as_ref().is_none_or(|(p, _)| *p != path) {
+            if let Some((_, built)) = leaf.take() {
+                finish(&mut records, built)?;
             }
+            let built = records
+                .binary_search_by(|r| r.path.as_str().cmp(&path))
+                .ok()
+                .and_then(|i| match records[i].node.kind {
+                    NodeKind::Leaf { role, .. } => Some((i, LeafBuilder::new(&path, role))),
+                    _ => None,
+                });
+            leaf = Some((path, built));
+        }
+        if let Some((_, Some((_, b)))) = &mut leaf {
+            b.push(item, point, row)?;
         }
         Ok(())
     })?;
-    if let Some((p, items)) = leaf {
-        attach(&mut records, p, items)?;
+    if let Some((_, built)) = leaf {
+        finish(&mut records, built)?;
     }
     Ok(records)
 }
 
+/// A leaf's data, built from its item rows as they arrive (each row turned
+/// into its value at once, so a leaf of a million explored points holds its
+/// values, never its rows).
+pub struct LeafBuilder {
+    path: String,
+    role: LeafRole,
+    value: Option<Value>,
+    explored: Vec<Value>,
+    items: pet_core::Items,
+}
+
+impl LeafBuilder {
+    /// An empty leaf at `path` with `role`.
+    pub fn new(path: &str, role: LeafRole) -> Self {
+        LeafBuilder {
+            path: path.to_string(),
+            role,
+            value: None,
+            explored: Vec::new(),
+            items: pet_core::Items::new(),
+        }
+    }
+
+    fn corrupt(&self, m: String) -> PetError {
+        PetError::corrupt(format!("leaf '{}': {m}", self.path))
+    }
+
+    /// Adds one item row (rows come in item, point order).
+    pub fn push(&mut self, item: String, point: i64, row: ItemRow) -> Result<()> {
+        let v = rows::row_to_value(row)?;
+        if !self.role.is_param_like() {
+            self.items.insert(item, v);
+        } else if point < 0 {
+            self.value = Some(v);
+        } else if usize::try_from(point).is_ok_and(|p| p == self.explored.len()) {
+            self.explored.push(v);
+        } else {
+            return Err(self.corrupt(format!("explored point {point} is out of sequence")));
+        }
+        Ok(())
+    }
+
+    /// The leaf's data.
+    pub fn finish(self) -> Result<LeafData> {
+        let corrupt = |m: &str| PetError::corrupt(format!("leaf '{}': {m}", self.path));
+        if self.role.is_param_like() {
+            let explored = (!self.explored.is_empty()).then_some(self.explored);
+            match self.value {
+                Some(value) => Ok(LeafData::Param { value, explored }),
+                None => Err(corrupt("no default value")),
+            }
+        } else if self.items.is_empty() {
+            Err(corrupt("no items"))
+        } else {
+            Ok(LeafData::Result { items: self.items })
+        }
+    }
+}
+
 /// A leaf's data from its item rows.
 pub fn assemble(path: &str, role: LeafRole, items: Vec<RawItem>) -> Result<LeafData> {
-    let corrupt = |m: String| PetError::corrupt(format!("leaf '{path}': {m}"));
-    if role.is_param_like() {
-        let mut value = None;
-        let mut explored = Vec::new();
-        for (_, point, row) in items {
-            let v = rows::row_to_value(row)?;
-            if point < 0 {
-                value = Some(v);
-            } else if point as usize == explored.len() {
-                explored.push(v);
-            } else {
-                return Err(corrupt(format!(
-                    "explored point {point} is out of sequence"
-                )));
-            }
-        }
-        Ok(LeafData::Param {
-            value: value.ok_or_else(|| corrupt("no default value".into()))?,
-            explored: if explored.is_empty() {
-                None
-            } else {
-                Some(explored)
-            },
-        })
-    } else {
-        let mut out = pet_core::Items::new();
-        for (item, _, row) in items {
-            out.insert(item, rows::row_to_value(row)?);
-        }
-        if out.is_empty() {
-            return Err(corrupt("no items".into()));
-        }
-        Ok(LeafData::Result { items: out })
+    let mut b = LeafBuilder::new(path, role);
+    for (item, point, row) in items {
+        b.push(item, point, row)?;
     }
+    b.finish()
 }
 
 /// One leaf of every run ([`pet_core::storage::ColumnPath`]) in one query:
@@ -321,21 +360,25 @@ pub fn column_rows(
         .query_map(rusqlite::params![id, lo, hi, n, suffix], item_of)
         .map_err(db_err)?;
     let mut out: Vec<(usize, LeafData)> = Vec::new();
-    let mut current: Option<(String, usize, Vec<RawItem>)> = None;
+    // The leaf being read: its path and, when it is a run's, the run and its data so far.
+    let mut current: Option<(String, Option<(usize, LeafBuilder)>)> = None;
     for row in rows {
-        let (path, item) = row.map_err(db_err)?;
-        match &mut current {
-            Some((p, _, items)) if *p == path => items.push(item),
-            _ => {
-                if let Some((p, run, items)) = current.take() {
-                    out.push((run, assemble(&p, role, items)?));
-                }
-                current = column.run_of(&path).map(|run| (path, run, vec![item]));
+        let (path, (item, point, row)) = row.map_err(db_err)?;
+        if current.as_ref().is_none_or(|(p, _)| *p != path) {
+            if let Some((_, Some((run, b)))) = current.take() {
+                out.push((run, b.finish()?));
             }
+            let built = column
+                .run_of(&path)
+                .map(|run| (run, LeafBuilder::new(&path, role)));
+            current = Some((path, built));
+        }
+        if let Some((_, Some((_, b)))) = &mut current {
+            b.push(item, point, row)?;
         }
     }
-    if let Some((p, run, items)) = current {
-        out.push((run, assemble(&p, role, items)?));
+    if let Some((_, Some((run, b)))) = current {
+        out.push((run, b.finish()?));
     }
     out.sort_by_key(|(i, _)| *i);
     Ok(out)

@@ -336,10 +336,10 @@ impl Backend for SqliteStore {
                     ))
                 })
                 .map_err(db_err)?;
-            let shown = self.location();
+            let table = format!("{} (table runs)", self.location());
             rows.map(|row| {
                 let (idx, mut info) = row.map_err(db_err)?;
-                info.index = bounds::stored_run_index(idx, &format!("{shown} (table runs)"))?;
+                info.index = bounds::stored_run_index(idx, &table)?;
                 Ok(info)
             })
             .collect()

@@ -11,7 +11,7 @@ use super::Backend;
 
 /// Which leaf of every run a column reads: `<group>.run_N.<leaf>`, as in
 /// `results.runs.crun.z` (`group` = `results.runs`, `leaf` = `z`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ColumnPath {
     /// The parts before the run's name (`results.runs`).
     pub group: String,
