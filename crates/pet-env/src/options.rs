@@ -48,7 +48,7 @@ pub struct EnvOptions {
     /// Directory for `<trajectory>.log` and `<trajectory>.errors.log`; `None` for no files.
     pub log_dir: Option<PathBuf>,
     /// What the log files (and, without `RUST_LOG`, the console) receive:
-    /// per-run lines at [`LogLevel::Debug`], summaries at info (the default).
+    /// per-run lines at [`LogLevel::Debug`](crate::LogLevel::Debug), summaries at info (the default).
     pub log_level: crate::logging::LogLevel,
     /// Git handling.
     pub git: GitPolicy,
