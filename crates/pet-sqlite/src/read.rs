@@ -300,6 +300,11 @@ impl LeafBuilder {
     /// Adds one item row (rows come in item, point order).
     pub fn push(&mut self, item: String, point: i64, row: ItemRow) -> Result<()> {
         let v = rows::row_to_value(row)?;
+        self.push_value(item, point, v)
+    }
+
+    /// Adds the value of one item row.
+    pub fn push_value(&mut self, item: String, point: i64, v: Value) -> Result<()> {
         if !self.role.is_param_like() {
             self.items.insert(item, v);
         } else if point < 0 {
@@ -329,6 +334,35 @@ impl LeafBuilder {
     }
 }
 
+/// The value of an item row of [`ITEM_COLUMNS`] that holds a plain scalar in
+/// its `value` column (no shape, unit or bytes), read without copying its
+/// text columns; `None` for every other row (read whole with [`item_of`]).
+fn plain_scalar(r: &rusqlite::Row<'_>) -> Result<Option<Value>> {
+    use rusqlite::types::ValueRef;
+    let col = |i: usize| r.get_ref(i).map_err(db_err);
+    let plain = matches!(col(3)?, ValueRef::Text(b"scalar"))
+        && matches!(col(5)?, ValueRef::Null)
+        && matches!(col(6)?, ValueRef::Null)
+        && matches!(col(8)?, ValueRef::Null);
+    let dtype = match col(4)? {
+        ValueRef::Text(d) => std::str::from_utf8(d)
+            .ok()
+            .and_then(pet_core::DType::from_name),
+        _ => None,
+    };
+    let (true, Some(dtype)) = (plain, dtype) else {
+        return Ok(None);
+    };
+    let value = match col(7)? {
+        ValueRef::Integer(i) => Sql::Integer(i),
+        ValueRef::Real(f) => Sql::Real(f),
+        _ => return Ok(None),
+    };
+    Ok(Some(Value::Scalar(rows::scalar_from_sql(
+        dtype, value, None,
+    )?)))
+}
+
 /// A leaf's data from its item rows.
 pub fn assemble(path: &str, role: LeafRole, items: Vec<RawItem>) -> Result<LeafData> {
     let mut b = LeafBuilder::new(path, role);
@@ -356,25 +390,40 @@ pub fn column_rows(
         .map_err(db_err)?;
     let suffix = format!(".{}", column.leaf);
     let n = i64::try_from(suffix.chars().count()).unwrap_or(i64::MAX);
-    let rows = st
-        .query_map(rusqlite::params![id, lo, hi, n, suffix], item_of)
+    let mut rows = st
+        .query(rusqlite::params![id, lo, hi, n, suffix])
         .map_err(db_err)?;
     let mut out: Vec<(usize, LeafData)> = Vec::new();
     // The leaf being read: its path and, when it is a run's, the run and its data so far.
     let mut current: Option<(String, Option<(usize, LeafBuilder)>)> = None;
-    for row in rows {
-        let (path, (item, point, row)) = row.map_err(db_err)?;
-        if current.as_ref().is_none_or(|(p, _)| *p != path) {
+    while let Some(r) = rows.next().map_err(db_err)? {
+        let path = match r.get_ref(0).map_err(db_err)? {
+            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
+                .map_err(|e| PetError::corrupt(format!("a path that is not UTF-8: {e}")))?,
+            _ => return Err(PetError::corrupt("an item row without a text path")),
+        };
+        if current.as_ref().is_none_or(|(p, _)| p != path) {
             if let Some((_, Some((run, b)))) = current.take() {
                 out.push((run, b.finish()?));
             }
             let built = column
-                .run_of(&path)
-                .map(|run| (run, LeafBuilder::new(&path, role)));
-            current = Some((path, built));
+                .run_of(path)
+                .map(|run| (run, LeafBuilder::new(path, role)));
+            current = Some((path.to_string(), built));
         }
-        if let Some((_, Some((_, b)))) = &mut current {
-            b.push(item, point, row)?;
+        let Some((_, Some((_, b)))) = &mut current else {
+            continue;
+        };
+        match plain_scalar(r)? {
+            Some(v) => {
+                let item: String = r.get(1).map_err(db_err)?;
+                let point: i64 = r.get(2).map_err(db_err)?;
+                b.push_value(item, point, v)?;
+            }
+            None => {
+                let (_, (item, point, row)) = item_of(r).map_err(db_err)?;
+                b.push(item, point, row)?;
+            }
         }
     }
     if let Some((_, Some((run, b)))) = current {

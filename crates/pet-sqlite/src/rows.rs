@@ -55,7 +55,8 @@ fn scalar_to_sql(s: &Scalar) -> (Sql, Option<Vec<u8>>) {
     }
 }
 
-fn scalar_from_sql(dtype: DType, value: Sql, data: Option<Vec<u8>>) -> Result<Scalar> {
+/// A scalar of `dtype` from its `value` column (or its `data` bytes).
+pub fn scalar_from_sql(dtype: DType, value: Sql, data: Option<Vec<u8>>) -> Result<Scalar> {
     if let Some(d) = data {
         return Scalar::from_le_bytes(dtype, &d);
     }
