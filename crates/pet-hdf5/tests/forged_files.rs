@@ -188,6 +188,15 @@ enum ForgedOp {
     Runs(String, Vec<RunInfo>),
 }
 
+/// A whole journal: the magic and one frame (length, checksum, payload).
+fn journal_frame(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = b"PETJRNL1".to_vec();
+    bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
 /// A journal holding a frame pet would never write (a run index of 2^40)
 /// makes opening fail with an error naming the journal and what to do, and
 /// changes neither the file nor the journal.
@@ -200,10 +209,7 @@ fn a_forged_journal_frame_is_refused_before_the_file_changes() {
     let mut info = RunInfo::pending(index, String::new());
     info.completed = true;
     let payload = pet_core::codec::to_cbor(&ForgedOp::Runs("t".into(), vec![info])).unwrap();
-    let mut bytes = b"PETJRNL1".to_vec();
-    bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    bytes.extend_from_slice(&payload);
+    let bytes = journal_frame(&payload);
     std::fs::write(journal(&p), &bytes).unwrap();
     let before = std::fs::read(&p).unwrap();
     let e = Hdf5Store::open(&p).err().unwrap();
@@ -240,10 +246,7 @@ fn deeply_nested_and_oversized_journal_frames_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("nest.h5");
         swept(&p);
-        let mut bytes = b"PETJRNL1".to_vec();
-        bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        bytes.extend_from_slice(&payload);
+        let bytes = journal_frame(&payload);
         std::fs::write(journal(&p), &bytes).unwrap();
         let before = std::fs::read(&p).unwrap();
         let e = Hdf5Store::open(&p).err().unwrap();

@@ -9,7 +9,7 @@ use crate::name;
 use crate::storage::ColumnPath;
 use crate::tree::LeafData;
 use crate::value::FromValue;
-use crate::{PetError, Result};
+use crate::Result;
 
 /// One value per run, by run index; `None` where a run lacks it (pending,
 /// failed, or it stored no such leaf).
@@ -152,12 +152,10 @@ impl Trajectory {
             let Some(slot) = values.get_mut(i) else {
                 continue;
             };
-            let v = data.value_at(&pattern).ok_or_else(|| {
-                PetError::invalid(format!(
-                    "result '{}' has several items; name the leaf of one",
-                    used.path_of(i)
-                ))
-            })?;
+            let v = match data.value_at(&pattern) {
+                Some(v) => v,
+                None => data.single_value(&used.path_of(i))?,
+            };
             *slot = Some(match T::from_value(v) {
                 Some(t) => t,
                 None => T::from_value_at(v, &used.path_of(i))?,

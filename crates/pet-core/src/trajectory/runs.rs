@@ -69,12 +69,7 @@ impl<'a> RunPoint<'a> {
                 &read
             }
         };
-        let v = data.value_at(&path).ok_or_else(|| {
-            PetError::invalid(format!(
-                "result '{path}' has several items; name the leaf of one"
-            ))
-        })?;
-        T::from_value_at(v, &path)
+        T::from_value_at(data.single_value(&path)?, &path)
     }
 
     /// Every node the run stored, with its data, read from the store (or

@@ -130,6 +130,16 @@ impl LeafData {
         }
     }
 
+    /// [`LeafData::value_at`], or an error saying to name one item of a
+    /// result of several.
+    pub fn single_value(&self, path: &str) -> Result<&Value> {
+        self.value_at(path).ok_or_else(|| {
+            PetError::invalid(format!(
+                "result '{path}' has several items; name the leaf of one"
+            ))
+        })
+    }
+
     /// True for a parameter with an explored range.
     pub fn is_explored(&self) -> bool {
         matches!(
