@@ -211,3 +211,63 @@ fn forged_leases_neither_block_a_sweep_nor_are_retried() {
         "{msg}"
     );
 }
+
+/// Column reads on forged item rows (a huge shape, an integer out of its
+/// dtype's range, an unknown dtype, a run index past the largest): each is a clear error naming the file, never a panic or a huge
+/// allocation, and the file does not change.
+#[test]
+fn forged_rows_in_a_column_read_are_errors_not_panics() {
+    let cases = [
+        (
+            "UPDATE items SET shape = '[2305843009213693952]', data = x'' WHERE path = 'results.runs.run_00000001.pattern'",
+            "pattern",
+        ),
+        (
+            "UPDATE items SET dtype = 'i8', value = 100000, data = NULL WHERE path = 'results.runs.run_00000001.z'",
+            "z",
+        ),
+        (
+            "UPDATE items SET dtype = 'f999' WHERE path = 'results.runs.run_00000001.z'",
+            "z",
+        ),
+        (
+            "UPDATE items SET path = 'results.runs.run_9999999999999.z' WHERE path = 'results.runs.run_00000001.z'",
+            "z",
+        ),
+    ];
+    for (forgery, leaf) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("forged.db");
+        swept_store(&p);
+        {
+            let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&p).unwrap());
+            let t = Trajectory::load(store, "t", LoadSpec::default()).unwrap();
+            // Both runs are completed: their `z` is added as plain nodes.
+            for i in 0..2 {
+                let mut run = t.run(i).unwrap();
+                run.add_result("z", i as f64).unwrap();
+                let rec = run.finish();
+                t.store_handle()
+                    .unwrap()
+                    .write_nodes("t", &rec.nodes)
+                    .unwrap();
+            }
+        }
+        sql(&p, forgery);
+        let before = std::fs::read(&p).unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::from_url(&format!("sqlite://{}?mode=ro", p.display())).unwrap());
+        let t = Trajectory::load(store, "t", LoadSpec::default()).unwrap();
+        match t.column::<pet_core::Value>(leaf) {
+            Err(e) => {
+                let e = e.to_string();
+                assert!(
+                    e.contains("forged.db"),
+                    "{forgery}: the error names the file: {e}"
+                );
+            }
+            Ok(c) => panic!("{forgery}: a forged column was read: {} values", c.count()),
+        }
+        assert_eq!(std::fs::read(&p).unwrap(), before, "{forgery}");
+    }
+}
