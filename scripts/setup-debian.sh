@@ -20,6 +20,10 @@ dpkg -s libclang-dev >/dev/null 2>&1 || need+=(libclang-dev)
 # The many-hosts test makes network namespaces (ip netns) with host names of their own (unshare).
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+# The dashboard's end-to-end test drives headless Chromium; charts embed their
+# own font, the browser renders the page's text with DejaVu.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq

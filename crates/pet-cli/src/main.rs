@@ -1,4 +1,4 @@
-//! `pet`: browse, query, export, merge and migrate pet stores.
+//! `pet`: browse, query, export, plot, serve, merge and migrate pet stores.
 //!
 //! STORE is a URL (`sqlite://…`, `hdf5://…`, `mongodb://…`, `pypet://…`) or a
 //! file path ending in `.db`/`.sqlite` (SQLite) or `.h5`/`.hdf5` (HDF5; a pypet
@@ -7,13 +7,14 @@
 mod advice;
 mod browse;
 mod dest;
-mod expr;
 mod move_data;
 mod pipe;
+mod plot;
 mod query;
 mod remove;
 mod render;
 mod safe_text;
+mod serve;
 mod stores;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -118,6 +119,57 @@ enum Command {
         /// Name of the trajectory to delete.
         traj: String,
     },
+    /// Draw a scalar result against explored parameters (line, scatter, heatmap), or array results as images.
+    Plot {
+        /// Store URL or path.
+        store: String,
+        /// The scalar to draw (a result, derived parameter or parameter), or with --image an array result.
+        y: String,
+        /// Explored parameter on the horizontal axis (default: the first explored).
+        #[arg(long)]
+        x: Option<String>,
+        /// A second explored parameter: draws a heatmap with it on the vertical axis.
+        #[arg(long)]
+        y2: Option<String>,
+        /// One line per value of this explored parameter.
+        #[arg(long)]
+        series: Option<String>,
+        /// Only runs matching this expression (as in `pet runs --where`).
+        #[arg(short, long = "where")]
+        filter: Option<String>,
+        /// Output file, .png or .svg.
+        #[arg(short, long, default_value = "plot.png")]
+        out: std::path::PathBuf,
+        /// Draw Y, an array result, as one labelled image per run.
+        #[arg(long)]
+        image: bool,
+        /// Points only, no lines.
+        #[arg(long)]
+        scatter: bool,
+        /// Width in pixels (200–2000).
+        #[arg(long, default_value_t = 900)]
+        width: u32,
+        /// Height in pixels (150–1500).
+        #[arg(long, default_value_t = 560)]
+        height: u32,
+        /// Trajectory name.
+        #[arg(short, long)]
+        traj: Option<String>,
+    },
+    /// Serve a read-only dashboard of the store on http://127.0.0.1:PORT.
+    Serve {
+        /// Store URL or path.
+        store: String,
+        /// Port (0: any free port).
+        #[arg(short, long, default_value_t = 8642)]
+        port: u16,
+        /// Address to listen on; anything but a loopback address exposes the store to the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the dashboard in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// Copy trajectories from one store to another, between any backends (all or nothing).
     Migrate {
         /// Source store.
@@ -159,6 +211,41 @@ fn main() {
             dedupe,
             traj,
         } => move_data::merge(&a, &b, &into, dedupe, traj.as_deref()),
+        Command::Plot {
+            store,
+            y,
+            x,
+            y2,
+            series,
+            filter,
+            out,
+            image,
+            scatter,
+            width,
+            height,
+            traj,
+        } => plot::plot(plot::PlotArgs {
+            store: &store,
+            traj: traj.as_deref(),
+            spec: pet_view::PlotSpec {
+                y,
+                x,
+                series,
+                y2,
+                style: plot::style(scatter),
+                title: String::new(),
+            },
+            filter: filter.as_deref(),
+            out: &out,
+            image,
+            size: (width, height),
+        }),
+        Command::Serve {
+            store,
+            port,
+            bind,
+            open,
+        } => serve::serve(&store, bind, port, open),
         Command::Migrate { src, dst, traj } => move_data::migrate(&src, &dst, &traj),
     };
     if let Err(e) = result {

@@ -6,10 +6,11 @@ use std::io::{IsTerminal, Write};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Map, Value as Json};
 
-use pet_core::storage::{ColumnPath, ReadSpec};
 use pet_core::{name, LeafData, LoadSpec, Scalar, Value};
 
-use crate::expr::{self, Val};
+use pet_view::cell::scalar_json;
+use pet_view::expr::{self, Val};
+use pet_view::leaves::{column_name as column, param_column, run_leaves};
 use crate::safe_text::{self, clean};
 use crate::{stores, Format};
 
@@ -42,11 +43,11 @@ pub fn runs(url: &str, filter: Option<&str>, traj: Option<&str>) -> Result<()> {
         None => (0..t.len()).collect(),
         Some(e) => t
             .find_runs(|p| {
-                let lookup = |n: &str| -> Result<Val> {
-                    let v = p
-                        .value(n)
-                        .map_err(|err| anyhow!("{err}; explored parameters: {explored}"))?;
-                    to_val(n, v)
+                let lookup = |n: &str| -> expr::Result<Val> {
+                    let v = p.value(n).map_err(|err| {
+                        expr::ExprError(format!("{err}; explored parameters: {explored}"))
+                    })?;
+                    to_val(n, v).map_err(|e| expr::ExprError(e.to_string()))
                 };
                 match expr::eval(e, &lookup) {
                     Ok(Val::Bool(b)) => Ok(b),
@@ -75,55 +76,6 @@ pub fn runs(url: &str, filter: Option<&str>, traj: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-fn scalar_json(v: &Value) -> Option<Json> {
-    let s = v.as_scalar()?;
-    Some(match s {
-        Scalar::Bool(b) => json!(b),
-        Scalar::I8(x) => json!(x),
-        Scalar::I16(x) => json!(x),
-        Scalar::I32(x) => json!(x),
-        Scalar::I64(x) => json!(x),
-        Scalar::U8(x) => json!(x),
-        Scalar::U16(x) => json!(x),
-        Scalar::U32(x) => json!(x),
-        Scalar::U64(x) => json!(x),
-        Scalar::F32(x) => serde_json::Number::from_f64(f64::from(*x))
-            .map(Json::Number)
-            .unwrap_or(Json::Null),
-        Scalar::F64(x) => serde_json::Number::from_f64(*x)
-            .map(Json::Number)
-            .unwrap_or(Json::Null),
-        Scalar::Str(x) => json!(x),
-        other => json!(other.to_string()),
-    })
-}
-
-/// Column name of a value a run stored at `path` (item `item`).
-fn column(path: &str, item: &str, single: bool) -> String {
-    let parts: Vec<&str> = path.split('.').collect();
-    let rel: Vec<&str> = match parts.as_slice() {
-        [b, r, run, rest @ ..] if *r == name::RUNS && name::run_index(run).is_some() => {
-            let mut v = if *b == name::DERIVED {
-                vec!["derived"]
-            } else {
-                vec![]
-            };
-            v.extend(rest);
-            v
-        }
-        _ => parts
-            .into_iter()
-            .filter(|p| name::run_index(p).is_none())
-            .collect(),
-    };
-    let mut c = rel.join(".");
-    if !(single && name::last(path) == item) {
-        c.push('.');
-        c.push_str(item);
-    }
-    c
-}
-
 /// Exports one row per run: explored parameters and scalar results.
 pub fn export(
     url: &str,
@@ -143,7 +95,7 @@ pub fn export(
         .map(|p| {
             (
                 p.clone(),
-                p.strip_prefix("parameters.").unwrap_or(p).to_string(),
+                param_column(p).to_string(),
             )
         })
         .collect();
@@ -251,41 +203,6 @@ pub fn export(
     Ok(())
 }
 
-/// The leaves runs stored, each as the column of all runs that reads it
-/// (`results.runs.crun.z`), from a skeleton read of the two branches runs add to.
-fn run_leaves(
-    store: &dyn pet_core::Store,
-    traj: &str,
-) -> Result<std::collections::BTreeSet<ColumnPath>> {
-    let mut out = std::collections::BTreeSet::new();
-    for branch in [name::RESULTS, name::DERIVED] {
-        let nodes = match store.read_nodes(traj, branch, ReadSpec::SKELETON) {
-            Err(pet_core::PetError::NotFound(_)) => continue,
-            other => other?,
-        };
-        for rec in nodes.iter().filter(|r| r.node.is_leaf()) {
-            if name::run_of_path(&rec.path).is_none() {
-                continue;
-            }
-            let pattern: Vec<&str> = rec
-                .path
-                .split('.')
-                .map(|p| {
-                    if name::run_index(p).is_some() {
-                        "crun"
-                    } else {
-                        p
-                    }
-                })
-                .collect();
-            if let Ok(c) = ColumnPath::parse(&pattern.join(".")) {
-                out.insert(c);
-            }
-        }
-    }
-    Ok(out)
-}
-
 fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -297,20 +214,8 @@ fn csv_cell(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn columns_are_relative_to_the_run() {
-        assert_eq!(super::column("results.runs.run_00000001.z", "z", true), "z");
-        assert_eq!(
-            super::column("results.runs.run_00000001.stats", "max", false),
-            "stats.max"
-        );
-        assert_eq!(
-            super::column("derived_parameters.runs.run_00000001.d", "d", true),
-            "derived.d"
-        );
-        assert_eq!(
-            super::column("results.run_00000001.pos.z", "z", true),
-            "results.pos.z"
-        );
+    fn csv_cells_are_quoted_when_needed() {
         assert_eq!(super::csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(super::csv_cell("ab"), "ab");
     }
 }

@@ -116,10 +116,7 @@ pub const WORKER_FRAME: Target = Target {
     },
 };
 
-/// The `--where` language, compiled from the CLI's own source file.
-#[allow(dead_code, clippy::all)]
-#[path = "../../../pet-cli/src/expr.rs"]
-mod expr;
+use pet_view::expr;
 
 /// `pet runs --where` expressions, parsed and evaluated.
 pub const WHERE_EXPR: Target = Target {

@@ -8,7 +8,23 @@
 //! binary operators each add a level), so neither the recursive-descent parser
 //! nor the recursive evaluator can overflow the stack.
 
-use anyhow::{anyhow, bail, Result};
+/// A bad expression, or a name it cannot look up: the message says where and what to do.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ExprError(pub String);
+
+/// Results of parsing and evaluating.
+pub type Result<T> = std::result::Result<T, ExprError>;
+
+/// Builds an [`ExprError`] from a format string.
+macro_rules! err {
+    ($($t:tt)*) => { ExprError(format!($($t)*)) };
+}
+
+/// Returns early with an [`ExprError`].
+macro_rules! bail {
+    ($($t:tt)*) => { return Err(err!($($t)*)) };
+}
 
 /// Longest expression accepted, in bytes.
 pub const MAX_LEN: usize = 64 * 1024;
@@ -17,8 +33,8 @@ pub const MAX_LEN: usize = 64 * 1024;
 /// operand-of-operator nesting, counted together.
 pub const MAX_DEPTH: usize = 128;
 
-fn too_deep() -> anyhow::Error {
-    anyhow!("the expression nests deeper than {MAX_DEPTH} levels; simplify it")
+fn too_deep() -> ExprError {
+    err!("the expression nests deeper than {MAX_DEPTH} levels; simplify it")
 }
 
 /// A value during evaluation.
@@ -111,7 +127,7 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>> {
             let text = &src[start..i];
             let n: f64 = text
                 .parse()
-                .map_err(|_| anyhow!("'{text}' at column {} is not a number", start + 1))?;
+                .map_err(|_| err!("'{text}' at column {} is not a number", start + 1))?;
             out.push((start, Tok::Num(n)));
         } else if c == '\'' || c == '"' {
             let start = i;
