@@ -261,7 +261,16 @@ pub async fn node(
     let store = st.store.clone();
     blocking(move || {
         let t = &snap.traj;
-        let full = t.resolve(&path)?;
+        let Some(full) = t.resolve(&path).ok() else {
+            // A run's leaf the snapshot does not hold: read it from the store.
+            let data = run_leaf(&store, &traj, &path)?;
+            return Ok(Json(json!({
+                "path": path,
+                "kind": "result",
+                "comment": "",
+                "items": values::items(&traj, &path, &data),
+            })));
+        };
         let node = t.node(&full)?;
         match &node.kind {
             NodeKind::Group => Ok(Json(json!({
@@ -288,6 +297,20 @@ pub async fn node(
         }
     })
     .await
+}
+
+/// A leaf below a run, read from the store by full path (the snapshot keeps
+/// only parameters in memory).
+fn run_leaf(store: &Arc<dyn pet_core::Store>, traj: &str, path: &str) -> Result<pet_core::LeafData, ApiError> {
+    if name::run_of_path(path).is_none() {
+        return Err(ApiError::not_found(format!(
+            "'{path}' is not part of the trajectory; give a full path such as results.runs.run_00000000.NAME"
+        )));
+    }
+    store.read_data(traj, path).map_err(|e| match e {
+        pet_core::PetError::NotFound(_) => ApiError::not_found(format!("'{path}' is not part of the trajectory")),
+        other => other.into(),
+    })
 }
 
 fn image_response(format: Format, bytes: Vec<u8>) -> Response {
@@ -363,8 +386,13 @@ async fn image(st: Arc<AppState>, traj: String, format: Format, raw: Option<Stri
     let store = st.store.clone();
     blocking(move || {
         let width = p.number("width", 600, 50, 2000)? as u32;
-        let full = snap.traj.resolve(&path)?;
-        let data = store.read_data(&traj, &full)?;
+        let (full, data) = match snap.traj.resolve(&path) {
+            Ok(full) => {
+                let data = store.read_data(&traj, &full)?;
+                (full, data)
+            }
+            Err(_) => (path.clone(), run_leaf(&store, &traj, &path)?),
+        };
         let v = match (&data, p.text("item")) {
             (pet_core::LeafData::Result { items }, Some(item)) => items.get(&item).ok_or_else(|| {
                 ApiError::not_found(format!("'{full}' has no item '{item}'"))
