@@ -1,10 +1,10 @@
 //! Analysis of the cellular automata sweep: loads lazily, iterates the runs,
-//! finds runs with 30 < rule < 120, and writes a PNG of the six patterns.
+//! finds runs with 30 < rule < 120, and draws the six patterns with `pet-view`
+//! (the panels `pet plot STORE pattern --image` draws), each labelled with its rule.
 //! `cargo run --release -p pet-examples --bin ca_analysis [STORE_URL] [--out FILE]`
 
-use ndarray::ArrayD;
 use pet::prelude::*;
-use plotters::prelude::*;
+use pet_view::panels::{array2, Panel, Panels};
 
 fn main() -> anyhow::Result<()> {
     let url = pet_examples::store_url("sqlite://results/ca.db")?;
@@ -23,40 +23,30 @@ fn main() -> anyhow::Result<()> {
     let names: Vec<String> = hits.iter().map(|&i| pet::name::run_name(i)).collect();
     println!("runs with 30 < rule_number < 120: {}", names.join(", "));
 
-    pet_examples::ensure_parent(&out)?;
-    let (w, h) = (400u32, 250u32);
-    let root = BitMapBackend::new(&out, (3 * w + 40, 2 * h + 30)).into_drawing_area();
-    root.fill(&WHITE)?;
+    let mut panels = Vec::new();
     for i in 0..traj.len() {
         traj.set_run(i)?;
         let rule = traj.get_as::<i64>("rule_number")?;
         // Touching the run's result loads just that result from the store.
-        let pattern: ArrayD<u8> =
-            traj.get_as(&format!("results.runs.{}.pattern", pet::name::run_name(i)))?;
-        let (x0, y0) = (
-            (i % 3) as i32 * (w as i32 + 20),
-            (i / 3) as i32 * (h as i32 + 30),
-        );
-        for ((step, cell), &v) in pattern.indexed_iter().map(|(ix, v)| ((ix[0], ix[1]), v)) {
-            let colour = if v == 1 { &BLACK } else { &WHITE };
-            root.draw_pixel((x0 + cell as i32, y0 + step as i32), colour)?;
-        }
+        let pattern = traj.get(&format!("results.runs.{}.pattern", pet::name::run_name(i)))?;
+        let data = array2(&pattern).ok_or_else(|| anyhow::anyhow!("pattern of run {i} is not 2-D"))?;
         let marked = hits.contains(&i);
-        root.draw(&Rectangle::new(
-            [(x0 - 1, y0 - 1), (x0 + w as i32, y0 + h as i32)],
-            if marked {
-                RED.stroke_width(3)
-            } else {
-                BLACK.stroke_width(1)
-            },
-        ))?;
         println!(
             "{}: rule {rule}{}",
             pet::name::run_name(i),
             if marked { " (selected)" } else { "" }
         );
+        panels.push(Panel {
+            label: format!("rule {rule}{}", if marked { "  (30 < rule < 120)" } else { "" }),
+            data,
+        });
     }
-    root.present()?;
-    println!("wrote {out} (selected runs framed in red)");
+    pet_examples::ensure_parent(&out)?;
+    let panels = Panels::new("Elementary cellular automata".into(), panels, 1260)?;
+    let (w, h) = panels.size();
+    let format = pet_view::Format::of_path(&out)?;
+    let drawn = pet_view::render(&panels, format, w, h)?;
+    pet_view::render::write(&drawn, std::path::Path::new(&out))?;
+    println!("wrote {out} ({w}×{h}, one panel per rule)");
     Ok(())
 }

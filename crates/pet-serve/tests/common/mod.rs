@@ -2,6 +2,8 @@
 //! density per run), a server on it, and an HTTP GET that returns status and body.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cdp;
+
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
