@@ -23,7 +23,7 @@ fn the_analysis_draws_each_rule_with_its_label() {
     let printed = run(env!("CARGO_BIN_EXE_ca_analysis"), &[&url, "--out", "ca.svg"], dir.path());
     assert!(printed.contains("runs with 30 < rule_number < 120: run_00000002, run_00000003"), "{printed}");
     let svg = std::fs::read_to_string(dir.path().join("ca.svg")).unwrap();
-    for label in ["rule 10", "rule 30", "rule 90  (30 < rule < 120)", "rule 110  (30 < rule < 120)", "rule 184", "rule 190"] {
+    for label in ["rule 10", "rule 30", "rule 90, selected", "rule 110, selected", "rule 184", "rule 190"] {
         assert!(svg.contains(&format!("\n{label}\n</text>")), "no panel label {label:?}");
     }
     run(env!("CARGO_BIN_EXE_ca_analysis"), &[&url, "--out", "ca.png"], dir.path());

@@ -37,12 +37,12 @@ fn main() -> anyhow::Result<()> {
             if marked { " (selected)" } else { "" }
         );
         panels.push(Panel {
-            label: format!("rule {rule}{}", if marked { "  (30 < rule < 120)" } else { "" }),
+            label: format!("rule {rule}{}", if marked { ", selected" } else { "" }),
             data,
         });
     }
     pet_examples::ensure_parent(&out)?;
-    let panels = Panels::new("Elementary cellular automata".into(), panels, 1260)?;
+    let panels = Panels::new("Elementary cellular automata (selected: 30 < rule < 120)".into(), panels, 1260)?;
     let (w, h) = panels.size();
     let format = pet_view::Format::of_path(&out)?;
     let drawn = pet_view::render(&panels, format, w, h)?;
