@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value as Json_};
 
-use pet_core::storage::ReadSpec;
 use pet_core::{name, NodeKind};
 use pet_view::panels::{array2, Panel, Panels};
 use pet_view::{render, Chart, Format, Order, PlotSpec, Query, Style};
@@ -225,14 +224,22 @@ pub async fn run(
                 "explored": t.explored_names().contains(&leaf),
             }));
         }
+        // One read per leaf runs store (each a lookup by path), not a scan of the run.
         let mut results = Vec::new();
-        for rec in store.read_run_nodes(&traj, index, ReadSpec::DATA)? {
-            let Some(data) = &rec.node.data else { continue };
-            results.push(json!({
-                "path": rec.path,
-                "comment": rec.node.comment,
-                "items": values::items(&traj, &rec.path, data),
-            }));
+        if info.completed {
+            for pattern in snap.table.leaves() {
+                let path = pattern.path_of(index);
+                let data = match store.read_data(&traj, &path) {
+                    Ok(d) => d,
+                    Err(pet_core::PetError::NotFound(_)) => continue,
+                    Err(e) => return Err(e.into()),
+                };
+                results.push(json!({
+                    "path": path,
+                    "comment": "",
+                    "items": values::items(&traj, &path, &data),
+                }));
+            }
         }
         Ok(Json(json!({
             "index": index,

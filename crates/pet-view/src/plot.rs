@@ -110,6 +110,14 @@ fn distinct(t: &RunTable, col: usize, rows: &[usize]) -> Vec<Cell> {
     v
 }
 
+/// Most cells along a heatmap axis; more values are binned.
+pub const MAX_BINS: usize = 200;
+
+/// Values per bin so that `n` values make at most [`MAX_BINS`] bins.
+fn bin_width(n: usize) -> usize {
+    n.div_ceil(MAX_BINS).max(1)
+}
+
 /// A column that must hold numbers.
 fn numeric(t: &RunTable, name: &str) -> Result<usize> {
     let c = t.column_index(name)?;
@@ -166,26 +174,25 @@ impl Chart {
         let mut title = spec.title.clone();
         if let Some(y2) = &spec.y2 {
             let vc = numeric(t, y2)?;
-            let xs = distinct(t, xc, rows);
-            let ys = distinct(t, vc, rows);
-            if xs.len() * ys.len() > 250_000 {
-                return Err(ViewError::TooLarge(format!(
-                    "a heatmap of {}×{} cells is too large; filter the runs with --where",
-                    xs.len(),
-                    ys.len()
-                )));
-            }
+            // Axes of many values are binned: each cell then spans consecutive
+            // values and is labelled by the first.
+            let (xs_all, ys_all) = (distinct(t, xc, rows), distinct(t, vc, rows));
+            let (xk, yk) = (bin_width(xs_all.len()), bin_width(ys_all.len()));
+            let xs: Vec<Cell> = xs_all.iter().step_by(xk).cloned().collect();
+            let ys: Vec<Cell> = ys_all.iter().step_by(yk).cloned().collect();
             let pos = |vals: &[Cell], c: &Cell| vals.binary_search_by(|v| v.cmp_sort(c)).ok();
             let (m, several) = means(rows.iter().filter_map(|&r| {
-                let i = pos(&xs, t.cell(xc, r))?;
-                let j = pos(&ys, t.cell(vc, r))?;
+                let i = pos(&xs_all, t.cell(xc, r))? / xk;
+                let j = pos(&ys_all, t.cell(vc, r))? / yk;
                 Some(((i, j), t.cell(yc, r).num()?))
             }));
             let mut grid = vec![vec![None; xs.len()]; ys.len()];
             for ((i, j), v) in m {
                 grid[j][i] = Some(v);
             }
-            if several {
+            if xk > 1 || yk > 1 {
+                title.push_str(&format!(" (binned: {xk}×{yk} values per cell, mean)"));
+            } else if several {
                 title.push_str(" (mean over runs per cell)");
             }
             return Ok(Chart::Heat(HeatChart {

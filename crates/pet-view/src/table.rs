@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use pet_core::storage::ColumnPath;
 use pet_core::{LeafData, Trajectory, Value};
 
 use crate::cell::Cell;
@@ -96,6 +97,7 @@ pub struct RunTable {
     cells: Vec<Vec<Cell>>,
     names: HashMap<String, usize>,
     runs: usize,
+    leaves: Vec<ColumnPath>,
     memo: Mutex<Memo>,
 }
 
@@ -173,10 +175,12 @@ impl RunTable {
             });
             cells.push(col);
         }
+        let mut leaves = Vec::new();
         if let Some(store) = t.store_handle() {
             let mut index: HashMap<String, usize> = HashMap::new();
-            for pattern in run_leaves(store.as_ref(), t.name())? {
-                for (i, data) in store.read_column(t.name(), &pattern)? {
+            leaves = run_leaves(store.as_ref(), t.name())?.into_iter().collect();
+            for pattern in &leaves {
+                for (i, data) in store.read_column(t.name(), pattern)? {
                     if i >= n {
                         continue;
                     }
@@ -199,7 +203,14 @@ impl RunTable {
                 }
             }
         }
-        Ok(RunTable::from_columns(columns, cells, n))
+        let mut table = RunTable::from_columns(columns, cells, n);
+        table.leaves = leaves;
+        Ok(table)
+    }
+
+    /// Every leaf runs stored, as the column pattern that reads it in each run.
+    pub fn leaves(&self) -> &[ColumnPath] {
+        &self.leaves
     }
 
     fn from_columns(columns: Vec<ColumnInfo>, cells: Vec<Vec<Cell>>, runs: usize) -> RunTable {
@@ -225,6 +236,7 @@ impl RunTable {
             cells,
             names,
             runs,
+            leaves: Vec::new(),
             memo: Mutex::new(Memo::default()),
         }
     }
