@@ -40,7 +40,11 @@ pub fn plot(a: PlotArgs<'_>) -> Result<()> {
     let rows = table.select_all(a.filter, None)?;
     let title = format!("{} in {}", t.name(), a.store);
     let mut spec = a.spec;
-    spec.title = if spec.title.is_empty() { title.clone() } else { spec.title };
+    spec.title = if spec.title.is_empty() {
+        title.clone()
+    } else {
+        spec.title
+    };
     if a.image {
         let store = t.store_handle().context("the trajectory has no store")?;
         let column = ColumnPath::of_name(&spec.y)?;
@@ -56,7 +60,10 @@ pub fn plot(a: PlotArgs<'_>) -> Result<()> {
                 .with_context(|| format!("cannot read {path}"))?;
             let v = data.single_value(&path)?;
             let arr = array2(v).with_context(|| {
-                format!("{path} is {}, not a numeric array of one or two dimensions", v.signature())
+                format!(
+                    "{path} is {}, not a numeric array of one or two dimensions",
+                    v.signature()
+                )
             })?;
             panels.push(Panel {
                 label: format!("{}: {}", info.name, info.summary),
@@ -75,9 +82,18 @@ pub fn plot(a: PlotArgs<'_>) -> Result<()> {
     pet_view::render::write(&r, a.out)?;
     let what = match &chart {
         Chart::Heat(_) => format!("heatmap of {} cells", r.layout.cells.len()),
-        Chart::Xy(_) => format!("{} points in {} series", r.layout.points, r.layout.series.len()),
+        Chart::Xy(_) => format!(
+            "{} points in {} series",
+            r.layout.points,
+            r.layout.series.len()
+        ),
     };
-    println!("wrote {} ({what}, {} of {} runs)", clean(&out), rows.len(), table.len());
+    println!(
+        "wrote {} ({what}, {} of {} runs)",
+        clean(&out),
+        rows.len(),
+        table.len()
+    );
     Ok(())
 }
 

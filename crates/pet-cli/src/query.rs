@@ -8,11 +8,11 @@ use serde_json::{json, Map, Value as Json};
 
 use pet_core::{name, LeafData, LoadSpec, Scalar, Value};
 
+use crate::safe_text::{self, clean};
+use crate::{stores, Format};
 use pet_view::cell::scalar_json;
 use pet_view::expr::{self, Val};
 use pet_view::leaves::{column_name as column, param_column, run_leaves};
-use crate::safe_text::{self, clean};
-use crate::{stores, Format};
 
 fn to_val(name: &str, v: &Value) -> Result<Val> {
     match v.as_scalar() {
@@ -92,12 +92,7 @@ pub fn export(
     let params: Vec<(String, String)> = t
         .explored_names()
         .iter()
-        .map(|p| {
-            (
-                p.clone(),
-                param_column(p).to_string(),
-            )
-        })
+        .map(|p| (p.clone(), param_column(p).to_string()))
         .collect();
     columns.extend(params.iter().map(|(_, c)| c.clone()));
     let fixed = columns.len();

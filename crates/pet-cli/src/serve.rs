@@ -20,10 +20,20 @@ pub fn serve(url: &str, bind: IpAddr, port: u16, open: bool) -> Result<()> {
     eprintln!("reading {} …", clean(url));
     let server = pet_serve::Server::start(store, url, addr)
         .with_context(|| format!("cannot serve {url}"))?;
-    println!("pet dashboard of {} at {}  (Ctrl-C stops it)", clean(url), server.url());
+    println!(
+        "pet dashboard of {} at {}  (Ctrl-C stops it)",
+        clean(url),
+        server.url()
+    );
     if open {
-        if let Err(e) = std::process::Command::new("xdg-open").arg(server.url()).spawn() {
-            eprintln!("cannot open a browser ({e}); open {} yourself", server.url());
+        if let Err(e) = std::process::Command::new("xdg-open")
+            .arg(server.url())
+            .spawn()
+        {
+            eprintln!(
+                "cannot open a browser ({e}); open {} yourself",
+                server.url()
+            );
         }
     }
     server.wait();

@@ -18,7 +18,7 @@ function el(tag, attrs = {}, ...children) {
     else if (k === 'checked' || k === 'disabled' || k === 'selected' || k === 'value') e[k] = v;
     else e.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c == null || c === false) continue;
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -48,9 +48,12 @@ function fmtValue(v) {
   return truncate(JSON.stringify(v), 200);
 }
 
+// Durations to 3 significant digits, in µs, ms or s.
 function fmtSeconds(s) {
   if (s == null) return '—';
-  return s < 1 ? `${fmtNum(s * 1000)} ms` : `${fmtNum(s)} s`;
+  const p = (x) => String(Number(x.toPrecision(3)));
+  if (s < 1e-3) return `${p(s * 1e6)} µs`;
+  return s < 1 ? `${p(s * 1e3)} ms` : `${p(s)} s`;
 }
 
 function fmtTime(unix) {
@@ -104,7 +107,7 @@ const lastRunsHash = {}; // trajectory name -> last runs-view hash (for back lin
 async function loadStore() {
   store = await api('/api/store');
   $('store-url').textContent = store.store;
-  $('footer').textContent = `pet ${store.version} · read-only dashboard`;
+  document.querySelector('footer').textContent = `pet ${store.version} · read-only dashboard`;
   return store;
 }
 
@@ -283,11 +286,13 @@ function renderRuns(view, name, query, token) {
       const res = await api(`${trajApi(name)}/runs?${qs}`);
       if (seq !== pageSeq || token !== viewToken) return;
       showError('');
+      table.classList.remove('stale');
       drawTable(res);
     } catch (e) {
       if (seq !== pageSeq || token !== viewToken) return;
       showError(e.message);
       count.textContent = 'the runs could not be read';
+      table.classList.add('stale');
       elapsed.textContent = '';
     }
     drawPlot();
@@ -298,7 +303,8 @@ function renderRuns(view, name, query, token) {
       const sorted = res.sort === c.name;
       const arrow = sorted ? (res.order === 'desc' ? ' ▼' : ' ▲') : '';
       const kind = c.kind === 'param' ? 'parameter' : c.kind;
-      return el('th', { class: `kind-${c.kind}`, 'aria-sort': sorted ? (res.order === 'desc' ? 'descending' : 'ascending') : null,
+      const numeric = c.name === 'run' || c.name === 'runtime' || (res.rows.length && typeof res.rows[0].cells[res.columns.indexOf(c)] === 'number');
+      return el('th', { class: `kind-${c.kind}${numeric ? ' num' : ''}`, 'aria-sort': sorted ? (res.order === 'desc' ? 'descending' : 'ascending') : null,
         title: `${kind}${c.unit ? ` [${c.unit}]` : ''}; click to sort` },
       el('button', { type: 'button', class: 'sort', onclick: () => sortBy(c.name) }, c.name, el('span', { class: 'arrow' }, arrow)));
     }));
@@ -315,7 +321,8 @@ function renderRuns(view, name, query, token) {
     table.tHead.replaceChildren(head);
     table.tBodies[0].replaceChildren(...body);
     count.textContent = `${res.matched} of ${res.total} runs match`;
-    elapsed.textContent = `· ${fmtNum(res.elapsed_ms)} ms on the server`;
+    const ms = res.elapsed_ms;
+    elapsed.textContent = `· ${ms < 10 ? ms.toFixed(2) : Math.round(ms)} ms on the server`;
     const a = res.rows.length ? res.offset + 1 : 0;
     const b = res.offset + res.rows.length;
     rowsText.textContent = res.rows.length ? `rows ${a}–${b} of ${res.matched}` : 'no rows';
@@ -455,20 +462,26 @@ async function renderRun(view, name, index, token) {
     el('thead', {}, el('tr', {}, el('th', {}, 'name'), el('th', {}, 'value'), el('th', {}, 'comment'))),
     el('tbody', {}, run.parameters.map((p) => el('tr', {},
       el('td', {}, el('code', {}, p.name), p.explored ? el('span', { class: 'tag' }, 'explored') : null),
-      el('td', { class: typeof p.value === 'number' ? 'num' : null }, p.value === null && p.summary ? p.summary : fmtValue(p.value)),
+      el('td', {}, el('code', {}, p.value === null && p.summary ? p.summary : fmtValue(p.value))),
       el('td', { class: 'muted' }, p.comment || '')))));
 
+  // One table per result path (a row per item), then its images.
+  const itemTable = (r) => el('div', { class: 'table-wrap' }, el('table', { class: 'grid items' },
+    el('thead', {}, el('tr', {}, ['item', 'type', 'summary', 'value'].map((h) => el('th', {}, h)))),
+    el('tbody', {}, r.items.map((it) => el('tr', {},
+      el('td', {}, el('code', {}, it.name)),
+      el('td', {}, el('code', {}, it.type)),
+      el('td', {}, it.summary),
+      el('td', {}, it.value === null || it.value === undefined ? el('span', { class: 'muted' }, '—')
+        : el('code', { class: 'value' }, truncate(JSON.stringify(it.value), 200))))))));
+  const images = (r) => r.items.filter((it) => it.image).map((it) =>
+    el('img', { class: 'result-image', src: it.image, alt: `${r.path} ${it.name}` }));
   const results = el('section', { id: 'run-results' }, el('h2', {}, 'Results'),
-    run.results.length ? run.results.map((r) => el('div', { class: 'card result' },
-      el('h3', {}, el('code', {}, r.path)),
-      r.comment ? el('p', { class: 'comment' }, r.comment) : null,
-      r.items.map((it) => el('div', { class: 'item' },
-        el('dl', { class: 'facts' },
-          el('dt', {}, 'item'), el('dd', {}, el('code', {}, it.name)),
-          el('dt', {}, 'type'), el('dd', {}, el('code', {}, it.type)),
-          el('dt', {}, 'summary'), el('dd', {}, it.summary),
-          it.value !== null ? [el('dt', {}, 'value'), el('dd', {}, el('code', { class: 'value' }, truncate(JSON.stringify(it.value), 200)))] : null),
-        it.image ? el('img', { class: 'result-image', src: it.image, alt: `${r.path} ${it.name}`, loading: 'lazy' }) : null)))))
+    run.results.length
+      ? run.results.map((r) => el('div', { class: 'card result' },
+        el('h3', {}, el('code', {}, r.path)),
+        r.comment ? el('p', { class: 'comment' }, r.comment) : null,
+        itemTable(r), images(r)))
       : el('p', { class: 'muted' }, run.status === 'pending' ? 'This run has not finished yet.' : 'This run stored no results.'));
 
   view.replaceChildren(nav,

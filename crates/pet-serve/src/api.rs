@@ -65,7 +65,9 @@ impl Params {
             .parse()
             .map_err(|_| ApiError::bad(format!("'{k}' must be a whole number, not '{v}'")))?;
         if n < lo || n > hi {
-            return Err(ApiError::bad(format!("'{k}' must be between {lo} and {hi}, not {n}")));
+            return Err(ApiError::bad(format!(
+                "'{k}' must be between {lo} and {hi}, not {n}"
+            )));
         }
         Ok(n)
     }
@@ -157,7 +159,11 @@ pub async fn runs(
         let order = match p.text("order").as_deref() {
             None | Some("asc") => Order::Asc,
             Some("desc") => Order::Desc,
-            Some(other) => return Err(ApiError::bad(format!("'order' is asc or desc, not '{other}'"))),
+            Some(other) => {
+                return Err(ApiError::bad(format!(
+                    "'order' is asc or desc, not '{other}'"
+                )))
+            }
         };
         let sort = p.text("sort");
         let q = Query {
@@ -177,7 +183,9 @@ pub async fn runs(
             .rows
             .iter()
             .map(|&r| {
-                let cells: Vec<Json_> = (0..t.columns().len()).map(|c| t.cell(c, r).json()).collect();
+                let cells: Vec<Json_> = (0..t.columns().len())
+                    .map(|c| t.cell(c, r).json())
+                    .collect();
                 json!({"index": r, "cells": cells})
             })
             .collect();
@@ -203,14 +211,19 @@ pub async fn run(
     Path((traj, index)): Path<(String, String)>,
 ) -> Result<Json<Json_>, ApiError> {
     let snap = st.get(&traj)?;
-    let index: usize = index
-        .parse()
-        .map_err(|_| ApiError::bad(format!("the run index must be a whole number, not '{index}'")))?;
+    let index: usize = index.parse().map_err(|_| {
+        ApiError::bad(format!(
+            "the run index must be a whole number, not '{index}'"
+        ))
+    })?;
     let store = st.store.clone();
     blocking(move || {
         let t = &snap.traj;
         let info = t.run_info(index).map_err(|_| {
-            ApiError::not_found(format!("run {index} does not exist; the trajectory has {} runs", t.len()))
+            ApiError::not_found(format!(
+                "run {index} does not exist; the trajectory has {} runs",
+                t.len()
+            ))
         })?;
         let mut params = Vec::new();
         for leaf in t.leaves(name::PARAMETERS) {
@@ -263,7 +276,9 @@ pub async fn node(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Json_>, ApiError> {
     let p = Params::parse(raw, &["path"])?;
-    let path = p.text("path").ok_or_else(|| ApiError::bad("give the node with ?path=FULL.PATH"))?;
+    let path = p
+        .text("path")
+        .ok_or_else(|| ApiError::bad("give the node with ?path=FULL.PATH"))?;
     let snap = st.get(&traj)?;
     let store = st.store.clone();
     blocking(move || {
@@ -308,14 +323,20 @@ pub async fn node(
 
 /// A leaf below a run, read from the store by full path (the snapshot keeps
 /// only parameters in memory).
-fn run_leaf(store: &Arc<dyn pet_core::Store>, traj: &str, path: &str) -> Result<pet_core::LeafData, ApiError> {
+fn run_leaf(
+    store: &Arc<dyn pet_core::Store>,
+    traj: &str,
+    path: &str,
+) -> Result<pet_core::LeafData, ApiError> {
     if name::run_of_path(path).is_none() {
         return Err(ApiError::not_found(format!(
             "'{path}' is not part of the trajectory; give a full path such as results.runs.run_00000000.NAME"
         )));
     }
     store.read_data(traj, path).map_err(|e| match e {
-        pet_core::PetError::NotFound(_) => ApiError::not_found(format!("'{path}' is not part of the trajectory")),
+        pet_core::PetError::NotFound(_) => {
+            ApiError::not_found(format!("'{path}' is not part of the trajectory"))
+        }
         other => other.into(),
     })
 }
@@ -356,8 +377,18 @@ pub async fn drawing(
     )))
 }
 
-async fn plot(st: Arc<AppState>, traj: String, format: Format, raw: Option<String>) -> Result<Response, ApiError> {
-    let p = Params::parse(raw, &["y", "x", "series", "y2", "where", "width", "height", "style"])?;
+async fn plot(
+    st: Arc<AppState>,
+    traj: String,
+    format: Format,
+    raw: Option<String>,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(
+        raw,
+        &[
+            "y", "x", "series", "y2", "where", "width", "height", "style",
+        ],
+    )?;
     let snap = st.get(&traj)?;
     let url = st.url.clone();
     blocking(move || {
@@ -366,9 +397,15 @@ async fn plot(st: Arc<AppState>, traj: String, format: Format, raw: Option<Strin
         let style = match p.text("style").as_deref() {
             None | Some("line") => Style::Line,
             Some("scatter") => Style::Scatter,
-            Some(o) => return Err(ApiError::bad(format!("'style' is line or scatter, not '{o}'"))),
+            Some(o) => {
+                return Err(ApiError::bad(format!(
+                    "'style' is line or scatter, not '{o}'"
+                )))
+            }
         };
-        let y = p.text("y").ok_or_else(|| ApiError::bad("name the plotted result with ?y=NAME"))?;
+        let y = p
+            .text("y")
+            .ok_or_else(|| ApiError::bad("name the plotted result with ?y=NAME"))?;
         let t = &snap.table;
         let rows = t.select_all(p.text("where").as_deref(), None)?;
         let spec = PlotSpec {
@@ -386,9 +423,16 @@ async fn plot(st: Arc<AppState>, traj: String, format: Format, raw: Option<Strin
     .await
 }
 
-async fn image(st: Arc<AppState>, traj: String, format: Format, raw: Option<String>) -> Result<Response, ApiError> {
+async fn image(
+    st: Arc<AppState>,
+    traj: String,
+    format: Format,
+    raw: Option<String>,
+) -> Result<Response, ApiError> {
     let p = Params::parse(raw, &["path", "item", "width"])?;
-    let path = p.text("path").ok_or_else(|| ApiError::bad("give the array with ?path=FULL.PATH"))?;
+    let path = p
+        .text("path")
+        .ok_or_else(|| ApiError::bad("give the array with ?path=FULL.PATH"))?;
     let snap = st.get(&traj)?;
     let store = st.store.clone();
     blocking(move || {
@@ -401,18 +445,24 @@ async fn image(st: Arc<AppState>, traj: String, format: Format, raw: Option<Stri
             Err(_) => (path.clone(), run_leaf(&store, &traj, &path)?),
         };
         let v = match (&data, p.text("item")) {
-            (pet_core::LeafData::Result { items }, Some(item)) => items.get(&item).ok_or_else(|| {
-                ApiError::not_found(format!("'{full}' has no item '{item}'"))
-            })?,
+            (pet_core::LeafData::Result { items }, Some(item)) => items
+                .get(&item)
+                .ok_or_else(|| ApiError::not_found(format!("'{full}' has no item '{item}'")))?,
             (d, _) => d.single_value(&full)?,
         };
         let arr = array2(v).ok_or_else(|| ApiError {
             status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            message: format!("'{full}' is {}, not a numeric array of one or two dimensions", v.signature()),
+            message: format!(
+                "'{full}' is {}, not a numeric array of one or two dimensions",
+                v.signature()
+            ),
         })?;
         let panels = Panels::new(
             String::new(),
-            vec![Panel { label: full.clone(), data: arr }],
+            vec![Panel {
+                label: full.clone(),
+                data: arr,
+            }],
             width,
         )?;
         let (w, h) = panels.size();

@@ -36,7 +36,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/traj/{name}/runs/{index}", get(api::run))
         .route("/api/traj/{name}/node", get(api::node))
         .route("/api/traj/{name}/{file}", get(api::drawing))
-        .fallback(|| async { ApiError::not_found("no such page; the dashboard is at / and the API under /api (see docs/api.md)") })
+        .fallback(|| async {
+            ApiError::not_found(
+                "no such page; the dashboard is at / and the API under /api (see docs/api.md)",
+            )
+        })
         .with_state(state)
 }
 

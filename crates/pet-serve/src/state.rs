@@ -86,7 +86,8 @@ impl AppState {
                 }
                 prev => {
                     let generation = prev.map_or(1, |s| s.generation + 1);
-                    let traj = Trajectory::load(self.store.clone(), &info.name, LoadSpec::default())?;
+                    let traj =
+                        Trajectory::load(self.store.clone(), &info.name, LoadSpec::default())?;
                     let table = RunTable::build(&traj)?;
                     reread += 1;
                     next.insert(

@@ -29,9 +29,11 @@ fn stats(v: &Value) -> Option<(f64, f64, f64)> {
     if n == 0 {
         return None;
     }
-    let (lo, hi, sum) = a.iter().fold((f64::INFINITY, f64::NEG_INFINITY, 0.0), |(l, h, s), &x| {
-        (l.min(x), h.max(x), s + x)
-    });
+    let (lo, hi, sum) = a
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY, 0.0), |(l, h, s), &x| {
+            (l.min(x), h.max(x), s + x)
+        });
     Some((lo, hi, sum / n as f64))
 }
 
@@ -49,11 +51,17 @@ pub fn summary(v: &Value) -> String {
     let s = match (shape(v), stats(v)) {
         (Some(sh), Some((lo, hi, mean))) => format!(
             "{} array, min {lo}, max {hi}, mean {mean:.6}",
-            sh.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
+            sh.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("×")
         ),
         (Some(sh), None) => format!(
             "{} array",
-            sh.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
+            sh.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("×")
         ),
         _ => v.to_string(),
     };
@@ -107,10 +115,7 @@ pub fn item(traj: &str, path: &str, name: &str, v: &Value) -> Json {
 /// A leaf's items.
 pub fn items(traj: &str, path: &str, data: &LeafData) -> Vec<Json> {
     match data {
-        LeafData::Result { items } => items
-            .iter()
-            .map(|(k, v)| item(traj, path, k, v))
-            .collect(),
+        LeafData::Result { items } => items.iter().map(|(k, v)| item(traj, path, k, v)).collect(),
         LeafData::Param { value, .. } => {
             vec![item(traj, path, pet_core::name::last(path), value)]
         }

@@ -11,7 +11,12 @@ use pet_core::{LoadSpec, Trajectory};
 use serde_json::Value;
 
 fn runs_of(v: &Value) -> Vec<i64> {
-    v["rows"].as_array().unwrap().iter().map(|r| r["index"].as_i64().unwrap()).collect()
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["index"].as_i64().unwrap())
+        .collect()
 }
 
 #[test]
@@ -24,23 +29,51 @@ fn the_store_its_runs_and_one_run() {
     let t = &store["trajectories"][0];
     assert_eq!(t["name"], "cellular_automata");
     assert_eq!(t["comment"], "Elementary cellular automata");
-    assert_eq!((t["runs"].as_u64(), t["completed"].as_u64()), (Some(6), Some(6)));
+    assert_eq!(
+        (t["runs"].as_u64(), t["completed"].as_u64()),
+        (Some(6), Some(6))
+    );
     assert_eq!(t["explored"], serde_json::json!(["rule_number"]));
     assert_eq!(t["results"], serde_json::json!(["density"]));
 
     let all = get_json(&s, "/api/traj/cellular_automata/runs");
-    assert_eq!((all["total"].as_u64(), all["matched"].as_u64()), (Some(6), Some(6)));
-    let names: Vec<&str> = all["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["run", "status", "runtime", "rule_number", "density"]);
+    assert_eq!(
+        (all["total"].as_u64(), all["matched"].as_u64()),
+        (Some(6), Some(6))
+    );
+    let names: Vec<&str> = all["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["run", "status", "runtime", "rule_number", "density"]
+    );
     assert_eq!(all["rows"][3]["cells"][3], 110);
 
-    let hits = get_json(&s, "/api/traj/cellular_automata/runs?where=rule_number%20%3E%20100");
+    let hits = get_json(
+        &s,
+        "/api/traj/cellular_automata/runs?where=rule_number%20%3E%20100",
+    );
     assert_eq!(hits["matched"], 3);
     assert_eq!(runs_of(&hits), [3, 4, 5]);
-    let sorted = get_json(&s, "/api/traj/cellular_automata/runs?sort=rule_number&order=desc&limit=2&offset=1");
+    let sorted = get_json(
+        &s,
+        "/api/traj/cellular_automata/runs?sort=rule_number&order=desc&limit=2&offset=1",
+    );
     assert_eq!(runs_of(&sorted), [4, 3]);
-    let both = get_json(&s, "/api/traj/cellular_automata/runs?where=rule_number%3C100&sort=density&order=asc");
-    let d: Vec<f64> = both["rows"].as_array().unwrap().iter().map(|r| r["cells"][4].as_f64().unwrap()).collect();
+    let both = get_json(
+        &s,
+        "/api/traj/cellular_automata/runs?where=rule_number%3C100&sort=density&order=asc",
+    );
+    let d: Vec<f64> = both["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cells"][4].as_f64().unwrap())
+        .collect();
     assert_eq!(d.len(), 3);
     assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
 
@@ -49,13 +82,26 @@ fn the_store_its_runs_and_one_run() {
     assert_eq!(run["status"], "completed");
     let params = run["parameters"].as_array().unwrap();
     let rule = params.iter().find(|p| p["name"] == "rule_number").unwrap();
-    assert_eq!((rule["value"].as_i64(), rule["comment"].as_str()), (Some(110), Some("Wolfram rule")));
+    assert_eq!(
+        (rule["value"].as_i64(), rule["comment"].as_str()),
+        (Some(110), Some("Wolfram rule"))
+    );
     let results = run["results"].as_array().unwrap();
-    let pattern = results.iter().find(|r| r["path"].as_str().unwrap().ends_with("pattern")).unwrap();
+    let pattern = results
+        .iter()
+        .find(|r| r["path"].as_str().unwrap().ends_with("pattern"))
+        .unwrap();
     let item = &pattern["items"][0];
     assert_eq!(item["shape"], serde_json::json!([60, 100]));
-    assert_eq!(item["value"], Value::Null, "a large array is summarised, not sent");
-    assert!(item["summary"].as_str().unwrap().starts_with("60×100 array, min 0, max 1"));
+    assert_eq!(
+        item["value"],
+        Value::Null,
+        "a large array is summarised, not sent"
+    );
+    assert!(item["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("60×100 array, min 0, max 1"));
     let (status, ctype, png) = get(&s, item["image"].as_str().unwrap());
     assert_eq!((status, ctype.as_str()), (200, "image/png"));
     let (w, h) = png_size(&png);
@@ -67,12 +113,20 @@ fn the_store_its_runs_and_one_run() {
     let group = get_json(&s, "/api/traj/cellular_automata/node?path=parameters");
     assert_eq!(group["kind"], "group");
 
-    let (status, ctype, png) = get(&s, "/api/traj/cellular_automata/plot.png?y=density&x=rule_number&width=640&height=400");
+    let (status, ctype, png) = get(
+        &s,
+        "/api/traj/cellular_automata/plot.png?y=density&x=rule_number&width=640&height=400",
+    );
     assert_eq!((status, ctype.as_str()), (200, "image/png"));
     assert_eq!(png_size(&png), (640, 400));
-    let (status, ctype, svg) = get(&s, "/api/traj/cellular_automata/plot.svg?y=density&where=rule_number%3E100");
+    let (status, ctype, svg) = get(
+        &s,
+        "/api/traj/cellular_automata/plot.svg?y=density&where=rule_number%3E100",
+    );
     assert_eq!((status, ctype.as_str()), (200, "image/svg+xml"));
-    assert!(String::from_utf8(svg).unwrap().contains("\ndensity\n</text>"));
+    assert!(String::from_utf8(svg)
+        .unwrap()
+        .contains("\ndensity\n</text>"));
 
     let (status, ctype, page) = get(&s, "/");
     assert_eq!((status, ctype.as_str()), (200, "text/html"));
@@ -86,24 +140,84 @@ fn bad_requests_are_4xx_with_a_message() {
     let s = serve(&url, 1000);
     let cases = [
         ("/api/traj/nope/runs", 404, "no trajectory 'nope'"),
-        ("/api/traj/cellular_automata/runs?limit=5000", 400, "between 1 and 1000"),
-        ("/api/traj/cellular_automata/runs?limit=ten", 400, "whole number"),
-        ("/api/traj/cellular_automata/runs?where=rule_number%20%3E", 400, "bad --where"),
-        ("/api/traj/cellular_automata/runs?where=nope%3E1", 400, "'nope' is not a column"),
-        ("/api/traj/cellular_automata/runs?sort=nope", 400, "'nope' is not a column"),
-        ("/api/traj/cellular_automata/runs?order=up", 400, "asc or desc"),
-        ("/api/traj/cellular_automata/runs?colour=red", 400, "unknown query parameter 'colour'"),
-        ("/api/traj/cellular_automata/runs/99", 404, "run 99 does not exist"),
+        (
+            "/api/traj/cellular_automata/runs?limit=5000",
+            400,
+            "between 1 and 1000",
+        ),
+        (
+            "/api/traj/cellular_automata/runs?limit=ten",
+            400,
+            "whole number",
+        ),
+        (
+            "/api/traj/cellular_automata/runs?where=rule_number%20%3E",
+            400,
+            "bad --where",
+        ),
+        (
+            "/api/traj/cellular_automata/runs?where=nope%3E1",
+            400,
+            "'nope' is not a column",
+        ),
+        (
+            "/api/traj/cellular_automata/runs?sort=nope",
+            400,
+            "'nope' is not a column",
+        ),
+        (
+            "/api/traj/cellular_automata/runs?order=up",
+            400,
+            "asc or desc",
+        ),
+        (
+            "/api/traj/cellular_automata/runs?colour=red",
+            400,
+            "unknown query parameter 'colour'",
+        ),
+        (
+            "/api/traj/cellular_automata/runs/99",
+            404,
+            "run 99 does not exist",
+        ),
         ("/api/traj/cellular_automata/runs/abc", 400, "whole number"),
         ("/api/traj/cellular_automata/node", 400, "?path="),
-        ("/api/traj/cellular_automata/node?path=no.such", 404, "not part of the trajectory"),
+        (
+            "/api/traj/cellular_automata/node?path=no.such",
+            404,
+            "not part of the trajectory",
+        ),
         ("/api/traj/cellular_automata/plot.png", 400, "?y=NAME"),
-        ("/api/traj/cellular_automata/plot.png?y=nope", 400, "'nope' is not a column"),
-        ("/api/traj/cellular_automata/plot.png?y=density&width=10000", 400, "between 200 and 2000"),
-        ("/api/traj/cellular_automata/plot.png?y=status", 422, "not a number"),
-        ("/api/traj/cellular_automata/plot.png?y=density&where=rule_number%3E1000", 422, "nothing to draw"),
-        ("/api/traj/cellular_automata/plot.gif?y=density", 404, "no endpoint 'plot.gif'"),
-        ("/api/traj/cellular_automata/image.png?path=rule_number", 422, "not a numeric array"),
+        (
+            "/api/traj/cellular_automata/plot.png?y=nope",
+            400,
+            "'nope' is not a column",
+        ),
+        (
+            "/api/traj/cellular_automata/plot.png?y=density&width=10000",
+            400,
+            "between 200 and 2000",
+        ),
+        (
+            "/api/traj/cellular_automata/plot.png?y=status",
+            422,
+            "not a number",
+        ),
+        (
+            "/api/traj/cellular_automata/plot.png?y=density&where=rule_number%3E1000",
+            422,
+            "nothing to draw",
+        ),
+        (
+            "/api/traj/cellular_automata/plot.gif?y=density",
+            404,
+            "no endpoint 'plot.gif'",
+        ),
+        (
+            "/api/traj/cellular_automata/image.png?path=rule_number",
+            422,
+            "not a numeric array",
+        ),
         ("/api/traj/cellular_automata/runs?where=%FF", 400, ""),
         ("/nowhere", 404, "no such page"),
     ];
@@ -113,7 +227,10 @@ fn bad_requests_are_4xx_with_a_message() {
         assert_eq!(status, want, "GET {path}: {text}");
         assert_eq!(ctype, "application/json", "GET {path}");
         let msg: Value = serde_json::from_slice(&body).unwrap();
-        assert!(msg["error"].as_str().unwrap().contains(says), "GET {path}: {text}");
+        assert!(
+            msg["error"].as_str().unwrap().contains(says),
+            "GET {path}: {text}"
+        );
     }
     // The server still answers.
     assert_eq!(get_json(&s, "/api/store")["trajectories"][0]["runs"], 6);
@@ -125,9 +242,15 @@ fn runs_stored_while_serving_appear_and_the_file_is_never_written() {
     let url = ca_store(dir.path(), 3);
     let s = serve(&url, 100);
     let t = &get_json(&s, "/api/store")["trajectories"][0];
-    assert_eq!((t["completed"].as_u64(), t["pending"].as_u64()), (Some(3), Some(3)));
+    assert_eq!(
+        (t["completed"].as_u64(), t["pending"].as_u64()),
+        (Some(3), Some(3))
+    );
     let gen = t["generation"].as_u64().unwrap();
-    let page = get_json(&s, "/api/traj/cellular_automata/runs?where=status%3D%3D%22pending%22");
+    let page = get_json(
+        &s,
+        "/api/traj/cellular_automata/runs?where=status%3D%3D%22pending%22",
+    );
     assert_eq!(runs_of(&page), [3, 4, 5]);
     // Another writer finishes the sweep.
     {
@@ -143,10 +266,16 @@ fn runs_stored_while_serving_appear_and_the_file_is_never_written() {
             assert!(t["generation"].as_u64().unwrap() > gen);
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "new runs did not appear: {t}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "new runs did not appear: {t}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let page = get_json(&s, "/api/traj/cellular_automata/runs?where=status%3D%3D%22pending%22");
+    let page = get_json(
+        &s,
+        "/api/traj/cellular_automata/runs?where=status%3D%3D%22pending%22",
+    );
     assert_eq!(page["matched"], 0);
 
     // Everything the API serves, asked for; the store's files do not change.
@@ -155,7 +284,10 @@ fn runs_stored_while_serving_appear_and_the_file_is_never_written() {
             .unwrap()
             .map(|e| {
                 let e = e.unwrap();
-                (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
             })
             .collect();
         v.sort();

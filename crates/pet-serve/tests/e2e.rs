@@ -10,7 +10,9 @@ use common::cdp::Browser;
 use common::*;
 
 fn shots(name: &str) -> Vec<std::path::PathBuf> {
-    let mut v = vec![std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard").join(name)];
+    let mut v = vec![std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("dashboard")
+        .join(name)];
     if let Ok(d) = std::env::var("PET_SCREENSHOTS") {
         v.push(std::path::Path::new(&d).join(name));
     }
@@ -38,20 +40,33 @@ fn filter_runs_open_one_and_see_it() {
         "document.querySelector('a[href=\"#/t/cellular_automata\"]') !== null",
         "the trajectory list",
     );
-    let text = b.eval("document.body.innerText").as_str().unwrap().to_string();
+    let text = b
+        .eval("document.body.innerText")
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(text.contains("Elementary cellular automata"), "{text}");
     screenshot(&mut b, "trajectories.png");
 
     b.eval("document.querySelector('a[href=\"#/t/cellular_automata\"]').click()");
-    b.wait_for("document.querySelectorAll('#runs tbody tr').length === 6", "six runs");
+    b.wait_for(
+        "document.querySelectorAll('#runs tbody tr').length === 6",
+        "six runs",
+    );
 
     b.eval(
         "(() => { const w = document.getElementById('where'); w.value = 'rule_number > 100';
                   w.dispatchEvent(new Event('input', {bubbles: true}));
                   document.getElementById('apply').click(); })()",
     );
-    b.wait_for("document.querySelectorAll('#runs tbody tr').length === 3", "three matching runs");
-    b.wait_for("document.getElementById('count').innerText.includes('3 of 6')", "the count '3 of 6'");
+    b.wait_for(
+        "document.querySelectorAll('#runs tbody tr').length === 3",
+        "three matching runs",
+    );
+    b.wait_for(
+        "document.getElementById('count').innerText.includes('3 of 6')",
+        "the count '3 of 6'",
+    );
     // The rule column shows exactly the rules above 100.
     let rules = b.eval(
         "(() => { const h = [...document.querySelectorAll('#runs thead th')].map(t => t.innerText.replace(/[▲▼]/g, '').trim());
@@ -63,7 +78,11 @@ fn filter_runs_open_one_and_see_it() {
         "(() => { const i = document.getElementById('plot'); return i && i.complete && i.naturalWidth > 0; })()",
         "the chart image",
     );
-    let src = b.eval("document.getElementById('plot').src").as_str().unwrap().to_string();
+    let src = b
+        .eval("document.getElementById('plot').src")
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(src.contains("plot.png") && src.contains("where="), "{src}");
     screenshot(&mut b, "runs-filtered.png");
 
@@ -72,10 +91,24 @@ fn filter_runs_open_one_and_see_it() {
         "document.getElementById('run-title') && document.getElementById('run-title').innerText === 'run_00000003 (index 3)'",
         "the page of run 3",
     );
-    let params = b.eval("document.getElementById('run-params').innerText").as_str().unwrap().to_string();
-    assert!(params.contains("rule_number") && params.contains("110"), "{params}");
-    let results = b.eval("document.getElementById('run-results').innerText").as_str().unwrap().to_string();
-    assert!(results.contains("density") && results.contains("pattern"), "{results}");
+    let params = b
+        .eval("document.getElementById('run-params').innerText")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        params.contains("rule_number") && params.contains("110"),
+        "{params}"
+    );
+    let results = b
+        .eval("document.getElementById('run-results').innerText")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        results.contains("density") && results.contains("pattern"),
+        "{results}"
+    );
     b.wait_for(
         "(() => { const i = document.querySelector('img.result-image'); return i && i.complete && i.naturalWidth >= 100; })()",
         "the pattern drawn as an image",

@@ -122,11 +122,27 @@ mod tests {
     #[test]
     fn scalars_and_quantities_become_cells() {
         assert_eq!(Cell::of(&Value::from(3i32)), Some(Cell::Int(3)));
-        assert_eq!(Cell::of(&Value::from(u64::MAX)), Some(Cell::Num(u64::MAX as f64)));
+        assert_eq!(
+            Cell::of(&Value::from(u64::MAX)),
+            Some(Cell::Num(u64::MAX as f64))
+        );
         assert_eq!(Cell::of(&Value::from(vec![1.0f64, 2.0])), None);
         assert_eq!(Cell::Num(f64::NAN).json(), Json::Null);
-        let mut v = vec![Cell::Null, Cell::Num(2.5), Cell::Int(2), Cell::Str("a".into())];
+        let mut v = vec![
+            Cell::Null,
+            Cell::Num(2.5),
+            Cell::Int(2),
+            Cell::Str("a".into()),
+        ];
         v.sort_by(|a, b| a.cmp_sort(b));
-        assert_eq!(v, vec![Cell::Int(2), Cell::Num(2.5), Cell::Str("a".into()), Cell::Null]);
+        assert_eq!(
+            v,
+            vec![
+                Cell::Int(2),
+                Cell::Num(2.5),
+                Cell::Str("a".into()),
+                Cell::Null
+            ]
+        );
     }
 }

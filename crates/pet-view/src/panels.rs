@@ -77,7 +77,9 @@ impl Panels {
     /// Panels in about-square rows, scaled so the image is near `target` pixels wide.
     pub fn new(title: String, panels: Vec<Panel>, target: u32) -> Result<Panels> {
         if panels.is_empty() {
-            return Err(ViewError::Unplottable("no array to draw: no run matched or stored it".into()));
+            return Err(ViewError::Unplottable(
+                "no array to draw: no run matched or stored it".into(),
+            ));
         }
         if panels.len() > MAX_PANELS {
             return Err(ViewError::TooLarge(format!(
@@ -86,8 +88,15 @@ impl Panels {
             )));
         }
         let columns = (panels.len() as f64).sqrt().ceil() as usize;
-        let widest = panels.iter().map(|p| p.data.ncols()).max().unwrap_or(1).max(1);
-        let per = (target as usize / columns).saturating_sub(GAP as usize).max(1);
+        let widest = panels
+            .iter()
+            .map(|p| p.data.ncols())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let per = (target as usize / columns)
+            .saturating_sub(GAP as usize)
+            .max(1);
         let scale = (per / widest).clamp(1, 16) as u32;
         let p = Panels {
             title,
@@ -108,8 +117,20 @@ impl Panels {
     pub fn size(&self) -> (u32, u32) {
         let cols = self.columns.max(1);
         let rows = self.panels.len().div_ceil(cols);
-        let cw = self.panels.iter().map(|p| p.data.ncols()).max().unwrap_or(1) as u32 * self.scale;
-        let ch = self.panels.iter().map(|p| p.data.nrows()).max().unwrap_or(1) as u32 * self.scale;
+        let cw = self
+            .panels
+            .iter()
+            .map(|p| p.data.ncols())
+            .max()
+            .unwrap_or(1) as u32
+            * self.scale;
+        let ch = self
+            .panels
+            .iter()
+            .map(|p| p.data.nrows())
+            .max()
+            .unwrap_or(1) as u32
+            * self.scale;
         let top = if self.title.is_empty() { 0 } else { TITLE };
         (
             cols as u32 * (cw + GAP) + GAP,
@@ -126,12 +147,25 @@ impl Draw for Panels {
         DB::ErrorType: 'static,
     {
         let shade = Shading::fit(self.panels.iter().flat_map(|p| p.data.iter()));
-        let cw = self.panels.iter().map(|p| p.data.ncols()).max().unwrap_or(1) as i32 * self.scale as i32;
-        let ch = self.panels.iter().map(|p| p.data.nrows()).max().unwrap_or(1) as i32 * self.scale as i32;
+        let cw = self
+            .panels
+            .iter()
+            .map(|p| p.data.ncols())
+            .max()
+            .unwrap_or(1) as i32
+            * self.scale as i32;
+        let ch = self
+            .panels
+            .iter()
+            .map(|p| p.data.nrows())
+            .max()
+            .unwrap_or(1) as i32
+            * self.scale as i32;
         let mut top = GAP as i32;
         if !self.title.is_empty() {
             let (w, _) = area.dim_in_pixel();
-            let style = TextStyle::from((FAMILY, 18).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+            let style =
+                TextStyle::from((FAMILY, 18).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
             area.draw_text(&self.title, &style, (w as i32 / 2, 6))?;
             top += TITLE as i32 - GAP as i32;
         }
@@ -150,11 +184,17 @@ impl Draw for Panels {
                 if s == 1 {
                     area.draw_pixel((x, y), &colour)?;
                 } else {
-                    area.draw(&Rectangle::new([(x, y), (x + s - 1, y + s - 1)], colour.filled()))?;
+                    area.draw(&Rectangle::new(
+                        [(x, y), (x + s - 1, y + s - 1)],
+                        colour.filled(),
+                    ))?;
                 }
             }
             let (pw, ph) = (p.data.ncols() as i32 * s, p.data.nrows() as i32 * s);
-            area.draw(&Rectangle::new([(x0 - 1, y0 - 1), (x0 + pw, y0 + ph)], BLACK.stroke_width(1)))?;
+            area.draw(&Rectangle::new(
+                [(x0 - 1, y0 - 1), (x0 + pw, y0 + ph)],
+                BLACK.stroke_width(1),
+            ))?;
             corners.push((x0, y0));
         }
         Ok(corners)

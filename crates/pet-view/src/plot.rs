@@ -139,7 +139,12 @@ fn means<K: Ord>(pairs: impl Iterator<Item = (K, f64)>) -> (BTreeMap<K, f64>, bo
         e.1 += 1;
     }
     let several = acc.values().any(|(_, n)| *n > 1);
-    (acc.into_iter().map(|(k, (s, n))| (k, s / n as f64)).collect(), several)
+    (
+        acc.into_iter()
+            .map(|(k, (s, n))| (k, s / n as f64))
+            .collect(),
+        several,
+    )
 }
 
 /// Orders f64 keys for maps.
@@ -167,7 +172,9 @@ impl Chart {
             .find(|c| c.kind == ColumnKind::Param)
             .map(|c| c.name.clone());
         let x = spec.x.clone().or(first_param).ok_or_else(|| {
-            ViewError::Unplottable("the trajectory explores no parameter; name the x axis with --x".into())
+            ViewError::Unplottable(
+                "the trajectory explores no parameter; name the x axis with --x".into(),
+            )
         })?;
         let xc = numeric(t, &x)?;
         let label = |c: usize| t.column(c).map(|c| c.label()).unwrap_or_default();
@@ -205,7 +212,11 @@ impl Chart {
                 grid,
             }));
         }
-        let sc = spec.series.as_deref().map(|s| t.column_index(s)).transpose()?;
+        let sc = spec
+            .series
+            .as_deref()
+            .map(|s| t.column_index(s))
+            .transpose()?;
         let groups: Vec<(String, Vec<usize>)> = match sc {
             None => vec![(String::new(), rows.to_vec())],
             Some(sc) => {
@@ -213,7 +224,11 @@ impl Chart {
                 distinct(t, sc, rows)
                     .into_iter()
                     .map(|v| {
-                        let rs = rows.iter().copied().filter(|&r| *t.cell(sc, r) == v).collect();
+                        let rs = rows
+                            .iter()
+                            .copied()
+                            .filter(|&r| *t.cell(sc, r) == v)
+                            .collect();
                         (format!("{name}={}", v.label()), rs)
                     })
                     .collect()
@@ -223,11 +238,15 @@ impl Chart {
         let series = groups
             .into_iter()
             .map(|(name, rs)| {
-                let (m, several) = means(rs.iter().filter_map(|&r| {
-                    Some((Key(t.cell(xc, r).num()?), t.cell(yc, r).num()?))
-                }));
+                let (m, several) = means(
+                    rs.iter()
+                        .filter_map(|&r| Some((Key(t.cell(xc, r).num()?), t.cell(yc, r).num()?))),
+                );
                 any_several |= several;
-                (name, m.into_iter().map(|(k, v)| (k.0, v)).collect::<Vec<_>>())
+                (
+                    name,
+                    m.into_iter().map(|(k, v)| (k.0, v)).collect::<Vec<_>>(),
+                )
             })
             .filter(|(_, pts)| !pts.is_empty())
             .collect::<Vec<_>>();
@@ -267,11 +286,17 @@ impl Draw for Chart {
 fn span(vals: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (lo, hi) = vals
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
     if lo > hi {
         return 0.0..1.0;
     }
-    let pad = if hi > lo { (hi - lo) * 0.05 } else { lo.abs().max(1.0) * 0.5 };
+    let pad = if hi > lo {
+        (hi - lo) * 0.05
+    } else {
+        lo.abs().max(1.0) * 0.5
+    };
     (lo - pad)..(hi + pad)
 }
 
@@ -374,7 +399,10 @@ impl HeatChart {
                     (SegmentValue::Exact(i), SegmentValue::Exact(j)),
                     (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
                 );
-                chart.draw_series(std::iter::once(Rectangle::new([a.clone(), b.clone()], colour.filled())))?;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [a.clone(), b.clone()],
+                    colour.filled(),
+                )))?;
                 let (p, q) = (chart.backend_coord(&a), chart.backend_coord(&b));
                 layout.cells.push(HeatCell {
                     x: self.xs[i as usize].label(),
@@ -405,7 +433,10 @@ impl HeatChart {
             cb.draw_series((0..steps).map(|k| {
                 let lo = min + (top - min) * f64::from(k) / f64::from(steps);
                 let hi = min + (top - min) * f64::from(k + 1) / f64::from(steps);
-                Rectangle::new([(0.0, lo), (1.0, hi)], shade.colour((lo + hi) / 2.0).filled())
+                Rectangle::new(
+                    [(0.0, lo), (1.0, hi)],
+                    shade.colour((lo + hi) / 2.0).filled(),
+                )
             }))?;
         }
         Ok(layout)

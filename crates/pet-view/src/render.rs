@@ -84,14 +84,20 @@ pub fn check_size(width: u32, height: u32) -> Result<()> {
 }
 
 /// Draws `d` into a `width`×`height` image of `format`.
-pub fn render<D: Draw>(d: &D, format: Format, width: u32, height: u32) -> Result<Rendered<D::Layout>> {
+pub fn render<D: Draw>(
+    d: &D,
+    format: Format,
+    width: u32,
+    height: u32,
+) -> Result<Rendered<D::Layout>> {
     crate::font::ensure()?;
     check_size(width, height)?;
     let (bytes, layout) = match format {
         Format::Png => {
             let mut rgb = vec![255u8; width as usize * height as usize * 3];
             let layout = {
-                let area = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+                let area =
+                    BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
                 area.fill(&WHITE)?;
                 let layout = d.draw(&area)?;
                 area.present()?;

@@ -120,7 +120,11 @@ fn leaf_cells(path: &str, data: &LeafData) -> Vec<(String, Cell, Option<String>)
         LeafData::Result { items } => items
             .iter()
             .filter_map(|(k, v)| {
-                Some((column_name(path, k, items.len() == 1), Cell::of(v)?, unit(v)))
+                Some((
+                    column_name(path, k, items.len() == 1),
+                    Cell::of(v)?,
+                    unit(v),
+                ))
             })
             .collect(),
         LeafData::Param { value, .. } => Cell::of(value)
@@ -371,9 +375,15 @@ impl RunTable {
     }
 
     /// The rows a query selects, in order (all of them, without paging).
-    pub fn select_all(&self, filter: Option<&str>, sort: Option<(&str, Order)>) -> Result<Vec<usize>> {
+    pub fn select_all(
+        &self,
+        filter: Option<&str>,
+        sort: Option<(&str, Order)>,
+    ) -> Result<Vec<usize>> {
         let hits = filter.map(|f| self.filter(f)).transpose()?;
-        let sort = sort.map(|(c, o)| Ok::<_, ViewError>((self.column_index(c)?, o))).transpose()?;
+        let sort = sort
+            .map(|(c, o)| Ok::<_, ViewError>((self.column_index(c)?, o)))
+            .transpose()?;
         Ok(match (hits, sort) {
             (None, None) => (0..self.runs).collect(),
             (Some(h), None) => h.iter().map(|&r| r as usize).collect(),
@@ -494,7 +504,10 @@ mod tests {
     fn bad_names_and_types_are_errors_that_list_the_columns() {
         let t = table();
         let e = t.filter("nope > 1").unwrap_err().to_string();
-        assert!(e.contains("'nope' is not a column") && e.contains("rule_number"), "{e}");
+        assert!(
+            e.contains("'nope' is not a column") && e.contains("rule_number"),
+            "{e}"
+        );
         let e = t.filter("rule_number + 1").unwrap_err().to_string();
         assert!(e.contains("not true/false"), "{e}");
         assert!(t.filter("rule_number >").is_err());

@@ -18,10 +18,7 @@ fn make(url: &str, side: usize) -> Result<()> {
     let mut t = Trajectory::create(store.clone(), "sweep", "bench_dashboard")?;
     t.add_parameter("a", 0i64, "first axis")?;
     t.add_parameter("b", 0i64, "second axis")?;
-    t.explore_cartesian([
-        ("a", vals(0..side as i64)),
-        ("b", vals(0..side as i64)),
-    ])?;
+    t.explore_cartesian([("a", vals(0..side as i64)), ("b", vals(0..side as i64))])?;
     t.store()?;
     let mut batch = Vec::with_capacity(1000);
     for i in 0..t.len() {
@@ -42,7 +39,10 @@ fn make(url: &str, side: usize) -> Result<()> {
 fn get(addr: std::net::SocketAddr, path: &str) -> Result<(u16, usize, f64)> {
     let start = Instant::now();
     let mut s = TcpStream::connect(addr)?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf)?;
     let secs = start.elapsed().as_secs_f64();
@@ -82,17 +82,48 @@ fn main() -> Result<()> {
     let addr = server.addr();
     let requests = [
         ("store and trajectories", "/api/store".to_string()),
-        ("first page of runs (50)", "/api/traj/sweep/runs".to_string()),
-        ("page 1000 of runs", "/api/traj/sweep/runs?offset=50000".to_string()),
-        ("filtered page: a > 900 && z > 0.5", "/api/traj/sweep/runs?where=a%20%3E%20900%20%26%26%20z%20%3E%200.5".to_string()),
-        ("sorted page: z descending", "/api/traj/sweep/runs?sort=z&order=desc".to_string()),
-        ("filtered and sorted page", "/api/traj/sweep/runs?where=b%20%3C%2010&sort=z".to_string()),
-        ("one run", format!("/api/traj/sweep/runs/{}", side * side / 2)),
-        ("line plot PNG: z against a", "/api/traj/sweep/plot.png?y=z&x=a".to_string()),
-        ("heatmap PNG: z over a, b", "/api/traj/sweep/plot.png?y=z&x=a&y2=b".to_string()),
-        ("filtered heatmap PNG (b < 100)", "/api/traj/sweep/plot.png?y=z&x=a&y2=b&where=b%20%3C%20100".to_string()),
+        (
+            "first page of runs (50)",
+            "/api/traj/sweep/runs".to_string(),
+        ),
+        (
+            "page 1000 of runs",
+            "/api/traj/sweep/runs?offset=50000".to_string(),
+        ),
+        (
+            "filtered page: a > 900 && z > 0.5",
+            "/api/traj/sweep/runs?where=a%20%3E%20900%20%26%26%20z%20%3E%200.5".to_string(),
+        ),
+        (
+            "sorted page: z descending",
+            "/api/traj/sweep/runs?sort=z&order=desc".to_string(),
+        ),
+        (
+            "filtered and sorted page",
+            "/api/traj/sweep/runs?where=b%20%3C%2010&sort=z".to_string(),
+        ),
+        (
+            "one run",
+            format!("/api/traj/sweep/runs/{}", side * side / 2),
+        ),
+        (
+            "line plot PNG: z against a",
+            "/api/traj/sweep/plot.png?y=z&x=a".to_string(),
+        ),
+        (
+            "heatmap PNG: z over a, b",
+            "/api/traj/sweep/plot.png?y=z&x=a&y2=b".to_string(),
+        ),
+        (
+            "filtered heatmap PNG (b < 100)",
+            "/api/traj/sweep/plot.png?y=z&x=a&y2=b&where=b%20%3C%20100".to_string(),
+        ),
     ];
-    println!("pet serve on {} runs (SQLite, {}), server ready in {ready:.2} s", side * side, file.display());
+    println!(
+        "pet serve on {} runs (SQLite, {}), server ready in {ready:.2} s",
+        side * side,
+        file.display()
+    );
     println!();
     println!("| request | status | bytes | first: ms | again: ms |");
     println!("|---|---|---|---|---|");
@@ -102,7 +133,11 @@ fn main() -> Result<()> {
         if status != 200 {
             bail!("{path} answered {status}");
         }
-        println!("| {what} | {status} | {bytes} | {:.1} | {:.1} |", first * 1e3, again * 1e3);
+        println!(
+            "| {what} | {status} | {bytes} | {:.1} | {:.1} |",
+            first * 1e3,
+            again * 1e3
+        );
     }
     drop(server);
     Ok(())

@@ -29,7 +29,8 @@ fn main() -> anyhow::Result<()> {
         let rule = traj.get_as::<i64>("rule_number")?;
         // Touching the run's result loads just that result from the store.
         let pattern = traj.get(&format!("results.runs.{}.pattern", pet::name::run_name(i)))?;
-        let data = array2(&pattern).ok_or_else(|| anyhow::anyhow!("pattern of run {i} is not 2-D"))?;
+        let data =
+            array2(&pattern).ok_or_else(|| anyhow::anyhow!("pattern of run {i} is not 2-D"))?;
         let marked = hits.contains(&i);
         println!(
             "{}: rule {rule}{}",
@@ -42,7 +43,11 @@ fn main() -> anyhow::Result<()> {
         });
     }
     pet_examples::ensure_parent(&out)?;
-    let panels = Panels::new("Elementary cellular automata (selected: 30 < rule < 120)".into(), panels, 1260)?;
+    let panels = Panels::new(
+        "Elementary cellular automata (selected: 30 < rule < 120)".into(),
+        panels,
+        1260,
+    )?;
     let (w, h) = panels.size();
     let format = pet_view::Format::of_path(&out)?;
     let drawn = pet_view::render(&panels, format, w, h)?;

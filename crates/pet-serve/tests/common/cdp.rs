@@ -24,7 +24,11 @@ pub struct Browser {
 /// The Chromium binary, or a failure that says how to install it.
 fn chromium() -> PathBuf {
     for name in ["chromium", "chromium-browser", "google-chrome"] {
-        if let Ok(out) = Command::new("sh").arg("-c").arg(format!("command -v {name}")).output() {
+        if let Ok(out) = Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {name}"))
+            .output()
+        {
             let p = String::from_utf8_lossy(&out.stdout).trim().to_string();
             if out.status.success() && !p.is_empty() {
                 return PathBuf::from(p);
@@ -67,7 +71,10 @@ impl Browser {
             {
                 break p;
             }
-            assert!(Instant::now() < deadline, "chromium did not open its debugging port in 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "chromium did not open its debugging port in 30 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         };
         let list: Value = ureq::get(&format!("http://127.0.0.1:{port}/json/list"))
@@ -124,7 +131,11 @@ impl Browser {
             "Runtime.evaluate",
             json!({"expression": js, "returnByValue": true, "awaitPromise": true}),
         );
-        assert!(r.get("exceptionDetails").is_none(), "{js}: {}", r["exceptionDetails"]);
+        assert!(
+            r.get("exceptionDetails").is_none(),
+            "{js}: {}",
+            r["exceptionDetails"]
+        );
         r["result"]["value"].clone()
     }
 
@@ -132,12 +143,18 @@ impl Browser {
     pub fn wait_for(&mut self, js: &str, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if self.eval(&format!("!!(function(){{ try {{ return {js}; }} catch (e) {{ return false; }} }})()")) == json!(true) {
+            if self.eval(&format!(
+                "!!(function(){{ try {{ return {js}; }} catch (e) {{ return false; }} }})()"
+            )) == json!(true)
+            {
                 return;
             }
             if Instant::now() > deadline {
                 let text = self.eval("document.body ? document.body.innerText : ''");
-                panic!("timed out waiting for {what} ({js}); the page shows:\n{}", text.as_str().unwrap_or(""));
+                panic!(
+                    "timed out waiting for {what} ({js}); the page shows:\n{}",
+                    text.as_str().unwrap_or("")
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -32,8 +32,10 @@ pub fn pattern(rule: i64, steps: usize, cells: usize) -> ndarray::Array2<u8> {
 pub fn ca_store(dir: &Path, done: usize) -> String {
     let url = format!("sqlite://{}", dir.join("ca.db").display());
     let store = pet_stores::open(&url).unwrap();
-    let mut t = Trajectory::create(store, "cellular_automata", "Elementary cellular automata").unwrap();
-    t.add_parameter("rule_number", 0i64, "Wolfram rule").unwrap();
+    let mut t =
+        Trajectory::create(store, "cellular_automata", "Elementary cellular automata").unwrap();
+    t.add_parameter("rule_number", 0i64, "Wolfram rule")
+        .unwrap();
     t.add_parameter("steps", 60i64, "time steps").unwrap();
     t.explore([("rule_number", vals(RULES.to_vec()))]).unwrap();
     t.store().unwrap();
@@ -77,14 +79,22 @@ pub fn get(server: &pet_serve::Server, path: &str) -> (u16, String, Vec<u8>) {
     let status = resp.status();
     let ctype = resp.content_type().to_string();
     let mut body = Vec::new();
-    resp.into_reader().take(64 << 20).read_to_end(&mut body).unwrap();
+    resp.into_reader()
+        .take(64 << 20)
+        .read_to_end(&mut body)
+        .unwrap();
     (status, ctype, body)
 }
 
 /// GET that must answer 200 with JSON.
 pub fn get_json(server: &pet_serve::Server, path: &str) -> serde_json::Value {
     let (status, ctype, body) = get(server, path);
-    assert_eq!(status, 200, "GET {path}: {}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        status,
+        200,
+        "GET {path}: {}",
+        String::from_utf8_lossy(&body)
+    );
     assert_eq!(ctype, "application/json", "GET {path}");
     serde_json::from_slice(&body).unwrap()
 }
