@@ -278,6 +278,7 @@ function renderRuns(view, name, query, token) {
   // Fetch and draw the current page of runs.
   async function load() {
     const seq = ++pageSeq;
+    if (![...size.options].some((o) => o.value === String(limit()))) size.append(el('option', { value: String(limit()) }, `${limit()} per page`));
     size.value = String(limit());
     const params = { offset: offset(), limit: limit(), sort: q.sort, order: q.sort ? q.order || 'asc' : undefined, where: q.where };
     const qs = Object.entries(params).filter(([, v]) => v !== undefined && v !== '')
@@ -309,7 +310,7 @@ function renderRuns(view, name, query, token) {
       el('button', { type: 'button', class: 'sort', onclick: () => sortBy(c.name) }, c.name, el('span', { class: 'arrow' }, arrow)));
     }));
     const body = res.rows.map((r) => el('tr', {}, r.cells.map((v, i) => {
-      const col = res.columns[i].name;
+      const col = res.columns[i].kind === 'meta' ? res.columns[i].name : '';
       if (col === 'run') {
         return el('td', { class: 'num' }, el('a', { class: 'run-link', href: `#/t/${enc(name)}/run/${r.index}` }, String(r.index)));
       }

@@ -108,7 +108,10 @@ fn traj_json(s: &Snapshot) -> Json_ {
                             .and_then(|x| x.as_f64())
                             .map(pet_core::time::utc_timestamp)
                             .unwrap_or_else(|| v.to_string()),
-                        _ => v.to_string(),
+                        _ => match pet_view::Cell::of(&v) {
+                            Some(c) => c.label(),
+                            None => v.to_string(),
+                        },
                     };
                     Some(json!([name::last(&leaf), shown]))
                 })

@@ -193,6 +193,12 @@ impl Chart {
                 let j = pos(&ys_all, t.cell(vc, r))? / yk;
                 Some(((i, j), t.cell(yc, r).num()?))
             }));
+            if m.is_empty() {
+                return Err(ViewError::Unplottable(format!(
+                    "no run has '{}', '{x}' and '{y2}' as numbers; nothing to draw",
+                    spec.y
+                )));
+            }
             let mut grid = vec![vec![None; xs.len()]; ys.len()];
             for ((i, j), v) in m {
                 grid[j][i] = Some(v);
@@ -369,7 +375,10 @@ impl HeatChart {
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(70)
-            .build_cartesian_2d((0..nx).into_segmented(), (0..ny).into_segmented())?;
+            .build_cartesian_2d(
+                (0..(nx - 1).max(0)).into_segmented(),
+                (0..(ny - 1).max(0)).into_segmented(),
+            )?;
         let name_of = |vals: &[Cell], v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => usize::try_from(*i)
                 .ok()
