@@ -115,3 +115,46 @@ fn filter_runs_open_one_and_see_it() {
     );
     screenshot(&mut b, "run.png");
 }
+
+#[test]
+fn runs_a_sweep_stores_appear_on_the_open_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = ca_store(dir.path(), 3);
+    let server = serve(&url, 200);
+    let mut b = Browser::start(1280, 900);
+    b.goto(&format!(
+        "{}#/t/cellular_automata?where=status%20%3D%3D%20%22completed%22",
+        server.url()
+    ));
+    b.wait_for(
+        "document.getElementById('count').innerText.includes('3 of 6')",
+        "three completed runs",
+    );
+    b.wait_for(
+        "document.getElementById('live').checked",
+        "live refresh switched on",
+    );
+    // Another writer finishes the sweep while the page stays open.
+    {
+        let store = pet_stores::open(&url).unwrap();
+        let mut t =
+            pet_core::Trajectory::load(store, "cellular_automata", pet_core::LoadSpec::default())
+                .unwrap();
+        complete(&mut t, 3..6);
+        t.close().unwrap();
+    }
+    b.wait_for(
+        "document.getElementById('count').innerText.includes('6 of 6')",
+        "the new runs, without a reload",
+    );
+    b.wait_for(
+        "document.querySelectorAll('#runs tbody tr').length === 6",
+        "six rows",
+    );
+    // The same page: no navigation happened.
+    assert_eq!(
+        b.eval("performance.getEntriesByType('navigation').length"),
+        serde_json::json!(1)
+    );
+    assert!(b.eval("location.hash").as_str().unwrap().contains("where="));
+}
