@@ -155,14 +155,7 @@ pub fn info(url: &str, traj: Option<&str>) -> Result<()> {
         println!("{}:", clean(name::last(&s)));
         for leaf in t.leaves(&s) {
             let v = t.get(&leaf)?;
-            let shown = match name::last(&leaf) {
-                "started" | "finished" => v
-                    .as_scalar()
-                    .and_then(|x| x.as_f64())
-                    .map(pet_core::time::utc_timestamp)
-                    .unwrap_or_else(|| v.to_string()),
-                _ => v.to_string(),
-            };
+            let shown = pet_view::provenance::shown(name::last(&leaf), &v);
             println!("  {}: {}", clean(name::last(&leaf)), clean(&shown));
         }
     }

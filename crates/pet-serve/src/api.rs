@@ -102,17 +102,7 @@ fn traj_json(s: &Snapshot) -> Json_ {
                 .into_iter()
                 .filter_map(|leaf| {
                     let v = t.node(&leaf).ok()?.data.as_ref()?.value_at(&leaf)?.clone();
-                    let shown = match name::last(&leaf) {
-                        "started" | "finished" => v
-                            .as_scalar()
-                            .and_then(|x| x.as_f64())
-                            .map(pet_core::time::utc_timestamp)
-                            .unwrap_or_else(|| v.to_string()),
-                        _ => match pet_view::Cell::of(&v) {
-                            Some(c) => c.label(),
-                            None => v.to_string(),
-                        },
-                    };
+                    let shown = pet_view::provenance::shown(name::last(&leaf), &v);
                     Some(json!([name::last(&leaf), shown]))
                 })
                 .collect();

@@ -11,6 +11,7 @@ pub mod leaves;
 pub mod palette;
 pub mod panels;
 pub mod plot;
+pub mod provenance;
 pub mod render;
 pub mod table;
 
