@@ -22,8 +22,18 @@ fn runs_of(v: &Value) -> Vec<i64> {
 #[test]
 fn the_store_its_runs_and_one_run() {
     let dir = tempfile::tempdir().unwrap();
-    let url = ca_store(dir.path(), 6);
-    let s = serve(&url, 1000);
+    the_store_its_runs_and_one_run_at(&ca_store(dir.path(), 6));
+}
+
+#[test]
+fn the_same_on_an_hdf5_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("hdf5://{}", dir.path().join("ca.h5").display());
+    the_store_its_runs_and_one_run_at(&ca_store_at(&url, 6));
+}
+
+fn the_store_its_runs_and_one_run_at(url: &str) {
+    let s = serve(url, 1000);
     let store = get_json(&s, "/api/store");
     assert_eq!(store["read_only"], true);
     let t = &store["trajectories"][0];

@@ -30,7 +30,12 @@ pub fn pattern(rule: i64, steps: usize, cells: usize) -> ndarray::Array2<u8> {
 
 /// Creates `ca.db` in `dir` with the first `done` runs completed; returns its URL.
 pub fn ca_store(dir: &Path, done: usize) -> String {
-    let url = format!("sqlite://{}", dir.join("ca.db").display());
+    ca_store_at(&format!("sqlite://{}", dir.join("ca.db").display()), done)
+}
+
+/// The same store at any URL (`hdf5://…/ca.h5`).
+pub fn ca_store_at(url: &str, done: usize) -> String {
+    let url = url.to_string();
     let store = pet_stores::open(&url).unwrap();
     let mut t =
         Trajectory::create(store, "cellular_automata", "Elementary cellular automata").unwrap();
