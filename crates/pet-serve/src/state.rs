@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use pet_core::storage::RunCounts;
 use pet_core::{LoadSpec, Store, Trajectory, TrajectoryInfo};
@@ -23,6 +24,19 @@ pub struct Snapshot {
     pub counts: RunCounts,
     /// Grows by one at each re-read.
     pub generation: u64,
+    /// When it was read, and how long reading took.
+    pub read_at: Instant,
+    /// How long reading it took.
+    pub read_took: Duration,
+}
+
+impl Snapshot {
+    /// True when a re-read may start: a re-read waits at least twice as long as
+    /// the last one took, so a large trajectory whose sweep is still running
+    /// keeps the server busy at most a third of the time.
+    fn may_reread(&self) -> bool {
+        self.read_at.elapsed() >= self.read_took * 2
+    }
 }
 
 /// The store and its snapshots.
@@ -81,11 +95,12 @@ impl AppState {
         for info in listed {
             let counts = self.store.run_counts(&info.name)?;
             match old.get(&info.name) {
-                Some(s) if s.counts == counts => {
+                Some(s) if s.counts == counts || !s.may_reread() => {
                     next.insert(info.name.clone(), s.clone());
                 }
                 prev => {
                     let generation = prev.map_or(1, |s| s.generation + 1);
+                    let started = Instant::now();
                     let traj =
                         Trajectory::load(self.store.clone(), &info.name, LoadSpec::default())?;
                     let table = RunTable::build(&traj)?;
@@ -98,6 +113,8 @@ impl AppState {
                             table,
                             counts,
                             generation,
+                            read_at: Instant::now(),
+                            read_took: started.elapsed(),
                         }),
                     );
                 }
