@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 
 use pet_core::storage::ColumnPath;
 use pet_core::LoadSpec;
-use pet_view::panels::{array2, Panel, Panels};
+use pet_view::panels::{Panel, Panels};
 use pet_view::{render, Chart, Format, PlotSpec, RunTable, Style};
 
 use crate::safe_text::clean;
@@ -58,17 +58,8 @@ pub fn plot(a: PlotArgs<'_>) -> Result<()> {
             let data = store
                 .read_data(t.name(), &path)
                 .with_context(|| format!("cannot read {path}"))?;
-            let v = data.single_value(&path)?;
-            let arr = array2(v).with_context(|| {
-                format!(
-                    "{path} is {}, not a numeric array of one or two dimensions",
-                    v.signature()
-                )
-            })?;
-            panels.push(Panel {
-                label: format!("{}: {}", info.name, info.summary),
-                data: arr,
-            });
+            let label = format!("{}: {}", info.name, info.summary);
+            panels.push(Panel::of_leaf(&data, &path, None, label)?);
         }
         let p = Panels::new(format!("{} — {}", spec.y, title), panels, a.size.0)?;
         let (w, h) = p.size();

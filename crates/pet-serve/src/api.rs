@@ -13,7 +13,7 @@ use axum::Json;
 use serde_json::{json, Value as Json_};
 
 use pet_core::{name, NodeKind};
-use pet_view::panels::{array2, Panel, Panels};
+use pet_view::panels::{Panel, Panels};
 use pet_view::{render, Chart, Format, Order, PlotSpec, Query, Style};
 
 use crate::error::ApiError;
@@ -437,27 +437,8 @@ async fn image(
             }
             Err(_) => (path.clone(), run_leaf(&store, &traj, &path)?),
         };
-        let v = match (&data, p.text("item")) {
-            (pet_core::LeafData::Result { items }, Some(item)) => items
-                .get(&item)
-                .ok_or_else(|| ApiError::not_found(format!("'{full}' has no item '{item}'")))?,
-            (d, _) => d.single_value(&full)?,
-        };
-        let arr = array2(v).ok_or_else(|| ApiError {
-            status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            message: format!(
-                "'{full}' is {}, not a numeric array of one or two dimensions",
-                v.signature()
-            ),
-        })?;
-        let panels = Panels::new(
-            String::new(),
-            vec![Panel {
-                label: full.clone(),
-                data: arr,
-            }],
-            width,
-        )?;
+        let panel = Panel::of_leaf(&data, &full, p.text("item").as_deref(), full.clone())?;
+        let panels = Panels::new(String::new(), vec![panel], width)?;
         let (w, h) = panels.size();
         let r = render(&panels, format, w, h)?;
         Ok(image_response(format, r.bytes))

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use pet_core::value::Array;
-use pet_core::Value;
+use pet_core::{LeafData, PetError, Value};
 
 use crate::error::{Result, ViewError};
 use crate::font::FAMILY;
@@ -73,6 +73,32 @@ pub fn array2(v: &Value) -> Option<Array2<f64>> {
     }
 }
 
+impl Panel {
+    /// The panel of the array a leaf at `path` holds: its item `item`, or its
+    /// only value. A missing item is not found; a value that is not a numeric
+    /// array of one or two dimensions cannot be drawn.
+    pub fn of_leaf(
+        data: &LeafData,
+        path: &str,
+        item: Option<&str>,
+        label: String,
+    ) -> Result<Panel> {
+        let v = match (data, item) {
+            (LeafData::Result { items }, Some(item)) => items
+                .get(item)
+                .ok_or_else(|| PetError::NotFound(format!("{path} (item '{item}')")))?,
+            (d, _) => d.single_value(path)?,
+        };
+        let data = array2(v).ok_or_else(|| {
+            ViewError::Unplottable(format!(
+                "'{path}' is {}, not a numeric array of one or two dimensions",
+                v.signature()
+            ))
+        })?;
+        Ok(Panel { label, data })
+    }
+}
+
 impl Panels {
     /// Panels in about-square rows, scaled so the image is near `target` pixels wide.
     pub fn new(title: String, panels: Vec<Panel>, target: u32) -> Result<Panels> {
@@ -113,24 +139,19 @@ impl Panels {
         Ok(p)
     }
 
+    /// Pixels of one grid cell: the widest and the tallest panel, scaled.
+    fn cell(&self) -> (u32, u32) {
+        let most = |f: fn(&Panel) -> usize| {
+            self.panels.iter().map(f).max().unwrap_or(1) as u32 * self.scale
+        };
+        (most(|p| p.data.ncols()), most(|p| p.data.nrows()))
+    }
+
     /// The image size that holds every panel.
     pub fn size(&self) -> (u32, u32) {
         let cols = self.columns.max(1);
         let rows = self.panels.len().div_ceil(cols);
-        let cw = self
-            .panels
-            .iter()
-            .map(|p| p.data.ncols())
-            .max()
-            .unwrap_or(1) as u32
-            * self.scale;
-        let ch = self
-            .panels
-            .iter()
-            .map(|p| p.data.nrows())
-            .max()
-            .unwrap_or(1) as u32
-            * self.scale;
+        let (cw, ch) = self.cell();
         let top = if self.title.is_empty() { 0 } else { TITLE };
         (
             cols as u32 * (cw + GAP) + GAP,
@@ -147,20 +168,8 @@ impl Draw for Panels {
         DB::ErrorType: 'static,
     {
         let shade = Shading::fit(self.panels.iter().flat_map(|p| p.data.iter()));
-        let cw = self
-            .panels
-            .iter()
-            .map(|p| p.data.ncols())
-            .max()
-            .unwrap_or(1) as i32
-            * self.scale as i32;
-        let ch = self
-            .panels
-            .iter()
-            .map(|p| p.data.nrows())
-            .max()
-            .unwrap_or(1) as i32
-            * self.scale as i32;
+        let (cw, ch) = self.cell();
+        let (cw, ch) = (cw as i32, ch as i32);
         let mut top = GAP as i32;
         if !self.title.is_empty() {
             let (w, _) = area.dim_in_pixel();

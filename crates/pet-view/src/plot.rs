@@ -226,17 +226,19 @@ impl Chart {
         let groups: Vec<(String, Vec<usize>)> = match sc {
             None => vec![(String::new(), rows.to_vec())],
             Some(sc) => {
+                // One pass over the rows: each joins the series of its value.
                 let name = t.column(sc).map(|c| c.name.clone()).unwrap_or_default();
-                distinct(t, sc, rows)
-                    .into_iter()
-                    .map(|v| {
-                        let rs = rows
-                            .iter()
-                            .copied()
-                            .filter(|&r| *t.cell(sc, r) == v)
-                            .collect();
-                        (format!("{name}={}", v.label()), rs)
-                    })
+                let values = distinct(t, sc, rows);
+                let mut members: Vec<Vec<usize>> = vec![Vec::new(); values.len()];
+                for &r in rows {
+                    if let Ok(k) = values.binary_search_by(|v| v.cmp_sort(t.cell(sc, r))) {
+                        members[k].push(r);
+                    }
+                }
+                values
+                    .iter()
+                    .zip(members)
+                    .map(|(v, rs)| (format!("{name}={}", v.label()), rs))
                     .collect()
             }
         };
