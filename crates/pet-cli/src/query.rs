@@ -6,13 +6,12 @@ use std::io::{IsTerminal, Write};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Map, Value as Json};
 
-use pet_core::{name, LeafData, LoadSpec, Scalar, Value};
+use pet_core::{name, LoadSpec, Scalar, Value};
 
 use crate::safe_text::{self, clean};
 use crate::{stores, Format};
-use pet_view::cell::scalar_json;
 use pet_view::expr::{self, Val};
-use pet_view::leaves::{column_name as column, param_column, run_leaves};
+use pet_view::{Cell, ColumnKind, RunTable};
 
 fn to_val(name: &str, v: &Value) -> Result<Val> {
     match v.as_scalar() {
@@ -84,63 +83,34 @@ pub fn export(
     traj: Option<&str>,
 ) -> Result<()> {
     let t = stores::load(url, traj, LoadSpec::default())?;
-    let store = t
-        .store_handle()
-        .cloned()
-        .ok_or_else(|| anyhow!("no store"))?;
-    let mut columns: Vec<String> = vec!["run".into(), "name".into(), "completed".into()];
-    let params: Vec<(String, String)> = t
-        .explored_names()
-        .iter()
-        .map(|p| (p.clone(), param_column(p).to_string()))
+    // The runs table: explored values from memory, each result leaf in one
+    // column query (not every run's nodes one by one).
+    let table = RunTable::build(&t)?;
+    let data: Vec<usize> = (0..table.columns().len())
+        .filter(|&c| table.column(c).is_some_and(|c| c.kind != ColumnKind::Meta))
         .collect();
-    columns.extend(params.iter().map(|(_, c)| c.clone()));
-    let fixed = columns.len();
-    let mut rows: Vec<BTreeMap<String, Json>> = Vec::with_capacity(t.len());
-    for i in 0..t.len() {
-        let info = t.run_info(i)?;
+    let status = table.column_index("status")?;
+    let mut columns: Vec<String> = vec!["run".into(), "name".into(), "completed".into()];
+    columns.extend(
+        data.iter()
+            .filter_map(|&c| table.column(c))
+            .map(|c| c.name.clone()),
+    );
+    let mut rows: Vec<BTreeMap<String, Json>> = Vec::with_capacity(table.len());
+    for i in 0..table.len() {
         let mut row = BTreeMap::new();
         row.insert("run".to_string(), json!(i));
-        row.insert("name".to_string(), json!(info.name));
-        row.insert("completed".to_string(), json!(info.completed));
-        for (p, c) in &params {
-            if let Some(j) = scalar_json(t.param_value_at(p, i)?) {
-                row.insert(c.clone(), j);
+        row.insert("name".to_string(), json!(name::run_name(i)));
+        let done = matches!(table.cell(status, i), Cell::Str(s) if s.as_ref() == "completed");
+        row.insert("completed".to_string(), json!(done));
+        for (&c, col) in data.iter().zip(&columns[3..]) {
+            let cell = table.cell(c, i);
+            if !cell.is_null() {
+                row.insert(col.clone(), cell.json());
             }
         }
         rows.push(row);
     }
-    // Every leaf runs stored, as columns: the names from one skeleton read,
-    // then each column in one query (not every run's nodes one by one).
-    let leaves = run_leaves(store.as_ref(), t.name())?;
-    let bar = indicatif::ProgressBar::new(leaves.len() as u64);
-    for pattern in leaves {
-        for (i, data) in store.read_column(t.name(), &pattern)? {
-            let path = pattern.path_of(i);
-            let cells: Vec<(String, Json)> = match &data {
-                LeafData::Result { items } => items
-                    .iter()
-                    .filter_map(|(k, v)| {
-                        Some((column(&path, k, items.len() == 1), scalar_json(v)?))
-                    })
-                    .collect(),
-                LeafData::Param { value, .. } => scalar_json(value)
-                    .map(|j| vec![(column(&path, name::last(&path), true), j)])
-                    .unwrap_or_default(),
-            };
-            let Some(row) = rows.get_mut(i) else {
-                continue;
-            };
-            for (c, j) in cells {
-                if !columns[fixed..].contains(&c) {
-                    columns.push(c.clone());
-                }
-                row.insert(c, j);
-            }
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
     let text = match format {
         Format::Json => {
             let arr: Vec<Json> = rows
