@@ -402,7 +402,7 @@ pub fn leaf_record(path: &str, s: Scalar, with_data: bool) -> Result<pet_core::N
     })
 }
 
-/// The leaf data of a column value.
+/// The leaf data of a column value at `path` (a full path, or any path ending in the leaf's name).
 pub fn leaf_data(path: &str, role: pet_core::LeafRole, s: Scalar) -> LeafData {
     let value = Value::Scalar(s);
     if role.is_param_like() {

@@ -445,38 +445,43 @@ impl Reader<'_> {
         leaf_data(&obj, path, role)
     }
 
-    /// One leaf of every run ([`pet_core::storage::ColumnPath`]): below a
-    /// `runs` group, each bucket's column dataset in one read (runs stored
-    /// as plain scalars), and the leaf of each other run of the bucket that
-    /// has one; elsewhere, the leaf of each run group below the column's group.
-    pub fn column(&self, column: &pet_core::storage::ColumnPath) -> Result<Vec<(usize, LeafData)>> {
+    /// One leaf of every run ([`pet_core::storage::ColumnPath`]), handed
+    /// to `each` by run index: below a `runs` group, each bucket's column
+    /// dataset in one read (runs stored as plain scalars), and the leaf of
+    /// each other run of the bucket that has one; elsewhere, the leaf of each
+    /// run group below the column's group. At most one bucket is held at once.
+    pub fn column(
+        &self,
+        column: &pet_core::storage::ColumnPath,
+        each: &mut dyn FnMut(usize, LeafData) -> Result<()>,
+    ) -> Result<()> {
         let role = LeafRole::for_path(&column.group)?;
         let Ok(g) = self.file.group(&layout::h5_path(self.traj, &column.group)) else {
-            return Ok(Vec::new());
+            return Ok(());
         };
-        let mut out = Vec::new();
         let members = g.member_names().map_err(h5("cannot list a group"))?;
+        let mut out = Vec::new();
         if name::last(&column.group) != name::RUNS {
             for run in members.iter().filter_map(|m| name::run_index(m)) {
                 self.push_leaf(column, run, &mut out)?;
             }
             out.sort_by_key(|(i, _)| *i);
-            return Ok(out);
+            return out.into_iter().try_for_each(|(i, d)| each(i, d));
         }
         let plain_leaf = !column.leaf.contains('.');
-        for set in members.iter().filter(|m| layout::is_run_set(m)) {
-            let Some(set_index) = set
-                .strip_prefix("run_set_")
-                .and_then(|d| d.parse::<usize>().ok())
-            else {
-                continue;
-            };
+        let mut sets: Vec<(usize, &String)> = members
+            .iter()
+            .filter(|m| layout::is_run_set(m))
+            .filter_map(|m| Some((m.strip_prefix("run_set_")?.parse::<usize>().ok()?, m)))
+            .collect();
+        sets.sort();
+        for (set_index, set) in sets {
             let sg = g.group(set).map_err(h5("cannot open a run bucket"))?;
             let mut found = std::collections::BTreeSet::new();
             if plain_leaf {
                 for (run, v) in columns::read_leaf(&sg, set_index, &column.leaf, None)? {
                     found.insert(run);
-                    out.push((run, columns::leaf_data(&column.path_of(run), role, v)));
+                    out.push((run, columns::leaf_data(&column.leaf, role, v)));
                 }
             }
             for m in sg.member_names().map_err(h5("cannot list a run bucket"))? {
@@ -484,9 +489,10 @@ impl Reader<'_> {
                     self.push_leaf(column, run, &mut out)?;
                 }
             }
+            out.sort_by_key(|(i, _)| *i);
+            out.drain(..).try_for_each(|(i, d)| each(i, d))?;
         }
-        out.sort_by_key(|(i, _)| *i);
-        Ok(out)
+        Ok(())
     }
 
     /// Adds run `run`'s leaf of `column` to `out`, if the run has it.

@@ -266,12 +266,13 @@ impl Backend for Hdf5Store {
         self.checkpoint()
     }
 
-    fn read_column(
+    fn read_column_each(
         &self,
         traj: &str,
         column: &pet_core::storage::ColumnPath,
-    ) -> Result<Vec<(usize, LeafData)>> {
-        self.reading(traj, |r| r.column(column))
+        each: &mut dyn FnMut(usize, LeafData) -> Result<()>,
+    ) -> Result<()> {
+        self.reading(traj, |r| r.column(column, each))
     }
 
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {

@@ -374,12 +374,14 @@ pub fn assemble(path: &str, role: LeafRole, items: Vec<RawItem>) -> Result<LeafD
 
 /// One leaf of every run ([`pet_core::storage::ColumnPath`]) in one query:
 /// the item rows below the column's group whose path ends in its leaf (the
-/// other rows are passed over without reading their data), by run index.
+/// other rows are passed over without reading their data), handed to `each`
+/// leaf by leaf in path order, which is run order.
 pub fn column_rows(
     conn: &Connection,
     id: i64,
     column: &pet_core::storage::ColumnPath,
-) -> Result<Vec<(usize, LeafData)>> {
+    each: &mut dyn FnMut(usize, LeafData) -> Result<()>,
+) -> Result<()> {
     let role = LeafRole::for_path(&column.group)?;
     let (lo, hi) = below(&column.group);
     let mut st = conn
@@ -393,7 +395,17 @@ pub fn column_rows(
     let mut rows = st
         .query(rusqlite::params![id, lo, hi, n, suffix])
         .map_err(db_err)?;
-    let mut out: Vec<(usize, LeafData)> = Vec::new();
+    // Names of runs from 10^8 on are longer and sort among the others:
+    // those are kept aside and given last (all come after the shorter ones).
+    let mut long: Vec<(usize, LeafData)> = Vec::new();
+    let mut give = |run: usize, data: LeafData| {
+        if run < FIXED_WIDTH_RUNS {
+            each(run, data)
+        } else {
+            long.push((run, data));
+            Ok(())
+        }
+    };
     // The leaf being read: its path and, when it is a run's, the run and its data so far.
     let mut current: Option<(String, Option<(usize, LeafBuilder)>)> = None;
     while let Some(r) = rows.next().map_err(db_err)? {
@@ -404,7 +416,7 @@ pub fn column_rows(
         };
         if current.as_ref().is_none_or(|(p, _)| p != path) {
             if let Some((_, Some((run, b)))) = current.take() {
-                out.push((run, b.finish()?));
+                give(run, b.finish()?)?;
             }
             let built = column
                 .run_of(path)
@@ -427,8 +439,12 @@ pub fn column_rows(
         }
     }
     if let Some((_, Some((run, b)))) = current {
-        out.push((run, b.finish()?));
+        give(run, b.finish()?)?;
     }
-    out.sort_by_key(|(i, _)| *i);
-    Ok(out)
+    long.sort_by_key(|(i, _)| *i);
+    long.into_iter().try_for_each(|(i, d)| each(i, d))
 }
+
+/// Runs below this have names of one width (`run_` and 8 digits), so path
+/// order is run order among them.
+const FIXED_WIDTH_RUNS: usize = 100_000_000;

@@ -302,14 +302,15 @@ impl Backend for SqliteStore {
         .map_err(db_err)
     }
 
-    fn read_column(
+    fn read_column_each(
         &self,
         traj: &str,
         column: &pet_core::storage::ColumnPath,
-    ) -> Result<Vec<(usize, LeafData)>> {
+        each: &mut dyn FnMut(usize, LeafData) -> Result<()>,
+    ) -> Result<()> {
         self.reading(|c| {
             let id = traj_id(c, traj)?;
-            column_rows(c, id, column)
+            column_rows(c, id, column, each)
         })
     }
 

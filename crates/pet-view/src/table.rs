@@ -184,9 +184,9 @@ impl RunTable {
             let mut index: HashMap<String, usize> = HashMap::new();
             leaves = run_leaves(store.as_ref(), t.name())?.into_iter().collect();
             for pattern in &leaves {
-                for (i, data) in store.read_column(t.name(), pattern)? {
+                store.read_column_each(t.name(), pattern, &mut |i, data| {
                     if i >= n {
-                        continue;
+                        return Ok(());
                     }
                     for (name, cell, unit) in leaf_cells(&pattern.path_of(i), &data) {
                         let c = *index.entry(name.clone()).or_insert_with(|| {
@@ -204,7 +204,8 @@ impl RunTable {
                         }
                         cells[c][i] = cell;
                     }
-                }
+                    Ok(())
+                })?;
             }
         }
         let mut table = RunTable::from_columns(columns, cells, n);

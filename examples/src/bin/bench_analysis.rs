@@ -8,6 +8,7 @@
 //! Environment takes to set up the N points before the first run starts.
 //!
 //! `cargo run --release -p pet-examples --features hdf5 --bin bench_analysis -- --runs 1000000`
+//! (`--keep` keeps the stores for `--child open|load|iterate|column URL`).
 
 use std::process::Command;
 use std::sync::Arc;
@@ -188,7 +189,12 @@ fn main() -> Result<()> {
             env_cost * 1e6
         );
     }
-    std::fs::remove_dir_all(&dir).ok();
+    if args.iter().any(|a| a == "--keep") {
+        // For a profiler: `--child open|load|iterate|column URL` on these stores.
+        eprintln!("stores kept in {}", dir.display());
+    } else {
+        std::fs::remove_dir_all(&dir).ok();
+    }
     Ok(())
 }
 

@@ -144,12 +144,18 @@ pub trait Backend: Send + Sync {
     /// The data of one leaf.
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData>;
 
-    /// The data of `column`'s leaf in every run that holds it, by increasing
-    /// run index (runs without it left out). This default reads each run's
-    /// leaf on its own ([`column::read_each`](super::column::read_each)); a
-    /// backend overrides it with one query.
-    fn read_column(&self, traj: &str, column: &ColumnPath) -> Result<Vec<(usize, LeafData)>> {
-        super::column::read_each(self, traj, column)
+    /// The data of `column`'s leaf in every run that holds it, handed to
+    /// `each` by increasing run index (runs without it left out); the first
+    /// error of `each` stops the read. This default reads each run's leaf on
+    /// its own ([`column::read_each`](super::column::read_each)); a backend
+    /// overrides it with one query.
+    fn read_column_each(
+        &self,
+        traj: &str,
+        column: &ColumnPath,
+        each: &mut dyn FnMut(usize, LeafData) -> Result<()>,
+    ) -> Result<()> {
+        super::column::read_each(self, traj, column, each)
     }
 
     /// Run information, sorted by index.

@@ -94,32 +94,38 @@ pub fn read_each<B: Backend + ?Sized>(
     b: &B,
     traj: &str,
     column: &ColumnPath,
-) -> Result<Vec<(usize, LeafData)>> {
-    let mut out = Vec::new();
+    each: &mut dyn FnMut(usize, LeafData) -> Result<()>,
+) -> Result<()> {
     for run in b.read_runs(traj)? {
         let path = column.path_of(run.index);
         match b.read_data(traj, &path) {
-            Ok(d) => out.push((run.index, d)),
+            Ok(d) => each(run.index, d)?,
             Err(PetError::NotFound(_)) => {}
             Err(e) => return Err(e),
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Checks what a backend's column read returned: runs in increasing order,
-/// each once, in range.
-pub fn check_read(rows: &[(usize, LeafData)]) -> Result<()> {
-    for w in rows.windows(2) {
-        if w[0].0 >= w[1].0 {
+/// Checks the runs a backend's column read gives, one at a time: in
+/// increasing order, each once, in range.
+#[derive(Default)]
+pub struct RowOrder {
+    last: Option<usize>,
+}
+
+impl RowOrder {
+    /// Checks the next row's run.
+    pub fn check(&mut self, run: usize) -> Result<()> {
+        if let Some(last) = self.last.filter(|&l| l >= run) {
             return Err(PetError::invalid(format!(
-                "a column read gave run {} after run {}",
-                w[1].0, w[0].0
+                "a column read gave run {run} after run {last}"
             )));
         }
+        crate::bounds::run_index(run)?;
+        self.last = Some(run);
+        Ok(())
     }
-    rows.iter()
-        .try_for_each(|(i, _)| crate::bounds::run_index(*i).map(|_| ()))
 }
 
 #[cfg(test)]

@@ -335,22 +335,22 @@ impl Backend for MemoryStore {
         })
     }
 
-    fn read_column(
+    fn read_column_each(
         &self,
         traj: &str,
         column: &super::ColumnPath,
-    ) -> Result<Vec<(usize, LeafData)>> {
-        self.with(traj, |t| {
+        each: &mut dyn FnMut(usize, LeafData) -> Result<()>,
+    ) -> Result<()> {
+        let mut rows = self.with(traj, |t| {
             let prefix = format!("{}.", column.group);
-            let mut rows: Vec<(usize, LeafData)> = t
-                .nodes
+            Ok(t.nodes
                 .range(prefix.clone()..)
                 .take_while(|(p, _)| p.starts_with(&prefix))
                 .filter_map(|(p, n)| Some((column.run_of(p)?, n.data.clone()?)))
-                .collect();
-            rows.sort_by_key(|(i, _)| *i);
-            Ok(rows)
-        })
+                .collect::<Vec<_>>())
+        })?;
+        rows.sort_by_key(|(i, _)| *i);
+        rows.into_iter().try_for_each(|(i, d)| each(i, d))
     }
 
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {

@@ -110,10 +110,29 @@ pub trait Store: Send + Sync {
     /// The data of one leaf.
     fn read_data(&self, traj: &str, path: &str) -> Result<LeafData>;
 
-    /// The data of `column`'s leaf in every run that holds it (`(run, data)`
-    /// by increasing run index), in one query where the backend can: what
-    /// [`Trajectory::column`](crate::Trajectory::column) reads.
-    fn read_column(&self, traj: &str, column: &ColumnPath) -> Result<Vec<(usize, LeafData)>>;
+    /// The data of `column`'s leaf in every run that holds it, handed to
+    /// `each` as `(run, data)` by increasing run index, in one query where
+    /// the backend can: what [`Trajectory::column`](crate::Trajectory::column)
+    /// reads. Nothing is collected, so a column of 10^6 runs takes the memory
+    /// of the caller's own vector only; the first error of `each` stops the
+    /// read and is returned as it is. `each` must not call the store (a
+    /// backend may hold its lock while reading).
+    fn read_column_each(
+        &self,
+        traj: &str,
+        column: &ColumnPath,
+        each: &mut dyn FnMut(usize, LeafData) -> Result<()>,
+    ) -> Result<()>;
+
+    /// [`Store::read_column_each`] collected into a vector.
+    fn read_column(&self, traj: &str, column: &ColumnPath) -> Result<Vec<(usize, LeafData)>> {
+        let mut rows = Vec::new();
+        self.read_column_each(traj, column, &mut |i, d| {
+            rows.push((i, d));
+            Ok(())
+        })?;
+        Ok(rows)
+    }
 
     /// Run information, sorted by index.
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>>;
@@ -318,22 +337,37 @@ impl<B: Backend + ?Sized> Store for B {
         Ok(data)
     }
 
-    fn read_column(&self, traj: &str, column: &ColumnPath) -> Result<Vec<(usize, LeafData)>> {
+    fn read_column_each(
+        &self,
+        traj: &str,
+        column: &ColumnPath,
+        each: &mut dyn FnMut(usize, LeafData) -> Result<()>,
+    ) -> Result<()> {
         trajectory_name(traj)?;
         name::validate_path(&column.path_of(0))?;
         let at = column.pattern();
-        let rows = Backend::read_column(self, traj, column).map_err(|e| located(self, &at, e))?;
-        column::check_read(&rows).map_err(|e| stored(self, &at, e))?;
         let role = LeafRole::for_path(&column.group)?;
-        for (i, d) in &rows {
+        let mut order = column::RowOrder::default();
+        // An error of `each` is the caller's own: kept aside and returned
+        // as it is, not placed in the store like the backend's.
+        let mut caller: Option<PetError> = None;
+        let read = Backend::read_column_each(self, traj, column, &mut |i, d| {
+            order.check(i).map_err(|e| stored(self, &at, e))?;
             // The run's own path only when there is something to say about it.
             if d.validate(&at, role).is_err() {
-                let path = column.path_of(*i);
+                let path = column.path_of(i);
                 d.validate(&path, role)
                     .map_err(|e| stored(self, &path, e))?;
             }
+            each(i, d).map_err(|e| {
+                caller = Some(e);
+                PetError::invalid("the column's reader stopped")
+            })
+        });
+        match (caller, read) {
+            (Some(e), _) => Err(e),
+            (None, r) => r.map_err(|e| located(self, &at, e)),
         }
-        Ok(rows)
     }
 
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {

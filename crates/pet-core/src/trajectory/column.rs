@@ -135,36 +135,77 @@ impl Trajectory {
             }
         }
         let column = ColumnPath::of_name(name)?;
-        let mut rows = self.column_rows(&column)?;
-        let mut used = column.clone();
-        if rows.is_empty() && !name::has_crun(name) {
-            if let Some(derived) = column.as_derived() {
-                rows = self.column_rows(&derived)?;
-                used = derived;
-            }
-        }
         let mut values: Vec<Option<T>> = Vec::new();
         values.resize_with(self.len(), || None);
-        // The pattern ends in the leaf's name, as every run's path does: the
-        // run's own path is made only for an error.
-        let pattern = used.pattern();
-        for (i, data) in rows {
-            let Some(slot) = values.get_mut(i) else {
-                continue;
-            };
-            let v = match data.value_at(&pattern) {
-                Some(v) => v,
-                None => data.single_value(&used.path_of(i))?,
-            };
-            *slot = Some(match T::from_value(v) {
-                Some(t) => t,
-                None => T::from_value_at(v, &used.path_of(i))?,
-            });
+        let found = self.column_into(&column, &mut values)?;
+        let mut used = column;
+        if found == 0 && !name::has_crun(name) {
+            if let Some(derived) = used.as_derived() {
+                self.column_into(&derived, &mut values)?;
+                used = derived;
+            }
         }
         Ok(Column {
             pattern: used.pattern(),
             values,
         })
+    }
+
+    /// Fills `values` with `column`'s leaf of each run the store holds it
+    /// for, converted as each row comes (nothing else is kept), then with
+    /// what memory holds and the store does not (loaded or added and not
+    /// stored yet); returns how many runs had it.
+    fn column_into<T: FromValue>(
+        &self,
+        column: &ColumnPath,
+        values: &mut [Option<T>],
+    ) -> Result<usize> {
+        // The pattern ends in the leaf's name, as every run's path does: the
+        // run's own path is made only for an error.
+        let pattern = column.pattern();
+        let mut found = 0;
+        let mut put = |i: usize, data: &LeafData| -> Result<()> {
+            let Some(slot) = values.get_mut(i) else {
+                return Ok(());
+            };
+            let v = match data.value_at(&pattern) {
+                Some(v) => v,
+                None => data.single_value(&column.path_of(i))?,
+            };
+            *slot = Some(match T::from_value(v) {
+                Some(t) => t,
+                None => T::from_value_at(v, &column.path_of(i))?,
+            });
+            found += 1;
+            Ok(())
+        };
+        if let Some(store) = &self.store {
+            store.read_column_each(&self.info.name, column, &mut |i, d| put(i, &d))?;
+        }
+        // Loaded nodes hold what the store holds: only changes not stored
+        // yet are added (every node when there is no store).
+        let prefix = format!("{}.", column.group);
+        let mut memory = |p: &String| -> Result<()> {
+            match (
+                column.run_of(p),
+                self.nodes.get(p).and_then(|n| n.data.as_ref()),
+            ) {
+                (Some(i), Some(d)) => put(i, d),
+                _ => Ok(()),
+            }
+        };
+        if self.store.is_some() {
+            self.dirty
+                .range(prefix.clone()..)
+                .take_while(|p| p.starts_with(&prefix))
+                .try_for_each(&mut memory)?;
+        } else {
+            self.nodes
+                .range(prefix.clone()..)
+                .take_while(|(p, _)| p.starts_with(&prefix))
+                .try_for_each(|(p, _)| memory(p))?;
+        }
+        Ok(found)
     }
 
     /// The path of a parameter-like leaf that is not a single run's, if `name` is one.
@@ -185,38 +226,5 @@ impl Trajectory {
             pattern: path,
             values,
         })
-    }
-
-    /// The column's rows from the store, overlaid with what memory holds
-    /// (loaded or added and not stored yet), by run index.
-    fn column_rows(&self, column: &ColumnPath) -> Result<Vec<(usize, LeafData)>> {
-        let mut rows = match &self.store {
-            Some(store) => store.read_column(&self.info.name, column)?,
-            None => Vec::new(),
-        };
-        // Loaded nodes hold what the store holds: only changes not stored
-        // yet are added (every node when there is no store).
-        let prefix = format!("{}.", column.group);
-        let in_memory = |p: &String| Some((column.run_of(p)?, self.nodes.get(p)?.data.clone()?));
-        let memory: Vec<(usize, LeafData)> = if self.store.is_some() {
-            self.dirty
-                .range(prefix.clone()..)
-                .take_while(|p| p.starts_with(&prefix))
-                .filter_map(in_memory)
-                .collect()
-        } else {
-            self.nodes
-                .range(prefix.clone()..)
-                .take_while(|(p, _)| p.starts_with(&prefix))
-                .filter_map(|(p, _)| in_memory(p))
-                .collect()
-        };
-        if !memory.is_empty() {
-            let mut merged: std::collections::BTreeMap<usize, LeafData> =
-                rows.into_iter().collect();
-            merged.extend(memory);
-            rows = merged.into_iter().collect();
-        }
-        Ok(rows)
     }
 }
