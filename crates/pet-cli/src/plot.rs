@@ -58,7 +58,7 @@ pub fn plot(a: PlotArgs<'_>) -> Result<()> {
             let data = store
                 .read_data(t.name(), &path)
                 .with_context(|| format!("cannot read {path}"))?;
-            let label = format!("{}: {}", info.name, info.summary);
+            let label = format!("{}: {}", info.name(), info.summary);
             panels.push(Panel::of_leaf(&data, &path, None, label)?);
         }
         let p = Panels::new(format!("{} — {}", spec.y, title), panels, a.size.0)?;

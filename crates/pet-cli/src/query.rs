@@ -67,7 +67,7 @@ pub fn runs(url: &str, filter: Option<&str>, traj: Option<&str>) -> Result<()> {
         };
         println!(
             "{}  {state:<9}  {}",
-            clean(&info.name),
+            clean(&info.name()),
             clean(&info.summary)
         );
     }

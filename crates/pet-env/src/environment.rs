@@ -680,7 +680,7 @@ where
                     if self.log.enabled(LogLevel::Debug) {
                         self.log.debug(&format!(
                             "{} finished in {:.3} s ({})",
-                            record.info.name,
+                            record.info.name(),
                             record.info.runtime().unwrap_or(0.0),
                             record.info.summary
                         ));

@@ -6,7 +6,7 @@ use hdf5::types::VarLenUnicode;
 use hdf5::{Dataset, Group, H5Type};
 use ndarray::Array1;
 use pet_core::bounds::{self, MAX_RUN_INDEX};
-use pet_core::{name, PetError, Result, RunInfo};
+use pet_core::{PetError, Result, RunInfo};
 
 use crate::error::h5;
 use crate::layout::G_RUN_TABLE;
@@ -88,7 +88,9 @@ impl RunTable {
 
     /// Every run present, by index.
     pub fn list(&self) -> Vec<RunInfo> {
-        self.runs.iter().flatten().cloned().collect()
+        let mut out = Vec::with_capacity(self.runs.len());
+        out.extend(self.runs.iter().flatten().cloned());
+        out
     }
 
     /// True when changes wait for the next checkpoint.
@@ -137,7 +139,6 @@ impl RunTable {
             .map(|i| {
                 (completed[i] != ABSENT).then(|| RunInfo {
                     index: i,
-                    name: name::run_name(i),
                     completed: completed[i] == 1,
                     started: opt(started[i]),
                     finished: opt(finished[i]),

@@ -10,7 +10,7 @@ use pet_core::storage::{
     Backend, ClaimRequest, Claimed, PointAppend, ReadSpec, RunCounts, RunInfo, RunRecord,
     StoredRuns, TrajectoryInfo,
 };
-use pet_core::{name, LeafData, NodeRecord, PetError, Result};
+use pet_core::{LeafData, NodeRecord, PetError, Result};
 
 use crate::error::{is_duplicate, ErrCtx, DUPLICATE_KEY};
 use crate::options::{self, MongoOptions};
@@ -256,7 +256,7 @@ fn f64_or_null(x: Option<f64>) -> Bson {
 /// The fields of a run document that run information sets (never `wid`).
 pub(crate) fn run_fields(r: &RunInfo) -> Document {
     doc! {
-        "name": r.name.as_str(),
+        "name": r.name(),
         "completed": r.completed,
         "started": f64_or_null(r.started),
         "finished": f64_or_null(r.finished),
@@ -271,10 +271,6 @@ fn run_from(d: &Document) -> Result<RunInfo> {
         .and_then(|i| pet_core::bounds::stored_run_index(i, "mongodb runs collection"))?;
     Ok(RunInfo {
         index: idx,
-        name: d
-            .get_str("name")
-            .map(str::to_string)
-            .unwrap_or_else(|_| name::run_name(idx)),
         completed: d.get_bool("completed").unwrap_or(false),
         started: d.get_f64("started").ok(),
         finished: d.get_f64("finished").ok(),

@@ -249,7 +249,7 @@ pub async fn run(
         }
         Ok(Json(json!({
             "index": index,
-            "name": info.name,
+            "name": info.name(),
             "status": if info.completed { "completed" } else { "pending" },
             "started": info.started,
             "finished": info.finished,

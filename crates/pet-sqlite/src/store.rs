@@ -317,9 +317,15 @@ impl Backend for SqliteStore {
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {
         self.reading(|c| {
             let id = traj_id(c, traj)?;
+            // Counted first so the vector is allocated once, at its size.
+            let count: i64 = c
+                .query_row("SELECT count(*) FROM runs WHERE traj = ?1", [id], |r| r.get(0))
+                .map_err(db_err)?;
+            let table = format!("{} (table runs)", self.location());
+            let mut out = Vec::with_capacity(bounds::stored_run_index(count, &table)?);
             let mut st = c
                 .prepare_cached(
-                    "SELECT idx, name, completed, started, finished, summary FROM runs WHERE traj = ?1 ORDER BY idx",
+                    "SELECT idx, completed, started, finished, summary FROM runs WHERE traj = ?1 ORDER BY idx",
                 )
                 .map_err(db_err)?;
             let rows = st
@@ -328,22 +334,20 @@ impl Backend for SqliteStore {
                         r.get::<_, i64>(0)?,
                         RunInfo {
                             index: 0,
-                            name: r.get(1)?,
-                            completed: r.get(2)?,
-                            started: r.get(3)?,
-                            finished: r.get(4)?,
-                            summary: r.get(5)?,
+                            completed: r.get(1)?,
+                            started: r.get(2)?,
+                            finished: r.get(3)?,
+                            summary: r.get(4)?,
                         },
                     ))
                 })
                 .map_err(db_err)?;
-            let table = format!("{} (table runs)", self.location());
-            rows.map(|row| {
+            for row in rows {
                 let (idx, mut info) = row.map_err(db_err)?;
                 info.index = bounds::stored_run_index(idx, &table)?;
-                Ok(info)
-            })
-            .collect()
+                out.push(info);
+            }
+            Ok(out)
         })
     }
 

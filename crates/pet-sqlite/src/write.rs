@@ -225,7 +225,7 @@ pub fn put_runs(tx: &Transaction, id: i64, runs: &[&RunInfo]) -> Result<()> {
         st.execute(params![
             id,
             r.index as i64,
-            r.name,
+            r.name(),
             r.completed,
             r.started,
             r.finished,

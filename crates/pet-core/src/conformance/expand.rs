@@ -96,7 +96,7 @@ fn runs_without_times(t: &Trajectory) -> Vec<(usize, String, bool, bool, String)
         .map(|r| {
             (
                 r.index,
-                r.name.clone(),
+                r.name(),
                 r.completed,
                 r.started.is_some(),
                 r.summary.clone(),

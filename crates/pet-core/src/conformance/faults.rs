@@ -128,12 +128,12 @@ pub fn invalid_run_is_rejected_whole(fx: &dyn Fixture) {
         store.store_run("atomic", &bad_value),
         Err(PetError::InvalidValue(_))
     ));
-    let mut wrong_name = RunRecord {
+    let mut out_of_range = RunRecord {
         info: info.clone(),
         nodes: vec![],
     };
-    wrong_name.info.name = "run_7".into();
-    assert!(store.store_run("atomic", &wrong_name).is_err());
+    out_of_range.info.index = usize::MAX;
+    assert!(store.store_run("atomic", &out_of_range).is_err());
     assert!(store
         .read_nodes("atomic", "results.runs", ReadSpec::SKELETON)
         .unwrap()

@@ -39,8 +39,7 @@ pub fn run_index_out_of_range_is_refused(fx: &dyn Fixture) {
     two_points(fx, "big");
     let store = fx.open();
     for index in [MAX_RUN_INDEX + 1, usize::MAX] {
-        let mut rec = done_run(index, vec![]);
-        rec.info.name = crate::name::run_name(index);
+        let rec = done_run(index, vec![]);
         let e = store.store_run("big", &rec).unwrap_err();
         assert!(matches!(e, PetError::InvalidValue(_)), "{e}");
         assert!(e.to_string().contains("larger than"), "{e}");

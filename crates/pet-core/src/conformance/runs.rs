@@ -44,7 +44,7 @@ pub fn runs_store_and_reload(fx: &dyn Fixture) {
     for i in 0..12 {
         let info = back.run_info(i).unwrap().clone();
         assert!(info.completed);
-        assert_eq!(info.name, format!("run_{i:08}"));
+        assert_eq!(info.name(), format!("run_{i:08}"));
         assert!(info.runtime().unwrap() >= 0.0);
         let x = back
             .param_value_at("x", i)

@@ -37,10 +37,8 @@ impl TrajectoryInfo {
 /// Bookkeeping of one run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
-    /// Run index, from 0.
+    /// Run index, from 0 (the name, `run_00000042`, is [`RunInfo::name`]).
     pub index: usize,
-    /// Run name, `run_00000042`.
-    pub name: String,
     /// True once the run's results are stored.
     pub completed: bool,
     /// Start time (Unix seconds), if started.
@@ -56,7 +54,6 @@ impl RunInfo {
     pub fn pending(index: usize, summary: String) -> Self {
         RunInfo {
             index,
-            name: name::run_name(index),
             completed: false,
             started: None,
             finished: None,
@@ -69,19 +66,14 @@ impl RunInfo {
         Some(self.finished? - self.started?)
     }
 
-    /// Checks that the index is in range and the name matches it
-    /// (`run_00000042` for 42).
+    /// The run's name, `run_00000042` for 42.
+    pub fn name(&self) -> String {
+        name::run_name(self.index)
+    }
+
+    /// Checks that the index is in range.
     pub fn validate(&self) -> Result<()> {
-        crate::bounds::run_index(self.index)?;
-        if self.name != name::run_name(self.index) {
-            return Err(PetError::invalid(format!(
-                "run {} must be named {}, not '{}'",
-                self.index,
-                name::run_name(self.index),
-                self.name
-            )));
-        }
-        Ok(())
+        crate::bounds::run_index(self.index)
     }
 }
 
@@ -113,7 +105,7 @@ impl RunRecord {
             if name::run_of_path(&n.path) != Some(self.info.index) {
                 return Err(PetError::invalid(format!(
                     "run {} may only add nodes inside its own group {}, not '{}'",
-                    self.info.index, self.info.name, n.path
+                    self.info.index, self.info.name(), n.path
                 )));
             }
             if matches!(n.node.kind, NodeKind::Leaf { .. }) && n.node.data.is_none() {
@@ -157,7 +149,7 @@ pub fn distinct_runs(runs: &[RunRecord]) -> Result<()> {
         if !seen.insert(r.info.index) {
             return Err(PetError::invalid(format!(
                 "run {} appears twice in one batch of runs to store",
-                r.info.name
+                r.info.name()
             )));
         }
     }

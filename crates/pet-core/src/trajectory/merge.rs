@@ -121,7 +121,6 @@ impl Trajectory {
             }
             let mut info: RunInfo = other.run_info(j)?.clone();
             info.index = new_index;
-            info.name = name::run_name(new_index);
             report.added.push((new_index, j));
             self.runs.push(info);
         }
