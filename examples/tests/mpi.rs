@@ -57,7 +57,7 @@ fn dump(url: &str) -> Vec<String> {
         let pattern: ndarray::ArrayD<u8> = t.get_as(&format!("{group}.pattern")).unwrap();
         lines.push(format!(
             "{} {} completed={} density={density} pattern={:?}",
-            r.name,
+            r.name(),
             r.summary,
             r.completed,
             pattern.iter().map(|&c| u32::from(c)).sum::<u32>()

@@ -43,7 +43,9 @@ pub fn run_index_out_of_range_is_refused(fx: &dyn Fixture) {
         let e = store.store_run("big", &rec).unwrap_err();
         assert!(matches!(e, PetError::InvalidValue(_)), "{e}");
         assert!(e.to_string().contains("larger than"), "{e}");
-        let e = store.write_runs("big", &[rec.info.clone()]).unwrap_err();
+        let e = store
+            .write_runs("big", std::slice::from_ref(&rec.info))
+            .unwrap_err();
         assert!(matches!(e, PetError::InvalidValue(_)), "{e}");
     }
     drop(store);

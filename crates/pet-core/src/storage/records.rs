@@ -105,7 +105,9 @@ impl RunRecord {
             if name::run_of_path(&n.path) != Some(self.info.index) {
                 return Err(PetError::invalid(format!(
                     "run {} may only add nodes inside its own group {}, not '{}'",
-                    self.info.index, self.info.name(), n.path
+                    self.info.index,
+                    self.info.name(),
+                    n.path
                 )));
             }
             if matches!(n.node.kind, NodeKind::Leaf { .. }) && n.node.data.is_none() {

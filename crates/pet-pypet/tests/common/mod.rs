@@ -228,12 +228,12 @@ pub fn compare(store: &PypetStore, t: &J) -> Checked {
     assert_eq!(runs.len() as u64, t["length"].as_u64().unwrap());
     for (r, jr) in runs.iter().zip(t["runs"].as_array().unwrap()) {
         assert_eq!(r.index as u64, jr["idx"].as_u64().unwrap());
-        assert_eq!(r.name, jr["name"].as_str().unwrap());
+        assert_eq!(r.name(), jr["name"].as_str().unwrap());
         assert_eq!(
             r.completed,
             jr["completed"].as_i64().unwrap() != 0,
             "{}",
-            r.name
+            r.name()
         );
         assert_eq!(
             r.started,
