@@ -276,7 +276,10 @@ impl Backend for Hdf5Store {
     }
 
     fn read_runs(&self, traj: &str) -> Result<Vec<RunInfo>> {
-        self.shared.with(|i| Ok(i.runs(traj)?.list()))
+        self.shared.with(|i| {
+            let g = i.traj_group(traj)?;
+            i.runs(traj)?.list(&g)
+        })
     }
 
     fn delete(&self, traj: &str, path: &str) -> Result<usize> {

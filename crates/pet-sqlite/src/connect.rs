@@ -27,8 +27,9 @@ pub fn retry_busy<T>(
     }
 }
 
-/// Page cache of the reading connection, KiB.
-const READ_CACHE_KIB: i64 = 64 * 1024;
+/// Page cache of the reading connection, KiB: its reads are mostly scans in
+/// path order, and the cache counts in the memory of every analysis.
+const READ_CACHE_KIB: i64 = 32 * 1024;
 /// Page cache of the writing connection, KiB.
 const WRITE_CACHE_KIB: i64 = 256 * 1024;
 
