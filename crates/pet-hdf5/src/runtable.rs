@@ -37,6 +37,9 @@ pub struct RunTable {
     summaries: BTreeMap<usize, String>,
     /// Length of the file's summary column.
     in_file: usize,
+    /// No run below this is pending (claims look from here, so a sweep's
+    /// claims do not walk its completed runs again each time).
+    first_pending: usize,
     dirty: Option<(usize, usize)>,
 }
 
@@ -74,6 +77,9 @@ impl RunTable {
                 self.finished.resize(r.index + 1, f64::NAN);
             }
             self.completed[r.index] = i8::from(r.completed);
+            if !r.completed {
+                self.first_pending = self.first_pending.min(r.index);
+            }
             self.started[r.index] = r.started.unwrap_or(f64::NAN);
             self.finished[r.index] = r.finished.unwrap_or(f64::NAN);
             self.summaries.insert(r.index, r.summary.clone());
@@ -91,12 +97,18 @@ impl RunTable {
     }
 
     /// Indices of the runs present and not completed, in order.
-    pub fn pending(&self) -> impl Iterator<Item = usize> + '_ {
-        self.completed
+    pub fn pending(&mut self) -> impl Iterator<Item = usize> + '_ {
+        let from = self.first_pending.min(self.len());
+        self.first_pending = self.completed[from..]
+            .iter()
+            .position(|&c| c == 0)
+            .map_or(self.len(), |p| from + p);
+        let from = self.first_pending;
+        self.completed[from..]
             .iter()
             .enumerate()
             .filter(|(_, &c)| c == 0)
-            .map(|(i, _)| i)
+            .map(move |(i, _)| from + i)
     }
 
     /// Runs present and completed runs.
@@ -224,6 +236,7 @@ impl RunTable {
             finished,
             summaries: BTreeMap::new(),
             in_file: n,
+            first_pending: 0,
             dirty: None,
         })
     }

@@ -219,16 +219,24 @@ impl Trajectory {
     /// Parameters appear in path order, so a trajectory built by a program and
     /// the same trajectory loaded from a store give the same summaries.
     pub(crate) fn summary(&self, index: usize) -> String {
+        use std::fmt::Write;
         let mut paths: Vec<&String> = self.explored.iter().collect();
-        paths.sort();
-        paths
-            .into_iter()
-            .filter_map(|p| {
-                let v = self.explored_value(p, index)?;
-                Some(format!("{}={v}", name::last(p)))
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+        if paths.len() > 1 {
+            paths.sort();
+        }
+        // One string, written in place: this runs once per run of a sweep.
+        let mut out = String::new();
+        for p in paths {
+            let Some(v) = self.explored_value(p, index) else {
+                continue;
+            };
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            // Writing into a String cannot fail.
+            let _ = write!(out, "{}={v}", name::last(p));
+        }
+        out
     }
 
     /// The value the explored parameter at full path `path` takes in run `index`.
