@@ -9,7 +9,8 @@
 //! Environment takes to set up the N points before the first run starts.
 //!
 //! `cargo run --release -p pet-examples --features hdf5 --bin bench_analysis -- --runs 1000000`
-//! (`--keep` keeps the stores for `--child open|load|iterate|column URL`).
+//! (`--keep` keeps the stores for `--child open|load|iterate|column URL`;
+//! `--child direct|env URL --runs N` runs one writer alone).
 
 use std::process::Command;
 use std::sync::Arc;
@@ -160,6 +161,17 @@ fn main() -> Result<()> {
         let (Some(what), Some(url)) = (args.get(2), args.get(3)) else {
             bail!("--child WHAT URL");
         };
+        if what == "direct" {
+            // The loop by hand alone (for a profiler): --child direct URL --runs N.
+            let runs: usize = pet_examples::number_flag("--runs", 100_000)?;
+            let (store, by_hand) = write_direct(url, "direct", runs)?;
+            println!(
+                "store_runs {:.1} µs/run, by hand {:.1} µs/run",
+                store * 1e6,
+                by_hand * 1e6
+            );
+            return Ok(());
+        }
         if what == "env" {
             // The Environment's part alone (for a profiler): --child env URL --runs N.
             let runs: usize = pet_examples::number_flag("--runs", 100_000)?;
