@@ -57,7 +57,10 @@ impl Trajectory {
     pub fn node_loaded(&mut self, name: &str) -> Result<&Node> {
         let path = self.resolve_loading(name)?;
         self.ensure_data(&path)?;
-        self.nodes.get(&path).ok_or(PetError::NotFound(path))
+        self.nodes
+            .get(&path)
+            .map(|n| &**n)
+            .ok_or(PetError::NotFound(path))
     }
 
     /// The value of a leaf: a parameter's value for the current run (locking the

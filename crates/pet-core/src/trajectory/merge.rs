@@ -115,7 +115,7 @@ impl Trajectory {
                 for path in other.subtree_paths(&old) {
                     other.ensure_data(&path)?;
                     if let Some(node) = other.nodes.get(&path) {
-                        copies.push((format!("{new}{}", &path[old.len()..]), node.clone()));
+                        copies.push((format!("{new}{}", &path[old.len()..]), (**node).clone()));
                     }
                 }
             }
@@ -142,7 +142,7 @@ impl Trajectory {
                 }
                 other.ensure_data(&path)?;
                 if let Some(node) = other.nodes.get(&path) {
-                    copies.push((path.clone(), node.clone()));
+                    copies.push((path.clone(), (**node).clone()));
                 }
             }
         }

@@ -29,7 +29,10 @@ use crate::{PetError, Result};
 /// A tree of parameters and results plus the runs that explore the parameters.
 pub struct Trajectory {
     info: TrajectoryInfo,
-    nodes: BTreeMap<String, Node>,
+    /// Nodes by full path, each boxed: a tree slot is then a path and a
+    /// pointer, so the half-empty slots of a tree filled in path order cost
+    /// 32 bytes, not a whole node's.
+    nodes: BTreeMap<String, Box<Node>>,
     by_name: names::NameIndex,
     runs: Vec<RunInfo>,
     explored: Vec<String>,
@@ -86,7 +89,7 @@ impl Trajectory {
             append_only: true,
         };
         for b in BRANCHES {
-            t.nodes.insert(b.to_string(), Node::group());
+            t.nodes.insert(b.to_string(), Box::new(Node::group()));
             t.dirty.insert(b.to_string());
         }
         t
@@ -145,10 +148,10 @@ impl Trajectory {
             };
         }
         let suffix = format!(".{name}");
-        let mut found: Vec<&String> = self
+        let mut found: Vec<&str> = self
             .by_name
             .paths(name::last(&name))
-            .iter()
+            .into_iter()
             .filter(|p| p.ends_with(&suffix))
             .filter(|p| branches.contains(&name::split_branch(p).0))
             .collect();
@@ -157,11 +160,11 @@ impl Trajectory {
         };
         found.retain(|p| name::depth(p) == min);
         if found.len() == 1 {
-            Ok(found[0].clone())
+            Ok(found[0].to_string())
         } else {
             Err(PetError::Ambiguous {
                 name,
-                candidates: found.into_iter().cloned().collect(),
+                candidates: found.into_iter().map(str::to_string).collect(),
             })
         }
     }
@@ -190,7 +193,10 @@ impl Trajectory {
     /// The node at a path or shortcut, following links.
     pub fn node(&self, name: &str) -> Result<&Node> {
         let path = self.resolve_target(name)?;
-        self.nodes.get(&path).ok_or(PetError::NotFound(path))
+        self.nodes
+            .get(&path)
+            .map(|n| &**n)
+            .ok_or(PetError::NotFound(path))
     }
 
     /// Full paths of the direct children of a group (`""` lists the branches).
@@ -222,7 +228,7 @@ impl Trajectory {
 
     /// Every node in memory, in path order.
     pub fn iter_nodes(&self) -> impl Iterator<Item = (&String, &Node)> {
-        self.nodes.iter()
+        self.nodes.iter().map(|(p, n)| (p, &**n))
     }
 
     /// Inserts a node and any missing ancestor groups, keeping the name index.
@@ -231,7 +237,7 @@ impl Trajectory {
         for a in ancestors {
             if !self.nodes.contains_key(&a) {
                 self.index_add(&a);
-                self.nodes.insert(a.clone(), Node::group());
+                self.nodes.insert(a.clone(), Box::new(Node::group()));
                 if mark_dirty {
                     self.dirty.insert(a);
                 }
@@ -240,11 +246,11 @@ impl Trajectory {
         if !self.nodes.contains_key(&path) {
             self.index_add(&path);
         }
-        self.nodes.insert(path.clone(), node);
         if mark_dirty {
             self.removed.remove(&path);
-            self.dirty.insert(path);
+            self.dirty.insert(path.clone());
         }
+        self.nodes.insert(path, Box::new(node));
     }
 
     fn index_add(&mut self, path: &str) {

@@ -10,6 +10,10 @@ use crate::storage::{
 use crate::tree::{LeafData, NodeKind, NodeRecord};
 use crate::{PetError, Result};
 
+/// Records a read vector holds before [`Trajectory::absorb`] gives back its
+/// emptied half (below this, shrinking would cost more than it frees).
+const SHRINK_FROM: usize = 1 << 14;
+
 impl Trajectory {
     /// Creates a new trajectory in `store` (an error if the name is taken) and
     /// writes its empty skeleton.
@@ -32,7 +36,7 @@ impl Trajectory {
             .iter()
             .map(|(p, n)| NodeRecord {
                 path: p.clone(),
-                node: n.clone(),
+                node: (**n).clone(),
             })
             .collect();
         store.create_with(&self.info, &records, &self.runs)?;
@@ -150,10 +154,14 @@ impl Trajectory {
     }
 
     /// Puts records read from the store into memory without marking them dirty;
-    /// returns how many.
-    fn absorb(&mut self, records: Vec<NodeRecord>) -> usize {
+    /// returns how many. The records are taken in path order from the back of
+    /// the reversed vector, which shrinks as it empties, so a full load holds
+    /// the tree and what is left of the records, never both whole (a million
+    /// runs' records are 300 MiB).
+    fn absorb(&mut self, mut records: Vec<NodeRecord>) -> usize {
         let n = records.len();
-        for NodeRecord { path, mut node } in records {
+        records.reverse();
+        while let Some(NodeRecord { path, mut node }) = records.pop() {
             if node.data.is_none() {
                 if let Some(old) = self.nodes.get(&path) {
                     node.data = old.data.clone();
@@ -165,6 +173,9 @@ impl Trajectory {
                 }
             }
             self.insert_node(path, node, false);
+            if records.capacity() > SHRINK_FROM && records.len() < records.capacity() / 2 {
+                records.shrink_to_fit();
+            }
         }
         n
     }
@@ -188,7 +199,7 @@ impl Trajectory {
             .filter_map(|p| {
                 self.nodes.get(p).map(|n| NodeRecord {
                     path: p.clone(),
-                    node: n.clone(),
+                    node: (**n).clone(),
                 })
             })
             .collect();
@@ -277,7 +288,7 @@ impl Trajectory {
 
     /// Parameter-like nodes: everything but results and nodes of single runs.
     fn param_nodes(&self) -> impl Iterator<Item = (&String, &crate::tree::Node)> {
-        self.nodes.iter().filter(|(p, _)| {
+        self.iter_nodes().filter(|(p, _)| {
             let b = name::split_branch(p).0;
             b != name::RESULTS && name::run_of_path(p).is_none()
         })

@@ -88,7 +88,7 @@ impl<'a> RunPoint<'a> {
                 .filter(|(p, _)| name::run_of_path(p) == Some(self.index))
                 .map(|(p, n)| crate::tree::NodeRecord {
                     path: p.clone(),
-                    node: n.clone(),
+                    node: (**n).clone(),
                 })
                 .collect()),
         }

@@ -33,6 +33,7 @@ impl Items {
         match self.find(&name) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
+                crate::tree::small::grow_small(&mut self.0);
                 self.0.insert(i, (name, value));
                 None
             }
@@ -196,5 +197,10 @@ mod tests {
     fn one_item_takes_one_slot() {
         let items = Items::one("z", Value::from(1.0));
         assert_eq!(items.0.capacity(), 1);
+        // Built by insertion (as stores read a result) it takes one slot too,
+        // not the four a growing vector starts with.
+        let mut built = Items::new();
+        built.insert("z", Value::from(1.0));
+        assert_eq!(built.0.capacity(), 1);
     }
 }

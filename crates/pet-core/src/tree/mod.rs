@@ -1,8 +1,9 @@
 //! The tree's building blocks: nodes (groups, leaves, links), leaf roles,
-//! leaf data and a result's items.
+//! leaf data, a result's items and how their small vectors grow.
 
 pub mod items;
 pub mod node;
+pub(crate) mod small;
 
 pub use items::Items;
 pub use node::{Annotations, LeafData, LeafRole, Node, NodeKind, NodeRecord};
