@@ -36,6 +36,19 @@ pub fn run_index(name: &str) -> Option<usize> {
     }
 }
 
+/// The index of a run's canonical name: `Some(i)` only when `name` is
+/// exactly [`run_name`]`(i)` (`run_000000042` reads as run 42 with
+/// [`run_index`] but is another name). Allocates nothing.
+pub fn canonical_run_index(name: &str) -> Option<usize> {
+    let digits = name.strip_prefix("run_")?;
+    // run_name pads to eight digits; a longer one has no leading zero.
+    if digits.len() == 8 || !digits.starts_with('0') {
+        run_index(name)
+    } else {
+        None
+    }
+}
+
 /// True when a path names the current run with `crun` or `$`.
 pub fn has_crun(path: &str) -> bool {
     path.split('.').any(|p| CRUN.contains(&p))
@@ -194,6 +207,12 @@ mod tests {
         assert_eq!(run_index("run_00000042"), Some(42));
         assert_eq!(run_index("run_123456789"), Some(123_456_789));
         assert_eq!(run_index("run_42"), None);
+        for i in [0, 42, 99_999_999, 100_000_000, 123_456_789] {
+            assert_eq!(canonical_run_index(&run_name(i)), Some(i));
+        }
+        assert_eq!(canonical_run_index("run_000000042"), None);
+        assert_eq!(canonical_run_index("run_42"), None);
+        assert_eq!(run_index("run_000000042"), Some(42));
     }
 
     #[test]

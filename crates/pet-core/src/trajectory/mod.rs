@@ -151,7 +151,6 @@ impl Trajectory {
         let mut found: Vec<&str> = self
             .by_name
             .paths(name::last(&name))
-            .into_iter()
             .filter(|p| p.ends_with(&suffix))
             .filter(|p| branches.contains(&name::split_branch(p).0))
             .collect();
@@ -159,6 +158,8 @@ impl Trajectory {
             return Err(PetError::NotFound(name));
         };
         found.retain(|p| name::depth(p) == min);
+        // In path order, whichever part of the index each came from.
+        found.sort_unstable();
         if found.len() == 1 {
             Ok(found[0].to_string())
         } else {

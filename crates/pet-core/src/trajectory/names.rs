@@ -80,11 +80,18 @@ impl Paths {
 }
 
 impl NameIndex {
-    /// The run slot of `last` when it is a run's canonical name close enough
-    /// to the slots there are.
+    /// The run slot a new path named `last` goes to: its run's, when `last`
+    /// is a run's canonical name close enough to the slots there are.
     fn run_slot(&self, last: &str) -> Option<usize> {
-        let i = name::run_index(last)?;
-        (name::run_name(i) == last && i < self.by_run.len() + RUN_SLOTS_AHEAD).then_some(i)
+        name::canonical_run_index(last).filter(|&i| i < self.by_run.len() + RUN_SLOTS_AHEAD)
+    }
+
+    /// The slot paths named `last` may sit in (those added while the slots
+    /// reached it), empty for other names.
+    fn slot_of(&self, last: &str) -> &[Box<str>] {
+        name::canonical_run_index(last)
+            .and_then(|i| self.by_run.get(i))
+            .map_or(&[], Paths::as_slice)
     }
 
     /// Adds `path` (nothing when it is there already).
@@ -92,6 +99,11 @@ impl NameIndex {
         let last = name::last(path);
         match self.run_slot(last) {
             Some(i) => {
+                // Added already while it lay beyond the slots: it stays there.
+                let in_map = self.by_last.get(last).map_or(&[][..], Paths::as_slice);
+                if in_map.iter().any(|p| &**p == path) {
+                    return;
+                }
                 if i >= self.by_run.len() {
                     self.by_run.resize_with(i + 1, Paths::default);
                 }
@@ -108,7 +120,7 @@ impl NameIndex {
             by_last.entry(name::last(p)).or_default().insert(p.as_str());
         }
         for (last, gone) in by_last {
-            if let Some(i) = name::run_index(last) {
+            if let Some(i) = name::canonical_run_index(last) {
                 if let Some(paths) = self.by_run.get_mut(i) {
                     paths.retain(|p| !gone.contains(p));
                 }
@@ -122,23 +134,12 @@ impl NameIndex {
         }
     }
 
-    /// The full paths whose last part is `last`, in path order.
-    pub fn paths(&self, last: &str) -> Vec<&str> {
-        let in_slot = name::run_index(last)
-            .and_then(|i| self.by_run.get(i))
-            .map_or(&[][..], Paths::as_slice);
+    /// The full paths whose last part is `last`, each once: the slot's, then
+    /// the map's, each in path order (a run's name has paths in both only when
+    /// one was added beyond the slots), without copying them.
+    pub fn paths(&self, last: &str) -> impl Iterator<Item = &str> {
         let in_map = self.by_last.get(last).map_or(&[][..], Paths::as_slice);
-        let mut out: Vec<&str> = in_slot
-            .iter()
-            .chain(in_map)
-            .map(|p| &**p)
-            .filter(|p| name::last(p) == last)
-            .collect();
-        if !in_slot.is_empty() && !in_map.is_empty() {
-            out.sort_unstable();
-            out.dedup();
-        }
-        out
+        self.slot_of(last).iter().chain(in_map).map(|p| &**p)
     }
 }
 
@@ -152,10 +153,13 @@ mod tests {
         for p in ["results.b.z", "results.a.z", "results.a", "results.a.z"] {
             ix.add(p);
         }
-        assert_eq!(ix.paths("z"), ["results.a.z", "results.b.z"]);
+        assert_eq!(
+            ix.paths("z").collect::<Vec<_>>(),
+            ["results.a.z", "results.b.z"]
+        );
         ix.remove_all(&["results.a.z".into(), "results.a".into()]);
-        assert_eq!(ix.paths("z"), ["results.b.z"]);
-        assert!(ix.paths("a").is_empty());
+        assert_eq!(ix.paths("z").collect::<Vec<_>>(), ["results.b.z"]);
+        assert!(ix.paths("a").next().is_none());
         assert!(!ix.by_last.contains_key("a"));
     }
 
@@ -171,17 +175,23 @@ mod tests {
         ix.add("results.runs.run_4000000000");
         assert_eq!(ix.by_run.len(), 2);
         assert_eq!(
-            ix.paths("run_00000001"),
+            ix.paths("run_00000001").collect::<Vec<_>>(),
             [
                 "derived_parameters.runs.run_00000001",
                 "results.runs.run_00000001"
             ]
         );
-        assert_eq!(ix.paths("run_000000001"), ["results.runs.run_000000001"]);
-        assert_eq!(ix.paths("run_4000000000"), ["results.runs.run_4000000000"]);
+        assert_eq!(
+            ix.paths("run_000000001").collect::<Vec<_>>(),
+            ["results.runs.run_000000001"]
+        );
+        assert_eq!(
+            ix.paths("run_4000000000").collect::<Vec<_>>(),
+            ["results.runs.run_4000000000"]
+        );
         ix.remove_all(&["results.runs.run_00000001".into()]);
         assert_eq!(
-            ix.paths("run_00000001"),
+            ix.paths("run_00000001").collect::<Vec<_>>(),
             ["derived_parameters.runs.run_00000001"]
         );
     }
@@ -194,6 +204,9 @@ mod tests {
         for i in 0..RUN_SLOTS_AHEAD + 10 {
             ix.add(&format!("results.runs.{}", name::run_name(i)));
         }
-        assert_eq!(ix.paths(&far), [format!("results.runs.{far}")]);
+        assert_eq!(
+            ix.paths(&far).collect::<Vec<_>>(),
+            [format!("results.runs.{far}")]
+        );
     }
 }

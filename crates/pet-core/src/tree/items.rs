@@ -33,7 +33,11 @@ impl Items {
         match self.find(&name) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
-                crate::tree::small::grow_small(&mut self.0);
+                // Exact growth while short: a result read back item by item
+                // takes one slot, not the four a growing vector starts with.
+                if self.0.len() == self.0.capacity() && self.0.len() < 4 {
+                    self.0.reserve_exact(1);
+                }
                 self.0.insert(i, (name, value));
                 None
             }
