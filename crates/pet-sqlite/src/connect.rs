@@ -33,6 +33,31 @@ const READ_CACHE_KIB: i64 = 32 * 1024;
 /// Page cache of the writing connection, KiB.
 const WRITE_CACHE_KIB: i64 = 256 * 1024;
 
+/// True when every connection of this build of SQLite keeps a page cache of
+/// its own (the workspace builds SQLite without
+/// `SQLITE_ENABLE_MEMORY_MANAGEMENT`; see `.cargo/config.toml`).
+///
+/// With that option all connections of a process share one cache LRU, and a
+/// reading connection that has just scanned a large store keeps the pages it
+/// took from the writer: the writer then stays under its own limit while the
+/// shared one is over, SQLite frees every page the moment it is released,
+/// and a sweep of 10^6 runs pays about 25 page reads a run (twice the store's
+/// cost). A program that links pet-sqlite from outside this workspace gets
+/// separate caches by building with
+/// `LIBSQLITE3_FLAGS=-USQLITE_ENABLE_MEMORY_MANAGEMENT`.
+pub fn page_caches_are_separate() -> Result<bool> {
+    let conn = Connection::open_in_memory().map_err(db_err)?;
+    let mut st = conn.prepare("PRAGMA compile_options").map_err(db_err)?;
+    let shared = st
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(db_err)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(db_err)?
+        .iter()
+        .any(|o| o == "ENABLE_MEMORY_MANAGEMENT");
+    Ok(!shared)
+}
+
 /// Opens one connection with pet's pragmas.
 pub fn open_connection(
     path: &Path,
@@ -73,7 +98,8 @@ pub fn open_connection(
     // The writer's pages: the B-tree edges a sweep appends to, the run table
     // and the claims stay cached across its transactions (at 10^6 runs a
     // 64 MiB cache misses and the store's cost per run doubles). The cache
-    // fills only as far as the file is touched.
+    // fills only as far as the file is touched, and it is the writer's own
+    // only in a build with separate caches ([`page_caches_are_separate`]).
     let cache_kib = if read_only {
         READ_CACHE_KIB
     } else {

@@ -34,6 +34,7 @@ mod schema;
 mod store;
 mod write;
 
+pub use connect::page_caches_are_separate;
 pub use options::{SqliteOptions, DESCRIPTOR};
 pub use schema::SCHEMA_VERSION;
 pub use store::SqliteStore;
