@@ -103,7 +103,14 @@ pub fn column_value(path: &str, node: &Node) -> Option<Scalar> {
 #[derive(Default)]
 pub struct Columns {
     cols: HashMap<Key, Column>,
+    /// The buffer used last: a reader walking the runs in order reads it next.
+    recent: Option<Key>,
 }
+
+/// Most clean (read) buffers kept besides the one used last: a bucket's
+/// column is read once per walk through the runs, so keeping every one read
+/// would hold a copy of the whole column (32 MiB at 10^6 runs).
+const CLEAN_KEPT: usize = 16;
 
 fn open_set(file: &File, set_path: &str) -> Option<Group> {
     let (parent, last) = set_path.rsplit_once('/')?;
@@ -116,6 +123,9 @@ fn open_set(file: &File, set_path: &str) -> Option<Group> {
 
 impl Columns {
     fn load(&mut self, file: &File, key: &Key) -> Result<bool> {
+        if self.recent.as_ref() != Some(key) {
+            self.recent = Some(key.clone());
+        }
         if self.cols.contains_key(key) {
             return Ok(true);
         }
@@ -305,11 +315,25 @@ impl Columns {
         self.cols.values().any(|c| c.dirty)
     }
 
-    /// Keeps memory bounded: drops clean buffers when there are many.
+    /// Keeps memory bounded: past [`CLEAN_KEPT`] clean buffers, drops every
+    /// clean one but the one used last (changed buffers wait for their write).
     pub fn trim(&mut self) {
-        if self.cols.len() > 4096 {
-            self.cols.retain(|_, c| c.dirty);
+        if self.cols.len() <= CLEAN_KEPT {
+            return;
         }
+        let clean = self.cols.values().filter(|c| !c.dirty).count();
+        if clean > CLEAN_KEPT {
+            let recent = self.recent.take();
+            self.cols
+                .retain(|k, c| c.dirty || recent.as_ref() == Some(k));
+            self.recent = recent;
+        }
+    }
+
+    /// How many buffers are held (for tests).
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.cols.len()
     }
 }
 
@@ -414,5 +438,75 @@ pub fn leaf_data(path: &str, role: pet_core::LeafRole, s: Scalar) -> LeafData {
         LeafData::Result {
             items: pet_core::Items::one(name::last(path), value),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn slot(run: usize) -> Slot {
+        Slot {
+            traj: "t".into(),
+            runs: "results.runs".into(),
+            run,
+            leaf: Some("z".into()),
+        }
+    }
+
+    /// Reading one run after another holds a few buckets' columns, not a
+    /// copy of every bucket read so far.
+    #[test]
+    fn a_walk_through_the_runs_keeps_few_column_buffers() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = File::create(dir.path().join("c.h5")).unwrap();
+        let buckets = 2 * CLEAN_KEPT + 8;
+        let mut written = Columns::default();
+        for b in 0..buckets {
+            let s = Scalar::F64(b as f64);
+            assert!(written.set(&file, &slot(b * RUNS_PER_SET + 1), &s).unwrap());
+        }
+        let mut known = crate::write::GroupCache::default();
+        let mut tree = crate::write::Tree {
+            file: &file,
+            comp: Compression::None,
+            known: &mut known,
+        };
+        written.flush(&mut tree).unwrap();
+        written.trim();
+        assert!(written.held() <= CLEAN_KEPT + 1, "{}", written.held());
+
+        let mut read = Columns::default();
+        for b in 0..buckets {
+            for run in [b * RUNS_PER_SET, b * RUNS_PER_SET + 1] {
+                let got = read.get(&file, &slot(run)).unwrap();
+                assert_eq!(
+                    got,
+                    (run % RUNS_PER_SET == 1).then_some(Scalar::F64(b as f64))
+                );
+                read.trim();
+                assert!(
+                    read.held() <= CLEAN_KEPT + 1,
+                    "{} buffers held",
+                    read.held()
+                );
+            }
+        }
+    }
+
+    /// Buffers not written yet are never dropped, however many there are.
+    #[test]
+    fn changed_buffers_stay_until_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = File::create(dir.path().join("c.h5")).unwrap();
+        let mut cols = Columns::default();
+        for b in 0..2 * CLEAN_KEPT {
+            cols.set(&file, &slot(b * RUNS_PER_SET), &Scalar::I64(1))
+                .unwrap();
+            cols.trim();
+        }
+        assert_eq!(cols.held(), 2 * CLEAN_KEPT);
+        assert!(cols.is_dirty());
     }
 }
