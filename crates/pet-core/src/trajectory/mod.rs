@@ -50,6 +50,24 @@ pub struct Trajectory {
     runs_changed: BTreeSet<usize>,
     /// When false, `store` writes expansions the old way (every point, every run).
     append_only: bool,
+    /// Per branch of [`PARAMETER_BRANCHES`]: everything of it outside the runs
+    /// that the store holds is in memory with its data, so
+    /// [`Trajectory::load_parameters`] has nothing to read there. True for a
+    /// trajectory built in memory (its store got what it holds) and after a
+    /// read of the branch with data; a skeleton read or an unload there clears it.
+    params_in_memory: [bool; 3],
+}
+
+/// The branches [`Trajectory::load_parameters`] loads: what runs read.
+const PARAMETER_BRANCHES: [&str; 3] = [name::CONFIG, name::PARAMETERS, name::DERIVED];
+
+/// Which of [`PARAMETER_BRANCHES`] holds `path`, for nodes outside the runs.
+fn parameter_branch(path: &str) -> Option<usize> {
+    if name::run_of_path(path).is_some() {
+        return None;
+    }
+    let branch = name::split_branch(path).0;
+    PARAMETER_BRANCHES.iter().position(|b| *b == branch)
 }
 
 impl std::fmt::Debug for Trajectory {
@@ -87,6 +105,7 @@ impl Trajectory {
             appended: BTreeMap::new(),
             runs_changed: BTreeSet::new(),
             append_only: true,
+            params_in_memory: [true; 3],
         };
         for b in BRANCHES {
             t.nodes.insert(b.to_string(), Box::new(Node::group()));
@@ -262,6 +281,9 @@ impl Trajectory {
     fn forget_nodes(&mut self, paths: &[String]) {
         for p in paths {
             self.nodes.remove(p);
+            if let Some(b) = parameter_branch(p) {
+                self.params_in_memory[b] = false;
+            }
         }
         self.by_name.remove_all(paths);
     }

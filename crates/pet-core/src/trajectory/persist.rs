@@ -64,6 +64,12 @@ impl Trajectory {
                 t.load_subtree(branch, read)?;
             }
         }
+        for (b, branch) in super::PARAMETER_BRANCHES.iter().enumerate() {
+            t.params_in_memory[b] = spec
+                .levels()
+                .iter()
+                .any(|(l, level)| l == branch && *level == LoadLevel::Data);
+        }
         let runs = store.read_runs(name)?;
         if !runs.is_empty() {
             t.runs = runs;
@@ -109,13 +115,19 @@ impl Trajectory {
     }
 
     /// Loads the data of every parameter, config item and derived parameter
-    /// (per-run derived parameters excluded): what runs read.
+    /// (per-run derived parameters excluded): what runs read. A branch that
+    /// is in memory whole already is not read again: one this trajectory
+    /// built and stored, or loaded with data (an unload or a skeleton read
+    /// there makes it read again).
     pub fn load_parameters(&mut self) -> Result<()> {
         if self.store.is_none() {
             return Ok(());
         }
-        for b in [name::CONFIG, name::PARAMETERS, name::DERIVED] {
-            self.load_subtree(b, ReadSpec::DATA.without_runs())?;
+        for (b, branch) in super::PARAMETER_BRANCHES.iter().enumerate() {
+            if !self.params_in_memory[b] {
+                self.load_subtree(branch, ReadSpec::DATA.without_runs())?;
+                self.params_in_memory[b] = true;
+            }
         }
         Ok(())
     }
@@ -165,6 +177,11 @@ impl Trajectory {
             if node.data.is_none() {
                 if let Some(old) = self.nodes.get(&path) {
                     node.data = old.data.clone();
+                }
+                if node.data.is_none() && matches!(node.kind, NodeKind::Leaf { .. }) {
+                    if let Some(b) = super::parameter_branch(&path) {
+                        self.params_in_memory[b] = false;
+                    }
                 }
             }
             if let NodeKind::Leaf { explored: true, .. } = node.kind {
