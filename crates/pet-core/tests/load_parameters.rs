@@ -23,14 +23,12 @@ fn stored() -> (Arc<dyn Store>, Trajectory) {
 fn replace_behind(store: &Arc<dyn Store>, path: &str, value: i64) {
     let mut other = Trajectory::load(store.clone(), "t", LoadSpec::all()).unwrap();
     other.remove(path).unwrap();
-    if path.starts_with("config.") {
-        other
-            .add_config(&path["config.".len()..], value, "")
-            .unwrap();
-    } else {
-        other
-            .add_derived(&path["derived_parameters.".len()..], value, "")
-            .unwrap();
+    match path.strip_prefix("config.") {
+        Some(name) => other.add_config(name, value, "").unwrap(),
+        None => {
+            let name = path.strip_prefix("derived_parameters.").unwrap();
+            other.add_derived(name, value, "").unwrap();
+        }
     }
     other.store().unwrap();
 }
