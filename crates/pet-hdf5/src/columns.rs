@@ -323,10 +323,8 @@ impl Columns {
         }
         let clean = self.cols.values().filter(|c| !c.dirty).count();
         if clean > CLEAN_KEPT {
-            let recent = self.recent.take();
             self.cols
-                .retain(|k, c| c.dirty || recent.as_ref() == Some(k));
-            self.recent = recent;
+                .retain(|k, c| c.dirty || self.recent.as_ref() == Some(k));
         }
     }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::Trajectory;
-use crate::name::{self, BRANCHES};
+use crate::name::BRANCHES;
 use crate::storage::{
     Change, LoadLevel, LoadSpec, PointAppend, ReadSpec, RunInfo, Store, TrajectoryInfo,
 };
@@ -63,12 +63,9 @@ impl Trajectory {
                 };
                 t.load_subtree(branch, read)?;
             }
-        }
-        for (b, branch) in super::PARAMETER_BRANCHES.iter().enumerate() {
-            t.params_in_memory[b] = spec
-                .levels()
-                .iter()
-                .any(|(l, level)| l == branch && *level == LoadLevel::Data);
+            if let Some(b) = super::parameter_branch(branch) {
+                t.params_in_memory[b] = level == LoadLevel::Data;
+            }
         }
         let runs = store.read_runs(name)?;
         if !runs.is_empty() {
@@ -305,10 +302,8 @@ impl Trajectory {
 
     /// Parameter-like nodes: everything but results and nodes of single runs.
     fn param_nodes(&self) -> impl Iterator<Item = (&String, &crate::tree::Node)> {
-        self.iter_nodes().filter(|(p, _)| {
-            let b = name::split_branch(p).0;
-            b != name::RESULTS && name::run_of_path(p).is_none()
-        })
+        self.iter_nodes()
+            .filter(|(p, _)| super::parameter_branch(p).is_some())
     }
 
     /// Rebuilds an in-memory trajectory (no store) from its info, nodes and runs.
