@@ -2,9 +2,10 @@
 //! and the statements that hand runs out, renew and end leases. Every claim
 //! runs inside one `BEGIN IMMEDIATE` transaction, so two processes never
 //! lease the same run; the partial index `runs_pending` keeps a claim's scan
-//! to the pending runs.
+//! to the pending runs below the frontier, and the runs from the frontier
+//! on, which have no rows yet ([`crate::pending`]), are handed out by index.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{params, Connection, Transaction};
 
@@ -12,6 +13,7 @@ use pet_core::storage::{ClaimRequest, Claimed, RunCounts};
 use pet_core::{bounds, PetError, Result};
 
 use crate::error::db_err;
+use crate::pending;
 
 /// What every writable store holds besides the version-1 tables; created by
 /// [`crate::schema::ensure`] when missing (older files get it at their first
@@ -71,6 +73,53 @@ pub fn claim(tx: &Transaction, id: i64, req: &ClaimRequest<'_>, shown: &str) -> 
             got.push(index);
             if got.len() == req.max {
                 break;
+            }
+        }
+    }
+    if got.len() < req.max {
+        // The runs past the frontier have no rows: pending, leased or not.
+        let lo = pending::frontier(tx, id)?;
+        let hi = pending::end(tx, id)?.min(req.below);
+        if lo < hi {
+            let mut leases = tx
+                .prepare_cached(
+                    "SELECT idx, until, worker FROM claims WHERE traj = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx",
+                )
+                .map_err(db_err)?;
+            let leased: BTreeMap<usize, (f64, String)> = leases
+                .query_map(params![id, lo as i64, hi as i64], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, f64>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(db_err)?
+                .map(|row| {
+                    let (i, until, worker) = row.map_err(|e| PetError::Format {
+                        location: format!("{shown} (table claims)"),
+                        reason: format!(
+                            "{e}: a lease that pet did not write; leases can be dropped safely \
+                             (DELETE FROM claims) while no copy of the sweep runs"
+                        ),
+                    })?;
+                    Ok((
+                        bounds::stored_run_index(i, &format!("{shown} (table claims)"))?,
+                        (until, worker),
+                    ))
+                })
+                .collect::<Result<_>>()?;
+            for index in (lo..hi).filter(|&i| req.wants(i)) {
+                if let Some((until, worker)) = leased.get(&index) {
+                    if req.blocked_by(worker, *until) {
+                        held = true;
+                        continue;
+                    }
+                }
+                got.push(index);
+                if got.len() == req.max {
+                    break;
+                }
             }
         }
     }
@@ -151,16 +200,18 @@ pub fn completed_among(
     Ok(done)
 }
 
-/// Runs and completed runs of a trajectory.
+/// Runs and completed runs of a trajectory: the rows and the pending runs
+/// past them ([`pending`]).
 pub fn counts(conn: &Connection, id: i64) -> Result<RunCounts> {
-    let (runs, completed): (i64, i64) = conn
+    let (rows, completed): (i64, i64) = conn
         .prepare_cached(
             "SELECT count(*), coalesce(sum(completed != 0), 0) FROM runs WHERE traj = ?1",
         )
         .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))
         .map_err(db_err)?;
+    let past = pending::end(conn, id)?.saturating_sub(pending::frontier(conn, id)?);
     Ok(RunCounts {
-        runs: usize::try_from(runs).unwrap_or(0),
+        runs: usize::try_from(rows).unwrap_or(0).saturating_add(past),
         completed: usize::try_from(completed).unwrap_or(0),
     })
 }

@@ -28,6 +28,8 @@ mod claims;
 mod connect;
 mod error;
 mod options;
+mod pending;
+mod points;
 mod read;
 mod rows;
 mod schema;

@@ -60,6 +60,19 @@ impl Filter<'_> {
     /// an index range scan; a prefix read that skips runs is split around the
     /// per-run subtrees, so a million runs are never scanned.
     fn queries(&self, id: i64) -> Vec<(&'static str, Vec<Sql>)> {
+        self.queries_of(id, true)
+    }
+
+    /// The queries that select the chunked points ([`crate::points`]) of
+    /// the nodes: the same ranges, on a table that holds no run leaves.
+    pub fn point_queries(&self, id: i64) -> Vec<(&'static str, Vec<Sql>)> {
+        match self {
+            Filter::Prefix { .. } => self.queries_of(id, false),
+            Filter::Run(_) => Vec::new(),
+        }
+    }
+
+    fn queries_of(&self, id: i64, has_run: bool) -> Vec<(&'static str, Vec<Sql>)> {
         match self {
             Filter::Prefix {
                 exact,
@@ -92,7 +105,7 @@ impl Filter<'_> {
                             .collect();
                     }
                 }
-                let (exact_clause, range_clause) = if *skip_runs {
+                let (exact_clause, range_clause) = if *skip_runs && has_run {
                     (
                         "traj = ?1 AND path = ?2 AND run IS NULL",
                         "traj = ?1 AND path >= ?2 AND path < ?3 AND run IS NULL",

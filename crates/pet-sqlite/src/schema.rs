@@ -5,8 +5,11 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::error::{db_err, open_err};
 use pet_core::{PetError, Result};
 
-/// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The schema version this build writes and reads. Version 2 added the
+/// chunked points ([`crate::points`]) and pending runs ([`crate::pending`]);
+/// a version-1 store is upgraded at its first writable open and read as it
+/// is when opened read-only.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Marker stored in `pet_meta.format`.
 pub const FORMAT: &str = "pet-sqlite";
@@ -59,10 +62,6 @@ CREATE TABLE runs(
 ) WITHOUT ROWID;
 CREATE INDEX nodes_by_run ON nodes(traj, run) WHERE run IS NOT NULL;
 CREATE INDEX items_by_run ON items(traj, run) WHERE run IS NOT NULL;
-CREATE VIEW explored_points AS
-    SELECT t.name AS trajectory, i.point AS run, i.path AS parameter, i.dtype AS dtype, i.value AS value
-    FROM items i JOIN trajectories t ON t.id = i.traj
-    WHERE i.point >= 0;
 CREATE VIEW run_results AS
     SELECT t.name AS trajectory, i.run AS run, i.path AS path, i.item AS item,
            i.kind AS kind, i.dtype AS dtype, i.shape AS shape, i.unit AS unit, i.value AS value, i.data AS data
@@ -70,8 +69,52 @@ CREATE VIEW run_results AS
     WHERE i.run IS NOT NULL AND i.point < 0;
 ";
 
-/// Creates the schema in an empty database, or checks an existing one.
-pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<()> {
+/// The explored points as rows, for Python users: the points of a
+/// version-1 store (one `items` row each) and the JSON chunks of later ones.
+const EXPLORED_VIEW: &str = "
+DROP VIEW IF EXISTS explored_points;
+CREATE VIEW explored_points AS
+    SELECT t.name AS trajectory, i.point AS run, i.path AS parameter, i.dtype AS dtype, i.value AS value
+    FROM items i JOIN trajectories t ON t.id = i.traj
+    WHERE i.point >= 0
+    UNION ALL
+    SELECT t.name, p.first + j.key, p.path, p.dtype, j.value
+    FROM points p JOIN trajectories t ON t.id = p.traj, json_each(p.json) j;
+";
+
+/// The tables of version 2 and later, created in every writable store when
+/// missing (older pet versions refuse a store of version 2).
+fn later_tables() -> String {
+    format!(
+        "{}{}{}",
+        crate::claims::DDL,
+        crate::points::DDL,
+        crate::pending::DDL
+    )
+}
+
+/// Empty stand-ins for the version-2 tables on a connection that reads a
+/// version-1 store read-only (temporary: the file is not changed), so every
+/// query reads both versions. A writer that upgrades the file meanwhile is
+/// not seen by this connection: open it again.
+pub fn shadow_v1(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&format!(
+        "{}{}",
+        crate::points::DDL.replace(
+            "CREATE TABLE IF NOT EXISTS",
+            "CREATE TEMP TABLE IF NOT EXISTS"
+        ),
+        crate::pending::DDL.replace(
+            "CREATE TABLE IF NOT EXISTS",
+            "CREATE TEMP TABLE IF NOT EXISTS"
+        )
+    ))
+    .map_err(db_err)
+}
+
+/// Creates the schema in an empty database, or checks an existing one and,
+/// when writable, upgrades it; returns the schema version the store has now.
+pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<i64> {
     let has_meta: bool = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='pet_meta'",
@@ -81,12 +124,15 @@ pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<
         .map_err(|e| open_err(location, e))?
         > 0;
     if has_meta {
-        check(conn, location, read_only)?;
-        return if read_only {
-            Ok(())
-        } else {
-            add_claims(conn, location)
-        };
+        let version = check(conn, location, read_only)?;
+        if read_only {
+            if version < SCHEMA_VERSION {
+                shadow_v1(conn)?;
+            }
+            return Ok(version);
+        }
+        upgrade(conn, location, version)?;
+        return Ok(SCHEMA_VERSION);
     }
     let tables: Vec<String> = {
         let mut st = conn
@@ -129,39 +175,69 @@ pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<
         .map_err(db_err)?;
     if exists == 0 {
         tx.execute_batch(DDL).map_err(db_err)?;
+        tx.execute_batch(&later_tables()).map_err(db_err)?;
+        tx.execute_batch(EXPLORED_VIEW).map_err(db_err)?;
         tx.execute(
             "INSERT INTO pet_meta(key, value) VALUES('format', ?1), ('schema_version', ?2), ('created_by', ?3)",
             (FORMAT, SCHEMA_VERSION.to_string(), format!("pet {}", pet_core::VERSION)),
         )
         .map_err(db_err)?;
     }
-    tx.execute_batch(crate::claims::DDL).map_err(db_err)?;
+    // A store of another process may be older: then it is upgraded.
+    tx.execute_batch(&later_tables()).map_err(db_err)?;
     tx.commit().map_err(db_err)?;
-    Ok(())
+    if exists != 0 {
+        let version = check(conn, location, false)?;
+        upgrade(conn, location, version)?;
+    }
+    Ok(SCHEMA_VERSION)
 }
 
-/// Adds the claims table and the pending-runs index to a store that lacks
-/// them (written by an older pet); a no-op, without a write lock, when present.
-fn add_claims(conn: &mut Connection, location: &str) -> Result<()> {
+/// Brings a writable store of `version` to this build's version: adds the
+/// claims, chunk and pending-run tables an older pet did not create and, for
+/// a version-1 store, the view over both kinds of points; a no-op, without a
+/// write lock, when all is there. A version-1 store keeps its points as
+/// rows: reads and appends accept both.
+fn upgrade(conn: &mut Connection, location: &str, version: i64) -> Result<()> {
     let present: i64 = conn
         .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE (type='table' AND name='claims') OR (type='index' AND name='runs_pending')",
+            "SELECT count(*) FROM sqlite_master WHERE (type='table' AND name IN ('claims', 'points', 'pending_runs')) OR (type='index' AND name='runs_pending')",
             [],
             |r| r.get(0),
         )
         .map_err(|e| open_err(location, e))?;
-    if present == 2 {
+    if present == 4 && version == SCHEMA_VERSION {
         return Ok(());
     }
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db_err)?;
-    tx.execute_batch(crate::claims::DDL).map_err(db_err)?;
+    tx.execute_batch(&later_tables()).map_err(db_err)?;
+    // Read again under the lock: another process may have upgraded it.
+    let now: Option<String> = tx
+        .query_row(
+            "SELECT value FROM pet_meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db_err)?;
+    if now.as_deref() != Some(SCHEMA_VERSION.to_string().as_str()) {
+        tx.execute_batch(EXPLORED_VIEW).map_err(db_err)?;
+        tx.execute(
+            "UPDATE pet_meta SET value = ?1 WHERE key = 'schema_version'",
+            [SCHEMA_VERSION.to_string()],
+        )
+        .map_err(db_err)?;
+    }
     tx.commit().map_err(db_err)
 }
 
 /// The tables pet reads; each must really be a table (not a view) in a store.
 const TABLES: [&str; 5] = ["pet_meta", "trajectories", "nodes", "items", "runs"];
+
+/// The tables of later versions, each a table when present.
+const LATER_TABLES: [&str; 3] = ["claims", "points", "pending_runs"];
 
 /// Refuses a file whose pet tables are views or that holds triggers: pet
 /// creates neither, so the file was changed by another program, and writing
@@ -186,13 +262,15 @@ fn check_objects(conn: &Connection, location: &str, read_only: bool) -> Result<(
             });
         }
     }
-    if let Some((ty, _)) = objects
+    if let Some((ty, n)) = objects
         .iter()
-        .find(|(ty, n)| n == "claims" && ty != "table")
+        .find(|(ty, n)| LATER_TABLES.contains(&n.as_str()) && ty != "table")
     {
         return Err(PetError::Format {
             location: location.to_string(),
-            reason: format!("its 'claims' object is a {ty}, not a table; the file was changed by another program"),
+            reason: format!(
+                "its '{n}' object is a {ty}, not a table; the file was changed by another program"
+            ),
         });
     }
     let triggers: Vec<&str> = objects
@@ -212,7 +290,8 @@ fn check_objects(conn: &Connection, location: &str, read_only: bool) -> Result<(
     Ok(())
 }
 
-fn check(conn: &Connection, location: &str, read_only: bool) -> Result<()> {
+/// Checks a store's objects and version; returns the version.
+fn check(conn: &Connection, location: &str, read_only: bool) -> Result<i64> {
     check_objects(conn, location, read_only)?;
     let get = |key: &str| -> Result<Option<String>> {
         conn.query_row("SELECT value FROM pet_meta WHERE key = ?1", [key], |r| {
@@ -242,6 +321,28 @@ fn check(conn: &Connection, location: &str, read_only: bool) -> Result<()> {
             ),
         });
     }
-    // Older versions would be migrated here; version 1 is the first.
-    Ok(())
+    if version >= 2 {
+        for t in ["points", "pending_runs"] {
+            let n: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [t],
+                    |r| r.get(0),
+                )
+                .map_err(|e| open_err(location, e))?;
+            if n == 0 {
+                return Err(PetError::Format {
+                    location: location.to_string(),
+                    reason: format!("its '{t}' table is missing (schema version {version}); the file is damaged or was not written by pet"),
+                });
+            }
+        }
+    }
+    if version < 1 {
+        return Err(PetError::Format {
+            location: location.to_string(),
+            reason: format!("its schema version {version} is not one pet wrote"),
+        });
+    }
+    Ok(version)
 }

@@ -17,8 +17,8 @@ use crate::connect::{open_connection, retry_busy};
 use crate::error::db_err;
 use crate::options::{SqliteOptions, DESCRIPTOR};
 use crate::read::{assemble, below, column_rows, item_rows, query_nodes, traj_id, Filter};
-use crate::schema;
 use crate::write::{append_points, put_nodes, put_runs};
+use crate::{pending, points, schema};
 
 /// A pet store in one SQLite file. Cheap to share between threads (`Arc`); any
 /// number of processes may open the same file and write at once.
@@ -60,8 +60,11 @@ impl SqliteStore {
         let shown = path.display().to_string();
         opts.read_only = file::prepare(&path, opts.read_only, "results/sweep.db")?;
         let mut write = open_connection(&path, opts.read_only, opts.busy_timeout, opts.sync_full)?;
-        schema::ensure(&mut write, &shown, opts.read_only)?;
+        let version = schema::ensure(&mut write, &shown, opts.read_only)?;
         let read = open_connection(&path, true, opts.busy_timeout, false)?;
+        if version < schema::SCHEMA_VERSION {
+            schema::shadow_v1(&read)?;
+        }
         Ok(SqliteStore {
             path,
             opts,
@@ -175,7 +178,7 @@ impl Backend for SqliteStore {
     fn remove_trajectory(&self, traj: &str) -> Result<()> {
         self.writing(|tx| {
             let id = traj_id(tx, traj)?;
-            for table in ["items", "nodes", "runs", "claims"] {
+            for table in ["items", "points", "nodes", "runs", "pending_runs", "claims"] {
                 tx.execute(&format!("DELETE FROM {table} WHERE traj = ?1"), [id])
                     .map_err(db_err)?;
             }
@@ -253,7 +256,12 @@ impl Backend for SqliteStore {
     fn read_nodes(&self, traj: &str, prefix: &str, spec: ReadSpec) -> Result<Vec<NodeRecord>> {
         self.reading(|c| {
             let id = traj_id(c, traj)?;
-            query_nodes(c, id, &Filter::prefix(prefix, spec), spec.with_data)
+            let filter = Filter::prefix(prefix, spec);
+            let mut records = query_nodes(c, id, &filter, spec.with_data)?;
+            if spec.with_data {
+                points::read_into(c, id, &filter, &mut records)?;
+            }
+            Ok(records)
         })
     }
 
@@ -287,7 +295,11 @@ impl Backend for SqliteStore {
                 .into_iter()
                 .map(|(_, it)| it)
                 .collect();
-            assemble(path, role, items)
+            let mut data = assemble(path, role, items)?;
+            if role.is_param_like() && pet_core::name::run_of_path(path).is_none() {
+                points::read_leaf(c, id, path, &mut data)?;
+            }
+            Ok(data)
         })
     }
 
@@ -347,6 +359,12 @@ impl Backend for SqliteStore {
                 info.index = bounds::stored_run_index(idx, &table)?;
                 out.push(info);
             }
+            // The runs past the frontier have no rows ([`pending`]).
+            let frontier = out.last().map_or(0, |r| r.index + 1);
+            let end = pending::end(c, id)?;
+            if end > frontier {
+                out.extend(pending::runs(c, id, frontier, end)?);
+            }
             Ok(out)
         })
     }
@@ -385,6 +403,7 @@ fn remove_below(tx: &Transaction<'_>, id: i64, path: &str) -> Result<usize> {
         params![id, path, lo, hi],
     )
     .map_err(db_err)?;
+    points::delete_below(tx, id, path, &lo, &hi)?;
     tx.execute(
         "DELETE FROM nodes WHERE traj = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
         params![id, path, lo, hi],

@@ -7,13 +7,11 @@ use pet_core::storage::{PointAppend, RunInfo};
 use pet_core::{name, LeafData, NodeKind, NodeRecord, PetError, Result, Value};
 
 use crate::error::db_err;
-use crate::rows;
+use crate::{pending, points, rows};
 
 /// Replaces the items (values) of one leaf.
 fn put_items(tx: &Transaction, id: i64, path: &str, data: &LeafData) -> Result<()> {
-    tx.prepare_cached("DELETE FROM items WHERE traj = ?1 AND path = ?2")
-        .and_then(|mut st| st.execute(params![id, path]))
-        .map_err(db_err)?;
+    delete_items(tx, id, path)?;
     let run = name::run_of_path(path).map(|r| r as i64);
     let mut insert = tx
         .prepare_cached(
@@ -33,8 +31,15 @@ fn put_items(tx: &Transaction, id: i64, path: &str, data: &LeafData) -> Result<(
     match data {
         LeafData::Param { value, explored } => {
             put("", -1, value)?;
-            for (i, v) in explored.iter().flatten().enumerate() {
-                put("", i as i64, v)?;
+            match (run, explored) {
+                // Outside the runs, points go in chunks (run leaves keep
+                // one row per point, read by the column queries).
+                (None, Some(points)) => points::append(tx, id, path, 0, points)?,
+                _ => {
+                    for (i, v) in explored.iter().flatten().enumerate() {
+                        put("", i as i64, v)?;
+                    }
+                }
             }
         }
         LeafData::Result { items } => {
@@ -42,6 +47,17 @@ fn put_items(tx: &Transaction, id: i64, path: &str, data: &LeafData) -> Result<(
                 put(k, -1, v)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Deletes the items (and, outside the runs, the chunked points) of `path`.
+fn delete_items(tx: &Transaction, id: i64, path: &str) -> Result<()> {
+    tx.prepare_cached("DELETE FROM items WHERE traj = ?1 AND path = ?2")
+        .and_then(|mut st| st.execute(params![id, path]))
+        .map_err(db_err)?;
+    if name::run_of_path(path).is_none() {
+        points::delete(tx, id, path)?;
     }
     Ok(())
 }
@@ -95,11 +111,7 @@ pub fn put_nodes(tx: &Transaction, id: i64, nodes: &[NodeRecord]) -> Result<()> 
         match (&rec.node.kind, &rec.node.data) {
             (NodeKind::Leaf { .. }, Some(data)) => put_items(tx, id, &rec.path, data)?,
             (NodeKind::Leaf { .. }, None) => {}
-            _ => {
-                tx.prepare_cached("DELETE FROM items WHERE traj = ?1 AND path = ?2")
-                    .and_then(|mut st| st.execute(params![id, rec.path]))
-                    .map_err(db_err)?;
-            }
+            _ => delete_items(tx, id, &rec.path)?,
         }
     }
     Ok(())
@@ -149,7 +161,7 @@ fn stored_param(tx: &Transaction, id: i64, path: &str) -> Result<(Value, Option<
         )
         .and_then(|mut st| st.query_row(params![id, path], |r| r.get(0)))
         .map_err(db_err)?;
-    let stored = match last {
+    let rows = match last {
         None => None,
         Some(p) => Some(
             usize::try_from(p)
@@ -159,6 +171,12 @@ fn stored_param(tx: &Transaction, id: i64, path: &str) -> Result<(Value, Option<
                     PetError::corrupt(format!("parameter '{path}' has explored point {p}"))
                 })?,
         ),
+    };
+    // A version-1 store holds its points as rows, a later one in chunks
+    // (its appends included); a store upgraded in between holds both.
+    let stored = match (rows, points::stored(tx, id, path)?) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
     };
     Ok((default, stored))
 }
@@ -187,6 +205,12 @@ pub fn append_points(tx: &Transaction, id: i64, appends: &[PointAppend<'_>]) -> 
         .map_err(db_err)?;
     for (a, type_info) in appends.iter().zip(checked) {
         let run = name::run_of_path(a.path).map(|r| r as i64);
+        if run.is_none() {
+            points::append(tx, id, a.path, a.start, a.values)?;
+            node.execute(params![id, a.path, type_info])
+                .map_err(db_err)?;
+            continue;
+        }
         for (i, v) in a.values.iter().enumerate() {
             let point = a
                 .start
@@ -209,8 +233,31 @@ pub fn append_points(tx: &Transaction, id: i64, appends: &[PointAppend<'_>]) -> 
 }
 
 /// Inserts or replaces run information; a run stored as completed is left as
-/// it is (the rules of [`pet_core::storage::writers`]).
+/// it is (the rules of [`pet_core::storage::writers`]). Runs that have not
+/// started, past the frontier, go in chunks ([`pending`]); a run with a row
+/// past the frontier first gives rows to the runs it skips.
 pub fn put_runs(tx: &Transaction, id: i64, runs: &[&RunInfo]) -> Result<()> {
+    let frontier = pending::frontier(tx, id)?;
+    let (blank, rows): (Vec<&RunInfo>, Vec<&RunInfo>) = runs
+        .iter()
+        .partition(|r| r.index >= frontier && pending::is_blank(r));
+    pending::put(tx, id, &blank)?;
+    if let Some(top) = rows
+        .iter()
+        .map(|r| r.index)
+        .max()
+        .filter(|&t| t >= frontier)
+    {
+        let given: std::collections::BTreeSet<usize> = rows.iter().map(|r| r.index).collect();
+        pending::fill(tx, id, frontier, top, &|i| given.contains(&i))?;
+        put_rows(tx, id, &rows)?;
+        return pending::prune(tx, id, top + 1);
+    }
+    put_rows(tx, id, &rows)
+}
+
+/// Upserts run rows (a completed row stays as it is).
+fn put_rows(tx: &Transaction, id: i64, runs: &[&RunInfo]) -> Result<()> {
     let mut st = tx
         .prepare_cached(
             "INSERT INTO runs(traj, idx, name, completed, started, finished, summary)

@@ -67,7 +67,7 @@ fn newer_schema_version_asks_for_an_upgrade() {
     drop(c);
     let e = open_err(&p);
     assert!(
-        e.contains("schema version 2") && e.contains("upgrade pet"),
+        e.contains(&format!("schema version {}", SCHEMA_VERSION + 1)) && e.contains("upgrade pet"),
         "{e}"
     );
 }
