@@ -69,9 +69,10 @@ CREATE VIEW run_results AS
     WHERE i.run IS NOT NULL AND i.point < 0;
 ";
 
-/// The explored points as rows, for Python users: the points of a
-/// version-1 store (one `items` row each) and the JSON chunks of later ones.
-const EXPLORED_VIEW: &str = "
+/// The views of version 2, for Python users: the explored points as rows
+/// (the `items` rows of a version-1 store and the JSON chunks of later
+/// ones) and every run (the rows and the pending runs past them).
+const VIEWS: &str = "
 DROP VIEW IF EXISTS explored_points;
 CREATE VIEW explored_points AS
     SELECT t.name AS trajectory, i.point AS run, i.path AS parameter, i.dtype AS dtype, i.value AS value
@@ -80,6 +81,15 @@ CREATE VIEW explored_points AS
     UNION ALL
     SELECT t.name, p.first + j.key, p.path, p.dtype, j.value
     FROM points p JOIN trajectories t ON t.id = p.traj, json_each(p.json) j;
+DROP VIEW IF EXISTS all_runs;
+CREATE VIEW all_runs AS
+    SELECT t.name AS trajectory, r.idx AS run, r.name AS name, r.completed AS completed,
+           r.started AS started, r.finished AS finished, r.summary AS summary
+    FROM runs r JOIN trajectories t ON t.id = r.traj
+    UNION ALL
+    SELECT t.name, p.first + j.key, printf('run_%08d', p.first + j.key), 0, NULL, NULL, j.value
+    FROM pending_runs p JOIN trajectories t ON t.id = p.traj, json_each(p.summaries) j
+    WHERE p.first + j.key > coalesce((SELECT max(idx) FROM runs WHERE traj = p.traj), -1);
 ";
 
 /// The tables of version 2 and later, created in every writable store when
@@ -176,7 +186,7 @@ pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<
     if exists == 0 {
         tx.execute_batch(DDL).map_err(db_err)?;
         tx.execute_batch(&later_tables()).map_err(db_err)?;
-        tx.execute_batch(EXPLORED_VIEW).map_err(db_err)?;
+        tx.execute_batch(VIEWS).map_err(db_err)?;
         tx.execute(
             "INSERT INTO pet_meta(key, value) VALUES('format', ?1), ('schema_version', ?2), ('created_by', ?3)",
             (FORMAT, SCHEMA_VERSION.to_string(), format!("pet {}", pet_core::VERSION)),
@@ -223,7 +233,7 @@ fn upgrade(conn: &mut Connection, location: &str, version: i64) -> Result<()> {
         .optional()
         .map_err(db_err)?;
     if now.as_deref() != Some(SCHEMA_VERSION.to_string().as_str()) {
-        tx.execute_batch(EXPLORED_VIEW).map_err(db_err)?;
+        tx.execute_batch(VIEWS).map_err(db_err)?;
         tx.execute(
             "UPDATE pet_meta SET value = ?1 WHERE key = 'schema_version'",
             [SCHEMA_VERSION.to_string()],

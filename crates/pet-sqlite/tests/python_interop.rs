@@ -21,7 +21,8 @@ fn pandas_reads_parameters_and_scalar_results() {
         t.explore_cartesian([("x", vals([1i64, 2, 3, 4])), ("y", vals([6i64, 7, 8]))])
             .unwrap();
         t.store().unwrap();
-        for i in 0..t.len() {
+        // The last two runs are left pending: Python sees them too.
+        for i in 0..t.len() - 2 {
             let (run, _) = python::mult_run(&t, i);
             let rec = run.finish();
             t.store_run(&rec).unwrap();
@@ -32,6 +33,6 @@ fn pandas_reads_parameters_and_scalar_results() {
         &python,
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/read_sweep.py"),
         [&db],
-        "12 runs, all completed",
+        "12 runs, 10 completed",
     );
 }

@@ -402,7 +402,81 @@ pub fn concurrent_expansions_store_one(fx: &dyn Fixture) {
     assert_eq!(list, want, "the store holds a mix of both expansions");
 }
 
+/// Runs stored out of order, far past the others, leave every run they
+/// skip pending, claimable in order and with its own summary; a lease on a
+/// run past every stored one holds it; a run that started and failed stays
+/// started; points added later get pending runs after all of them. (A
+/// store may keep runs that have not started without a row each: this is
+/// what it must still answer.)
+pub fn runs_stored_out_of_order_keep_the_others(fx: &dyn Fixture) {
+    let n = 12;
+    let mut t = sweep(fx, "order", n);
+    let summaries: Vec<String> = t.run_infos().iter().map(|r| r.summary.clone()).collect();
+    let store = fx.open();
+    store.store_run("order", &run_by(&t, 9, 1)).unwrap();
+    let counts = store.run_counts("order").unwrap();
+    assert_eq!((counts.runs, counts.completed), (n, 1));
+    let infos = store.read_runs("order").unwrap();
+    assert_eq!(infos.len(), n);
+    for (i, info) in infos.iter().enumerate() {
+        assert_eq!(info.index, i);
+        assert_eq!(info.completed, i == 9, "run {i}");
+        assert_eq!(info.summary, summaries[i], "summary of run {i}");
+    }
+    // A worker leases runs past the stored one; another gets the rest.
+    let none = BTreeSet::new();
+    let at = now();
+    let held = BTreeSet::from([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(
+        runs_of(store.claim_runs("order", &request("late", 2, &held, at)).unwrap()),
+        vec![10, 11]
+    );
+    assert_eq!(
+        runs_of(
+            fx.open()
+                .claim_runs("order", &request("other", 100, &none, at))
+                .unwrap()
+        ),
+        (0..9).collect::<Vec<_>>(),
+        "runs 10 and 11 are leased, run 9 is completed"
+    );
+    // A run that started and failed, past every completed one.
+    let mut failed = RunInfo::pending(11, summaries[11].clone());
+    failed.started = Some(at);
+    failed.finished = Some(at + 1.0);
+    store.write_runs("order", &[failed]).unwrap();
+    let back = store.read_runs("order").unwrap();
+    assert_eq!(back.len(), n);
+    assert_eq!(back[11].started, Some(at));
+    assert!(!back[11].completed);
+    assert_eq!(back[10].summary, summaries[10]);
+    assert!(back[10].started.is_none());
+    // Two more points: two more pending runs, after all the others.
+    t.expand([("i", vals([100i64, 101]))]).unwrap();
+    t.store().unwrap();
+    let mut back = Trajectory::load(fx.open(), "order", LoadSpec::default()).unwrap();
+    back.load_parameters().unwrap();
+    assert_eq!(back.len(), n + 2);
+    let pending: Vec<usize> = (0..n + 2).filter(|&i| i != 9).collect();
+    assert_eq!(back.pending_runs(), pending);
+    assert_eq!(back.run_info(12).unwrap().summary, "i=100");
+    assert_eq!(back.run_info(3).unwrap().summary, summaries[3]);
+    assert_eq!(back.get_as::<i64>("results.runs.run_00000009.v").unwrap(), 1);
+    for i in pending {
+        fx.open().store_run("order", &run_by(&back, i, 2)).unwrap();
+    }
+    let counts = fx.open().run_counts("order").unwrap();
+    assert_eq!((counts.runs, counts.completed), (n + 2, n + 2));
+    assert_eq!(
+        fx.open()
+            .claim_runs("order", &request("any", 5, &none, at + 1000.0))
+            .unwrap(),
+        Claimed::Done
+    );
+}
+
 super::register!(
+    runs_stored_out_of_order_keep_the_others,
     claims_never_overlap,
     expired_claims_are_claimable,
     completed_runs_are_never_claimed,

@@ -2,7 +2,7 @@
 
 Usage: python read_sweep.py STORE.db
 The store holds trajectory 'mult': x in {1,2,3,4} times y in {6,7,8}, result z = x*y
-and an f64 array 'trace' per run. Exits non-zero if anything disagrees.
+and an f64 array 'trace' per run; runs 10 and 11 have not run. Exits non-zero if anything disagrees.
 """
 import json
 import sqlite3
@@ -30,7 +30,10 @@ scalars = pd.read_sql_query(
 z = scalars[scalars["item"] == "z"].set_index("run")["value"].rename("z")
 table = wide.join(z)
 assert len(table) == 12, table
-assert (table["parameters.x"] * table["parameters.y"] == table["z"]).all(), table
+# Runs 10 and 11 have not run yet: no z.
+done = table.dropna(subset=["z"])
+assert list(done.index) == list(range(10)), done
+assert (done["parameters.x"] * done["parameters.y"] == done["z"]).all(), table
 
 # Arrays: typed little-endian blobs with dtype and shape.
 arrays = pd.read_sql_query(
@@ -41,13 +44,17 @@ for row in arrays.itertuples():
     assert a.shape == (3, 2), a.shape
     assert a[0, 0] == table.loc[row.run, "z"], (row.run, a)
 
-# Run bookkeeping.
+# Run bookkeeping: every run, the ones that have not started included.
 runs = pd.read_sql_query(
-    "SELECT r.idx, r.name, r.completed, r.finished - r.started AS runtime, r.summary "
-    "FROM runs r JOIN trajectories t ON t.id = r.traj WHERE t.name = ? ORDER BY r.idx",
+    "SELECT run, name, completed, finished - started AS runtime, summary "
+    "FROM all_runs WHERE trajectory = ? ORDER BY run",
     con, params=(traj,))
-assert runs["completed"].all() and len(runs) == 12 and (runs["runtime"] >= 0).all(), runs
+assert len(runs) == 12 and list(runs["run"]) == list(range(12)), runs
+assert runs["completed"].sum() == 10 and not runs.loc[10:, "completed"].any(), runs
+assert (runs.loc[:9, "runtime"] >= 0).all(), runs
 assert runs.loc[5, "summary"] == "x=2, y=8", runs.loc[5, "summary"]
+assert runs.loc[11, "summary"] == "x=4, y=8", runs.loc[11, "summary"]
+assert runs.loc[11, "name"] == "run_00000011", runs.loc[11, "name"]
 
 print(table.to_string())
-print(f"{len(runs)} runs, all completed; arrays decoded with numpy")
+print(f"{len(runs)} runs, {runs['completed'].sum()} completed; arrays decoded with numpy")
