@@ -6,7 +6,7 @@ use crate::error::{db_err, open_err};
 use pet_core::{PetError, Result};
 
 /// The schema version this build writes and reads. Version 2 added the
-/// chunked points ([`crate::points`]) and pending runs ([`crate::pending`]);
+/// chunked points (`points`) and pending runs (`pending_runs`);
 /// a version-1 store is upgraded at its first writable open and read as it
 /// is when opened read-only.
 pub const SCHEMA_VERSION: i64 = 2;

@@ -59,7 +59,10 @@ fn a_new_sweep_writes_chunks_not_a_row_per_point_or_run() {
     );
     // Python users read the points through the view as before.
     assert_eq!(
-        count(&p, "SELECT count(*) FROM explored_points WHERE parameter = 'parameters.x'"),
+        count(
+            &p,
+            "SELECT count(*) FROM explored_points WHERE parameter = 'parameters.x'"
+        ),
         n as i64
     );
     let c = rusqlite::Connection::open(&p).unwrap();
@@ -81,7 +84,10 @@ fn a_new_sweep_writes_chunks_not_a_row_per_point_or_run() {
     // One far ahead: the runs it skips get rows, pending.
     store.store_run("t", &run_by(&t, 9000, 1)).unwrap();
     assert_eq!(count(&p, "SELECT count(*) FROM runs"), 9001);
-    assert_eq!(count(&p, "SELECT count(*) FROM runs WHERE completed = 0"), 4000);
+    assert_eq!(
+        count(&p, "SELECT count(*) FROM runs WHERE completed = 0"),
+        4000
+    );
     let counts = store.run_counts("t").unwrap();
     assert_eq!((counts.runs, counts.completed), (n, 5001));
     // The view of every run counts the rows and the chunks past them.
@@ -128,15 +134,15 @@ fn check_v1_contents(store: Arc<dyn Store>) -> Trajectory {
         .collect();
     assert_eq!(done, vec![0, 1, 2, 5]);
     assert_eq!(t.pending_runs(), vec![3, 4, 6, 7, 8, 9]);
-    assert_eq!(
-        t.run_info(7).unwrap().summary,
-        "name=\"n7\", x=7, y=2.5"
-    );
+    assert_eq!(t.run_info(7).unwrap().summary, "name=\"n7\", x=7, y=2.5");
     let run = t.run(7).unwrap();
     assert_eq!(run.param::<i64>("x").unwrap(), 7);
     assert_eq!(run.param::<f64>("y").unwrap(), 2.5);
     assert_eq!(run.param::<String>("name").unwrap(), "n7");
-    assert_eq!(t.get_as::<f64>("results.runs.run_00000005.z").unwrap(), 10.0);
+    assert_eq!(
+        t.get_as::<f64>("results.runs.run_00000005.z").unwrap(),
+        10.0
+    );
     t
 }
 
@@ -150,9 +156,15 @@ fn a_version_1_store_is_read_as_it_is_when_opened_read_only() {
     check_v1_contents(store.clone());
     assert_eq!(store.read_runs("sweep").unwrap().len(), 10);
     drop(store);
-    assert!(std::fs::read(&p).unwrap() == before, "reading changed the file");
+    assert!(
+        std::fs::read(&p).unwrap() == before,
+        "reading changed the file"
+    );
     assert_eq!(
-        count(&p, "SELECT CAST(value AS INTEGER) FROM pet_meta WHERE key = 'schema_version'"),
+        count(
+            &p,
+            "SELECT CAST(value AS INTEGER) FROM pet_meta WHERE key = 'schema_version'"
+        ),
         1
     );
 }
@@ -163,7 +175,10 @@ fn a_version_1_store_is_upgraded_at_its_first_writable_open_and_sweeps_on() {
     let p = v1_copy(dir.path());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&p).unwrap());
     assert_eq!(
-        count(&p, "SELECT CAST(value AS INTEGER) FROM pet_meta WHERE key = 'schema_version'"),
+        count(
+            &p,
+            "SELECT CAST(value AS INTEGER) FROM pet_meta WHERE key = 'schema_version'"
+        ),
         SCHEMA_VERSION
     );
     let mut t = check_v1_contents(store.clone());
@@ -178,7 +193,10 @@ fn a_version_1_store_is_upgraded_at_its_first_writable_open_and_sweeps_on() {
     t.store().unwrap();
     assert_eq!(count(&p, "SELECT count(*) FROM points"), 3);
     assert_eq!(
-        count(&p, "SELECT count(*) FROM explored_points WHERE parameter = 'parameters.x'"),
+        count(
+            &p,
+            "SELECT count(*) FROM explored_points WHERE parameter = 'parameters.x'"
+        ),
         12
     );
     for i in t.pending_runs() {
@@ -192,9 +210,18 @@ fn a_version_1_store_is_upgraded_at_its_first_writable_open_and_sweeps_on() {
     back.load_parameters().unwrap();
     assert_eq!(back.len(), 12);
     assert!(back.pending_runs().is_empty());
-    assert_eq!(back.run(11).unwrap().param::<String>("name").unwrap(), "n11");
-    assert_eq!(back.get_as::<f64>("results.runs.run_00000011.z").unwrap(), 22.0);
-    assert_eq!(back.run_info(10).unwrap().summary, "name=\"n10\", x=10, y=5");
+    assert_eq!(
+        back.run(11).unwrap().param::<String>("name").unwrap(),
+        "n11"
+    );
+    assert_eq!(
+        back.get_as::<f64>("results.runs.run_00000011.z").unwrap(),
+        22.0
+    );
+    assert_eq!(
+        back.run_info(10).unwrap().summary,
+        "name=\"n10\", x=10, y=5"
+    );
 }
 
 fn open_err(p: &Path) -> String {

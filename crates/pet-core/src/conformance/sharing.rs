@@ -428,7 +428,11 @@ pub fn runs_stored_out_of_order_keep_the_others(fx: &dyn Fixture) {
     let at = now();
     let held = BTreeSet::from([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     assert_eq!(
-        runs_of(store.claim_runs("order", &request("late", 2, &held, at)).unwrap()),
+        runs_of(
+            store
+                .claim_runs("order", &request("late", 2, &held, at))
+                .unwrap()
+        ),
         vec![10, 11]
     );
     assert_eq!(
@@ -461,7 +465,10 @@ pub fn runs_stored_out_of_order_keep_the_others(fx: &dyn Fixture) {
     assert_eq!(back.pending_runs(), pending);
     assert_eq!(back.run_info(12).unwrap().summary, "i=100");
     assert_eq!(back.run_info(3).unwrap().summary, summaries[3]);
-    assert_eq!(back.get_as::<i64>("results.runs.run_00000009.v").unwrap(), 1);
+    assert_eq!(
+        back.get_as::<i64>("results.runs.run_00000009.v").unwrap(),
+        1
+    );
     for i in pending {
         fx.open().store_run("order", &run_by(&back, i, 2)).unwrap();
     }
