@@ -88,7 +88,9 @@ pub fn store(store: Arc<dyn Store>) -> Result<()> {
     t.add_parameter("x", 0.0, "explored")?;
     t.add_parameter("g.n", 1i64, "grouped")?;
     t.add_parameter("name", "a", "")?;
-    t.explore([("x", vals([1.0, 2.0, 3.0]))])?;
+    // Runs 0 and 2 stored, 1 left pending below them and 3 and 4 past them
+    // (a row, and a chunk of summaries, in SQLite).
+    t.explore([("x", vals([1.0, 2.0, 3.0, 4.0, 5.0]))])?;
     for (name, v) in values()? {
         t.add_result(&format!("all.{name}"), v, "a comment")?;
     }

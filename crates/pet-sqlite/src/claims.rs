@@ -48,13 +48,7 @@ pub fn claim(tx: &Transaction, id: i64, req: &ClaimRequest<'_>, shown: &str) -> 
         let mut rows = st.query(params![id, below]).map_err(db_err)?;
         while let Some(row) = rows.next().map_err(db_err)? {
             let idx: i64 = row.get(0).map_err(db_err)?;
-            let forged = |e: rusqlite::Error| PetError::Format {
-                location: format!("{shown} (table claims)"),
-                reason: format!(
-                    "{e}: a lease that pet did not write; leases can be dropped safely \
-                     (DELETE FROM claims) while no copy of the sweep runs"
-                ),
-            };
+            let forged = |e| forged_lease(shown, e);
             let until: Option<f64> = row.get(1).map_err(forged)?;
             let holder: Option<String> = row.get(2).map_err(forged)?;
             let index = bounds::stored_run_index(idx, &format!("{shown} (table runs)"))?;
@@ -77,51 +71,7 @@ pub fn claim(tx: &Transaction, id: i64, req: &ClaimRequest<'_>, shown: &str) -> 
         }
     }
     if got.len() < req.max {
-        // The runs past the frontier have no rows: pending, leased or not.
-        let lo = pending::frontier(tx, id)?;
-        let hi = pending::end(tx, id)?.min(req.below);
-        if lo < hi {
-            let mut leases = tx
-                .prepare_cached(
-                    "SELECT idx, until, worker FROM claims WHERE traj = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx",
-                )
-                .map_err(db_err)?;
-            let leased: BTreeMap<usize, (f64, String)> = leases
-                .query_map(params![id, lo as i64, hi as i64], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, f64>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                })
-                .map_err(db_err)?
-                .map(|row| {
-                    let (i, until, worker) = row.map_err(|e| PetError::Format {
-                        location: format!("{shown} (table claims)"),
-                        reason: format!(
-                            "{e}: a lease that pet did not write; leases can be dropped safely \
-                             (DELETE FROM claims) while no copy of the sweep runs"
-                        ),
-                    })?;
-                    Ok((
-                        bounds::stored_run_index(i, &format!("{shown} (table claims)"))?,
-                        (until, worker),
-                    ))
-                })
-                .collect::<Result<_>>()?;
-            for index in (lo..hi).filter(|&i| req.wants(i)) {
-                if let Some((until, worker)) = leased.get(&index) {
-                    if req.blocked_by(worker, *until) {
-                        held = true;
-                        continue;
-                    }
-                }
-                got.push(index);
-                if got.len() == req.max {
-                    break;
-                }
-            }
-        }
+        held |= claim_past_frontier(tx, id, req, shown, &mut got)?;
     }
     if got.is_empty() {
         return Ok(if held { Claimed::Wait } else { Claimed::Done });
@@ -136,6 +86,68 @@ pub fn claim(tx: &Transaction, id: i64, req: &ClaimRequest<'_>, shown: &str) -> 
             .map_err(db_err)?;
     }
     Ok(Claimed::Runs(got))
+}
+
+/// A lease row whose cells pet did not write.
+fn forged_lease(shown: &str, e: rusqlite::Error) -> PetError {
+    PetError::Format {
+        location: format!("{shown} (table claims)"),
+        reason: format!(
+            "{e}: a lease that pet did not write; leases can be dropped safely \
+             (DELETE FROM claims) while no copy of the sweep runs"
+        ),
+    }
+}
+
+/// Adds to `got`, up to `req.max`, the runs past the frontier (no rows:
+/// [`pending`]) without a live lease, in index order; true when a live
+/// lease held one back.
+fn claim_past_frontier(
+    tx: &Transaction,
+    id: i64,
+    req: &ClaimRequest<'_>,
+    shown: &str,
+    got: &mut Vec<usize>,
+) -> Result<bool> {
+    let lo = pending::frontier(tx, id)?;
+    let hi = pending::end(tx, id)?.min(req.below);
+    if lo >= hi {
+        return Ok(false);
+    }
+    let mut st = tx
+        .prepare_cached(
+            "SELECT idx, until, worker FROM claims WHERE traj = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx",
+        )
+        .map_err(db_err)?;
+    let table = format!("{shown} (table claims)");
+    let leased: BTreeMap<usize, (f64, String)> = st
+        .query_map(params![id, lo as i64, hi as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(db_err)?
+        .map(|row| {
+            let (i, until, worker) = row.map_err(|e| forged_lease(shown, e))?;
+            Ok((bounds::stored_run_index(i, &table)?, (until, worker)))
+        })
+        .collect::<Result<_>>()?;
+    let mut held = false;
+    for index in (lo..hi).filter(|&i| req.wants(i)) {
+        if let Some((until, worker)) = leased.get(&index) {
+            if req.blocked_by(worker, *until) {
+                held = true;
+                continue;
+            }
+        }
+        got.push(index);
+        if got.len() == req.max {
+            break;
+        }
+    }
+    Ok(held)
 }
 
 /// Extends `worker`'s leases on `runs`; returns how many it still held.

@@ -114,7 +114,12 @@ pub const SQLITE_FILE: Target = Target {
     },
 };
 
-const TABLES: [(&str, &[&str]); 5] = [
+const TABLES: [(&str, &[&str]); 7] = [
+    (
+        "points",
+        &["path", "first", "count", "dtype", "json", "data"],
+    ),
+    ("pending_runs", &["first", "count", "summaries"]),
     (
         "items",
         &[
@@ -146,7 +151,7 @@ const TABLES: [(&str, &[&str]); 5] = [
     ("pet_meta", &["value"]),
 ];
 
-const WORDS: [&str; 36] = [
+const WORDS: [&str; 40] = [
     "[2305843009213693952]",
     "[]",
     "[0]",
@@ -183,6 +188,10 @@ const WORDS: [&str; 36] = [
     "a.b",
     "x\u{1b}[2J",
     "pet-sqlite",
+    "[1e400, -0.0]",
+    "[\"x=1\", \"x=2\", 3]",
+    "[true, null]",
+    "[[1], {\"a\": 1}]",
 ];
 
 /// The SQL value edit `e` (12 bytes) asks for.
@@ -204,15 +213,12 @@ fn apply_edits(path: &Path, input: &[u8]) -> Outcome {
     for e in input.chunks_exact(12).take(16) {
         let (table, cols) = TABLES[e[0] as usize % TABLES.len()];
         let col = cols[e[2] as usize % cols.len()];
-        let key = if table == "runs" {
-            "(traj, idx)"
-        } else {
-            "rowid"
-        };
-        let pick = if table == "runs" {
-            "traj, idx"
-        } else {
-            "rowid"
+        // The tables without rowid are picked by their primary keys.
+        let (key, pick) = match table {
+            "runs" => ("(traj, idx)", "traj, idx"),
+            "points" => ("(traj, path, first)", "traj, path, first"),
+            "pending_runs" => ("(traj, first)", "traj, first"),
+            _ => ("rowid", "rowid"),
         };
         let sql = format!(
             "UPDATE {table} SET {col} = ?1 WHERE {key} IN (SELECT {pick} FROM {table} LIMIT 1 OFFSET ?2)"
