@@ -125,25 +125,8 @@ pub fn shadow_v1(conn: &Connection) -> Result<()> {
 /// Creates the schema in an empty database, or checks an existing one and,
 /// when writable, upgrades it; returns the schema version the store has now.
 pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<i64> {
-    let has_meta: bool = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='pet_meta'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map_err(|e| open_err(location, e))?
-        > 0;
-    if has_meta {
-        let version = check(conn, location, read_only)?;
-        if read_only {
-            if version < SCHEMA_VERSION {
-                shadow_v1(conn)?;
-            }
-            return Ok(version);
-        }
-        upgrade(conn, location, version)?;
-        return Ok(SCHEMA_VERSION);
-    }
+    // One statement, one snapshot: another process may create the store
+    // between two statements, and its tables must not look foreign.
     let tables: Vec<String> = {
         let mut st = conn
             .prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
@@ -155,6 +138,17 @@ pub fn ensure(conn: &mut Connection, location: &str, read_only: bool) -> Result<
             .map_err(|e| open_err(location, e))?;
         names
     };
+    if tables.iter().any(|t| t == "pet_meta") {
+        let version = check(conn, location, read_only)?;
+        if read_only {
+            if version < SCHEMA_VERSION {
+                shadow_v1(conn)?;
+            }
+            return Ok(version);
+        }
+        upgrade(conn, location, version)?;
+        return Ok(SCHEMA_VERSION);
+    }
     if !tables.is_empty() {
         return Err(PetError::Format {
             location: location.to_string(),

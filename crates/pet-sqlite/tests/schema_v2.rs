@@ -280,3 +280,30 @@ fn forged_chunks_are_clear_errors_and_nothing_is_allocated_from_them() {
         assert!(e.contains(says), "{forge}: {e}");
     }
 }
+
+/// Many handles opening one new file at the same moment all get the store one
+/// of them created: none takes the tables another just created for a foreign
+/// database (two statements of a check once saw the file before and after
+/// another process's creation).
+#[test]
+fn handles_opening_a_new_file_at_once_all_get_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..200 {
+        let p = dir.path().join(format!("new-{round}.db"));
+        let start = std::sync::Barrier::new(6);
+        let outcomes: Vec<Result<(), String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..6)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        SqliteStore::open(&p).map(drop).map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for o in outcomes {
+            assert!(o.is_ok(), "round {round}: {o:?}");
+        }
+    }
+}
