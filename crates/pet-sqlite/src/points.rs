@@ -14,10 +14,10 @@ use rusqlite::types::Value as Sql;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use pet_core::codec::{self, Encoded};
-use pet_core::{DType, LeafData, NodeRecord, PetError, Result, Scalar, Value};
+use pet_core::{name, DType, LeafData, NodeRecord, PetError, Result, Scalar, Value};
 
 use crate::error::db_err;
-use crate::read::Filter;
+use crate::read::{select_each, Filter};
 use crate::rows::scalar_from_sql;
 
 /// Most points in one chunk.
@@ -273,39 +273,35 @@ pub fn read_into(
     filter: &Filter,
     records: &mut [NodeRecord],
 ) -> Result<()> {
-    for (clause, params) in filter.point_queries(id) {
-        let sql = format!("{SELECT} WHERE {clause} ORDER BY path, first");
-        let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
-        let mut rows = st
-            .query(rusqlite::params_from_iter(params))
-            .map_err(db_err)?;
-        while let Some(row) = rows.next().map_err(db_err)? {
-            let (path, first, count, cols) = chunk_of(row).map_err(db_err)?;
-            let Ok(i) = records.binary_search_by(|r| r.path.as_str().cmp(&path)) else {
-                continue;
-            };
-            let Some(data) = records[i].node.data.as_mut() else {
-                return Err(corrupt(&path, "points stored for a leaf without a default"));
-            };
-            extend(&path, data, first, count, cols)?;
-        }
-    }
-    Ok(())
+    let order = "path, first";
+    select_each(conn, SELECT, order, filter.point_queries(id), |row| {
+        let (path, first, count, cols) = chunk_of(row).map_err(db_err)?;
+        let Ok(i) = records.binary_search_by(|r| r.path.as_str().cmp(&path)) else {
+            return Ok(());
+        };
+        let Some(data) = records[i].node.data.as_mut() else {
+            return Err(corrupt(&path, "points stored for a leaf without a default"));
+        };
+        extend(&path, data, first, count, cols)
+    })
+}
+
+/// True for a leaf whose explored points are chunks: every leaf outside
+/// the runs (a run's leaves keep a row per point, which the column queries read).
+pub fn chunked(path: &str) -> bool {
+    name::run_of_path(path).is_none()
 }
 
 /// Adds the chunked points of the leaf at `path` to its data.
 pub fn read_leaf(conn: &Connection, id: i64, path: &str, data: &mut LeafData) -> Result<()> {
-    let mut st = conn
-        .prepare_cached(&format!(
-            "{SELECT} WHERE traj = ?1 AND path = ?2 ORDER BY first"
-        ))
-        .map_err(db_err)?;
-    let mut rows = st.query(params![id, path]).map_err(db_err)?;
-    while let Some(row) = rows.next().map_err(db_err)? {
+    let exact = vec![(
+        "traj = ?1 AND path = ?2",
+        vec![Sql::Integer(id), Sql::Text(path.to_string())],
+    )];
+    select_each(conn, SELECT, "first", exact, |row| {
         let (_, first, count, cols) = chunk_of(row).map_err(db_err)?;
-        extend(path, data, first, count, cols)?;
-    }
-    Ok(())
+        extend(path, data, first, count, cols)
+    })
 }
 
 #[cfg(test)]

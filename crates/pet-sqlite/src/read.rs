@@ -136,17 +136,17 @@ impl Filter<'_> {
     }
 }
 
-/// Runs `select` once per query of `filter` and hands each row to `each`,
-/// in order (the exact path sorts before its subtree, ranges are in order).
-fn select_each(
+/// Runs `select` once per query (a filter's [`Filter::queries`] or
+/// [`Filter::point_queries`]) and hands each row to `each`, in order (the
+/// exact path sorts before its subtree, ranges are in order).
+pub fn select_each(
     conn: &Connection,
     select: &str,
     order: &str,
-    id: i64,
-    filter: &Filter,
+    queries: Vec<(&'static str, Vec<Sql>)>,
     mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
 ) -> Result<()> {
-    for (clause, params) in filter.queries(id) {
+    for (clause, params) in queries {
         let sql = format!("{select} WHERE {clause} ORDER BY {order}");
         let mut st = conn.prepare_cached(&sql).map_err(db_err)?;
         let mut rows = st
@@ -169,7 +169,7 @@ fn select_all<T>(
     map: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>> {
     let mut out = Vec::new();
-    select_each(conn, select, order, id, filter, |r| {
+    select_each(conn, select, order, filter.queries(id), |r| {
         out.push(map(r).map_err(db_err)?);
         Ok(())
     })?;
@@ -220,8 +220,7 @@ pub fn query_nodes(
         c,
         "SELECT path, kind, role, type_info, explored, target, comment, annotations FROM nodes",
         "path",
-        id,
-        filter,
+        filter.queries(id),
         |r| {
             let path: String = r.get(0).map_err(db_err)?;
             let kind = rows::node_kind_from(
@@ -257,26 +256,32 @@ pub fn query_nodes(
         }
         Ok::<(), PetError>(())
     };
-    select_each(c, ITEM_COLUMNS, "path, item, point", id, filter, |r| {
-        let (path, (item, point, row)) = item_of(r).map_err(db_err)?;
-        if leaf.as_ref().is_none_or(|(p, _)| *p != path) {
-            if let Some((_, built)) = leaf.take() {
-                finish(&mut records, built)?;
+    select_each(
+        c,
+        ITEM_COLUMNS,
+        "path, item, point",
+        filter.queries(id),
+        |r| {
+            let (path, (item, point, row)) = item_of(r).map_err(db_err)?;
+            if leaf.as_ref().is_none_or(|(p, _)| *p != path) {
+                if let Some((_, built)) = leaf.take() {
+                    finish(&mut records, built)?;
+                }
+                let built = records
+                    .binary_search_by(|r| r.path.as_str().cmp(&path))
+                    .ok()
+                    .and_then(|i| match records[i].node.kind {
+                        NodeKind::Leaf { role, .. } => Some((i, LeafBuilder::new(&path, role))),
+                        _ => None,
+                    });
+                leaf = Some((path, built));
             }
-            let built = records
-                .binary_search_by(|r| r.path.as_str().cmp(&path))
-                .ok()
-                .and_then(|i| match records[i].node.kind {
-                    NodeKind::Leaf { role, .. } => Some((i, LeafBuilder::new(&path, role))),
-                    _ => None,
-                });
-            leaf = Some((path, built));
-        }
-        if let Some((_, Some((_, b)))) = &mut leaf {
-            b.push(item, point, row)?;
-        }
-        Ok(())
-    })?;
+            if let Some((_, Some((_, b)))) = &mut leaf {
+                b.push(item, point, row)?;
+            }
+            Ok(())
+        },
+    )?;
     if let Some((_, built)) = leaf {
         finish(&mut records, built)?;
     }

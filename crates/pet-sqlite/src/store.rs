@@ -296,7 +296,7 @@ impl Backend for SqliteStore {
                 .map(|(_, it)| it)
                 .collect();
             let mut data = assemble(path, role, items)?;
-            if role.is_param_like() && pet_core::name::run_of_path(path).is_none() {
+            if role.is_param_like() && points::chunked(path) {
                 points::read_leaf(c, id, path, &mut data)?;
             }
             Ok(data)

@@ -56,7 +56,7 @@ fn delete_items(tx: &Transaction, id: i64, path: &str) -> Result<()> {
     tx.prepare_cached("DELETE FROM items WHERE traj = ?1 AND path = ?2")
         .and_then(|mut st| st.execute(params![id, path]))
         .map_err(db_err)?;
-    if name::run_of_path(path).is_none() {
+    if points::chunked(path) {
         points::delete(tx, id, path)?;
     }
     Ok(())
